@@ -1,0 +1,62 @@
+# MyData Counter — `make demo` and `make test` on a fresh Debian 12 machine (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CONFIG ?= config/demo.toml
+
+# Debian packages the project needs: card service and virtual cards, PKCS#11 tokens, barcode
+# library, CJK font for receipts, the browser for e2e tests and the kiosk, PDF rasteriser, CUPS.
+APT_PACKAGES := pcscd libpcsclite-dev swig pcsc-tools vsmartcard-vpcd python3-virtualsmartcard \
+	softhsm2 opensc libzbar0 fonts-wqy-zenhei chromium poppler-utils cups cups-bsd \
+	libgl1 libglib2.0-0 python3-venv python3-dev gcc
+
+.PHONY: help install system-packages demo test lint typecheck pytest bench fuzz soak screenshots clean
+
+help:
+	@echo "make demo   - install what is missing, then run sandbox broker, kiosk and clerk (simulated devices)"
+	@echo "make test   - install what is missing, then ruff, mypy and pytest (incl. browser e2e)"
+	@echo "make bench  - run every benchmark, write bench/results.json and bench/results.md"
+	@echo "make lint   - ruff and mypy only"
+
+install: system-packages $(STAMP)
+
+# Installs missing Debian packages when run as root; otherwise says which are missing.
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing Debian packages:$$missing"; \
+			export DEBIAN_FRONTEND=noninteractive; \
+			apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; \
+		else \
+			echo "missing Debian packages (run 'sudo make install' or apt-get install):$$missing"; exit 1; \
+		fi; \
+	fi
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+demo: install
+	$(BIN)/mydata-counter demo --config $(CONFIG)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy mydata_counter kiosk clerk broker_client broker_sandbox hardware tests
+
+test: lint
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/mydata-counter bench all --config $(CONFIG) --output bench/results.json
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache build *.egg-info

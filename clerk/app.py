@@ -1,0 +1,31 @@
+"""Clerk app factory: ``create_app(settings, devices)``; nothing happens at import time."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_socketio import SocketIO
+
+from hardware.devices import Devices, build_devices
+from mydata_counter.settings import Settings
+from mydata_counter.web import health_blueprint, new_flask_app, register_hello
+
+CLERK_DEVICES = ("camera", "decoder")
+
+
+def create_app(settings: Settings, devices: Devices | None = None) -> Flask:
+    app = new_flask_app(__name__, settings.clerk)
+    app.name = "clerk"
+    app.config["SESSION_COOKIE_NAME"] = "clerk_session"
+    devices = devices if devices is not None else build_devices(settings.devices, CLERK_DEVICES)
+    app.extensions["mydata.settings"] = settings
+    app.extensions["mydata.devices"] = devices
+    socketio = SocketIO(app, async_mode="threading")
+    app.extensions["mydata.socketio"] = socketio
+    register_hello(socketio, "clerk")
+    app.register_blueprint(health_blueprint("clerk", devices.states))
+
+    @app.get("/")
+    def home() -> str:
+        return render_template("clerk/home.html")
+
+    return app

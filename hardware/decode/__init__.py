@@ -1,0 +1,21 @@
+"""Decoder devices. Placeholder until its hardware issue lands: reports that no driver exists yet."""
+
+from __future__ import annotations
+
+from hardware.health import DeviceHealth
+from mydata_counter.settings import DecoderSettings
+
+
+class _NotBuilt:
+    def __init__(self, settings: DecoderSettings) -> None:
+        self._settings = settings
+
+    def health(self) -> DeviceHealth:
+        return DeviceHealth("decoder", self._settings.driver, "off", "device.not_built")
+
+    def close(self) -> None:
+        pass
+
+
+def build_decoder(settings: DecoderSettings) -> _NotBuilt:
+    return _NotBuilt(settings)

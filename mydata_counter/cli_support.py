@@ -1,0 +1,43 @@
+"""Helpers shared by every ``mydata-counter`` command: the --config option and loading it."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from mydata_counter.settings import DEFAULT_CONFIG_PATH, ConfigError, Settings, load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CONFIG_EXIT_STATUS = 2
+
+
+def config_option(func: F) -> F:
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=DEFAULT_CONFIG_PATH,
+        show_default=True,
+        envvar="MYDATA_COUNTER_CONFIG",
+        help="TOML config file; MYDATA_COUNTER_<SECTION>__<KEY> environment variables override it.",
+    )(func)
+
+
+def report_config_error(error: ConfigError) -> None:
+    click.echo(f"設定錯誤 / config error in {error.source}:", err=True)
+    for line in error.problems:
+        click.echo(f"  - {line}", err=True)
+
+
+def load_or_exit(config_path: Path) -> Settings:
+    """Load settings; on a bad config, name each problem on stderr and exit with status 2."""
+    try:
+        return load_settings(config_path)
+    except ConfigError as error:
+        report_config_error(error)
+        sys.exit(CONFIG_EXIT_STATUS)

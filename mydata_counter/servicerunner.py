@@ -1,0 +1,96 @@
+"""Start a service (``mydata-counter sandbox|kiosk|clerk``) as a child process on a free port.
+
+Used by ``demo``-style tooling, benchmarks and test fixtures: real processes, real HTTP.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import requests
+import tomli_w
+
+from mydata_counter.settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _drop_none(item) for key, item in value.items() if item is not None}
+    return value
+
+
+def write_config(settings: Settings, path: Path) -> Path:
+    """Write ``settings`` as a TOML config file that loads back to the same settings."""
+    path.write_text(tomli_w.dumps(_drop_none(settings.model_dump(mode="json"))), encoding="utf-8")
+    return path
+
+
+def wait_healthy(url: str, process: subprocess.Popen[Any], timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"service at {url} exited with status {process.returncode} while starting")
+        try:
+            if requests.get(f"{url}/healthz", timeout=1).ok:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.05)
+    raise TimeoutError(f"service at {url} did not answer /healthz within {timeout_s:g} s")
+
+
+@contextmanager
+def running_service(
+    service: str,
+    settings: Settings,
+    port: int | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout_s: float = 30.0,
+) -> Iterator[str]:
+    """Run ``mydata-counter <service>`` with ``settings`` on ``port`` (free if None); yield its URL."""
+    port = port or free_port()
+    with tempfile.TemporaryDirectory(prefix=f"mydata-{service}-") as tmp:
+        config = write_config(settings, Path(tmp) / "config.toml")
+        child_env = {**os.environ, **(env or {})}
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "mydata_counter.cli",
+                service,
+                "--config",
+                str(config),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            env=child_env,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_healthy(url, process, timeout_s)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

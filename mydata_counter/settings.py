@@ -1,0 +1,215 @@
+"""The one validated settings model: a TOML file plus ``MYDATA_COUNTER_…`` environment overrides.
+
+Every other module receives a ``Settings`` (or one of its sections) explicitly; nothing else reads
+``os.environ`` or the config file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+DEFAULT_CONFIG_PATH = Path("/etc/mydata-counter/config.toml")
+ENV_PREFIX = "MYDATA_COUNTER_"
+
+Driver = Literal["real", "simulated"]
+Language = Literal["zh-TW", "en"]
+
+
+class Section(BaseModel):
+    """A config section: unknown keys are errors, so typos are caught at start-up."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BrokerSettings(Section):
+    url: str = "http://127.0.0.1:8700"
+    terminal_id: str = "kiosk-demo-01"
+    key_file: Path | None = None
+    timeout_s: float = Field(5.0, gt=0, le=120)
+    retries: int = Field(2, ge=0, le=10)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+
+class ServiceSettings(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8701, ge=1, le=65535)
+    threads: int = Field(16, ge=1, le=256)
+    secret_key_file: Path | None = None
+
+
+class KioskSettings(ServiceSettings):
+    port: int = Field(8701, ge=1, le=65535)
+    idle_warning_s: int = Field(60, ge=5)
+    idle_wipe_s: int = Field(20, ge=5)
+    done_return_s: int = Field(30, ge=5)
+    default_language: Language = "zh-TW"
+    terms_version: str = "2026-01"
+
+
+class ClerkSettings(ServiceSettings):
+    port: int = Field(8702, ge=1, le=65535)
+    purge_after_s: int = Field(600, ge=10, le=3600)
+    session_timeout_s: int = Field(900, ge=60)
+    audit_db: Path | None = None
+    case_file_export: bool = False
+
+
+class SandboxSettings(ServiceSettings):
+    port: int = Field(8700, ge=1, le=65535)
+    database: Path = Path("var/sandbox.db")
+    seed: int = 20261124
+    citizens: int = Field(240, ge=1, le=100_000)
+    code_ttl_s: int = Field(600, ge=10, le=86_400)
+    push_ttl_s: int = Field(120, ge=5, le=600)
+    smtp_port: int = Field(8725, ge=1, le=65535)
+
+
+class ReaderSettings(Section):
+    driver: Driver = "simulated"
+    reader_name: str = ""
+    pkcs11_module: Path = Path("/usr/lib/softhsm/libsofthsm2.so")
+
+
+class CameraSettings(Section):
+    driver: Driver = "simulated"
+    source: str = ""
+    width: int = Field(1280, ge=160, le=7680)
+    height: int = Field(720, ge=120, le=4320)
+    fps: int = Field(30, ge=1, le=240)
+
+
+class DecoderSettings(Section):
+    driver: Driver = "real"
+
+
+PrinterKind = Literal["escpos-network", "escpos-usb", "escpos-serial", "cups", "pdf"]
+
+
+class PrinterSettings(Section):
+    driver: Driver = "simulated"
+    kind: PrinterKind = "pdf"
+    host: str = "127.0.0.1"
+    port: int = Field(9100, ge=1, le=65535)
+    usb_vendor_id: int | None = None
+    usb_product_id: int | None = None
+    serial_device: str = "/dev/ttyUSB0"
+    serial_baudrate: int = 19200
+    cups_queue: str = ""
+    pdf_dir: Path = Path("var/receipts")
+    paper_width_mm: Literal[58, 80, 210] = 80
+    native_codes: bool = False
+    fault: Literal["none", "paper_out", "paper_low", "cover_open", "offline"] = "none"
+
+
+class DevicesSettings(Section):
+    reader: ReaderSettings = ReaderSettings()
+    camera: CameraSettings = CameraSettings()
+    decoder: DecoderSettings = DecoderSettings()
+    printer: PrinterSettings = PrinterSettings()
+
+
+class LoggingSettings(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["json", "text"] = "json"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    broker: BrokerSettings = BrokerSettings()
+    kiosk: KioskSettings = KioskSettings()
+    clerk: ClerkSettings = ClerkSettings()
+    sandbox: SandboxSettings = SandboxSettings()
+    devices: DevicesSettings = DevicesSettings()
+    logging: LoggingSettings = LoggingSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The TOML file arrives as init kwargs; the environment overrides it.
+        return (env_settings, init_settings)
+
+
+class ConfigError(Exception):
+    """A config that cannot be used; ``problems`` are human-readable lines naming key and value."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        super().__init__(f"{source}: " + "; ".join(problems))
+        self.source = source
+        self.problems = problems
+
+
+def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
+    model: type[BaseModel] = Settings
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        annotation = field.annotation if field else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return sorted(model.model_fields)
+
+
+def describe_validation_error(error: ValidationError) -> list[str]:
+    lines = []
+    for item in error.errors():
+        loc = tuple(item["loc"])
+        key = ".".join(str(part) for part in loc)
+        env = ENV_PREFIX + "__".join(str(part).upper() for part in loc)
+        if item["type"] == "extra_forbidden":
+            allowed = ", ".join(_allowed_keys(loc)) or "(none)"
+            lines.append(f"{key}: unknown key (allowed here: {allowed})")
+            continue
+        value = item.get("input")
+        shown = repr(value) if not isinstance(value, dict) else "a table"
+        lines.append(f"{key} = {shown}: {item['msg']} (set in the file, or by {env})")
+    return lines
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(
+            str(path), ["file not found (give --config PATH, or copy config/example.toml there)"]
+        ) from None
+    except PermissionError:
+        raise ConfigError(str(path), ["file not readable by this user"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), [f"not valid TOML: {exc}"]) from None
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read the TOML file at ``path`` (or the default), apply environment overrides, validate.
+
+    Raises ``ConfigError`` with one line per problem.
+    """
+    config_path = path if path is not None else DEFAULT_CONFIG_PATH
+    data = read_config_file(config_path)
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError(str(config_path), describe_validation_error(exc)) from None

@@ -1,0 +1,71 @@
+"""Pieces every web app shares: /healthz, static files, no-store caching, error pages."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Blueprint, Flask, Response, jsonify
+
+from mydata_counter import __version__
+from mydata_counter.settings import ServiceSettings
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+DeviceStates = Callable[[], dict[str, dict[str, object]]]
+
+
+def health_blueprint(service: str, device_states: DeviceStates | None = None) -> Blueprint:
+    bp = Blueprint("health", __name__)
+
+    @bp.get("/healthz")
+    def healthz() -> Response:
+        devices = device_states() if device_states else {}
+        failing = [name for name, state in devices.items() if state.get("state") == "fail"]
+        body = {
+            "status": "degraded" if failing else "ok",
+            "service": service,
+            "version": __version__,
+            "devices": devices,
+        }
+        return jsonify(body)
+
+    return bp
+
+
+def secret_key(settings: ServiceSettings) -> bytes:
+    """The session-signing key from its file, or a fresh random one (sessions die with the process)."""
+    if settings.secret_key_file is not None:
+        return settings.secret_key_file.read_bytes().strip()
+    return secrets.token_bytes(32)
+
+
+def new_flask_app(import_name: str, settings: ServiceSettings) -> Flask:
+    app = Flask(import_name, static_folder=str(STATIC_DIR), static_url_path="/static")
+    app.config["SECRET_KEY"] = secret_key(settings)
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
+    app.config["JSON_AS_ASCII"] = False
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    @app.after_request
+    def _no_store(response: Response) -> Response:
+        # Pages may show personal data: never cache anything but the vendored/static assets.
+        if not response.headers.get("Cache-Control"):
+            response.headers["Cache-Control"] = "no-store"
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+    return app
+
+
+def register_hello(socketio: object, service: str) -> None:
+    """On connect, tell the page which service and version it talks to (pages show a reconnect
+    banner when the connection drops and reload when the version changes)."""
+    from flask_socketio import emit
+
+    @socketio.on("connect")  # type: ignore[attr-defined,untyped-decorator]
+    def _hello() -> None:
+        emit("hello", {"service": service, "version": __version__})

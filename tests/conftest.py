@@ -1,0 +1,62 @@
+"""Shared fixtures: real services on free ports, Debian's Chromium for Playwright."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mydata_counter.servicerunner import running_service
+from mydata_counter.settings import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_CONFIG = ROOT / "config" / "demo.toml"
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def demo_settings(tmp_path: Path) -> Settings:
+    """The demo config with every writable path moved into the test's temp folder."""
+    base = load_settings(DEMO_CONFIG)
+    data = base.model_dump()
+    data["sandbox"]["database"] = tmp_path / "sandbox.db"
+    data["devices"]["printer"]["pdf_dir"] = tmp_path / "receipts"
+    data["broker"]["key_file"] = tmp_path / "keys" / "terminal.pem"
+    return Settings(**data)
+
+
+@pytest.fixture
+def kiosk_url(demo_settings: Settings) -> Iterator[str]:
+    with running_service("kiosk", demo_settings) as url:
+        yield url
+
+
+@pytest.fixture
+def clerk_url(demo_settings: Settings) -> Iterator[str]:
+    with running_service("clerk", demo_settings) as url:
+        yield url
+
+
+@pytest.fixture
+def sandbox_url(demo_settings: Settings) -> Iterator[str]:
+    with running_service("sandbox", demo_settings) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Debian's Chromium, never a Playwright download (no internet on kiosks or CI)."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+        ],
+    }
