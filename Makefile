@@ -12,9 +12,12 @@ CONFIG ?= config/demo.toml
 # library, CJK font for receipts, the browser for e2e tests and the kiosk, PDF rasteriser, CUPS.
 APT_PACKAGES := pcscd libpcsclite-dev swig pcsc-tools vsmartcard-vpcd python3-virtualsmartcard \
 	softhsm2 opensc libzbar0 fonts-wqy-zenhei chromium poppler-utils cups cups-bsd \
-	libgl1 libglib2.0-0 python3-venv python3-dev gcc
+	libgl1 libglib2.0-0 python3-venv python3-dev gcc systemd cage curl
 
-.PHONY: help install system-packages demo test lint typecheck pytest bench fuzz soak screenshots clean
+PREFIX ?= $(CURDIR)
+UNITS := mydata-counter-kiosk mydata-counter-clerk mydata-counter-kiosk-browser
+
+.PHONY: install-system help install system-packages demo test lint typecheck pytest bench fuzz soak screenshots clean
 
 help:
 	@echo "make demo   - install what is missing, then run sandbox broker, kiosk and clerk (simulated devices)"
@@ -57,6 +60,20 @@ test: lint
 
 bench: install
 	$(BIN)/mydata-counter bench all --config $(CONFIG) --output bench/results.json
+
+# Field install (as root): service users, config template (kept if present), systemd units.
+install-system: install
+	id -u mydata >/dev/null 2>&1 || useradd --system --home-dir /var/lib/mydata-counter --shell /usr/sbin/nologin mydata
+	id -u mydata-screen >/dev/null 2>&1 || useradd --system --create-home --shell /usr/sbin/nologin mydata-screen
+	usermod -a -G video,input,render mydata-screen 2>/dev/null || true
+	install -d -m 0750 -g mydata /etc/mydata-counter
+	test -f /etc/mydata-counter/config.toml || install -m 0640 -g mydata config/example.toml /etc/mydata-counter/config.toml
+	for unit in $(UNITS); do \
+		sed 's#@PREFIX@#$(PREFIX)#g' systemd/$$unit.service.in > /etc/systemd/system/$$unit.service; \
+	done
+	systemd-analyze verify $(addprefix /etc/systemd/system/,$(addsuffix .service,$(UNITS)))
+	if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+	@echo "installed; enable with: systemctl enable --now pcscd.socket $(UNITS)"
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache build *.egg-info

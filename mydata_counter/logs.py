@@ -7,6 +7,7 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+from mydata_counter.redaction import RedactionFilter
 from mydata_counter.settings import LoggingSettings
 
 
@@ -23,6 +24,8 @@ class JsonFormatter(logging.Formatter):
             entry.update(event)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            entry["exception"] = record.exc_text
         return json.dumps(entry, ensure_ascii=False)
 
 
@@ -32,6 +35,7 @@ def configure_logging(settings: LoggingSettings) -> None:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactionFilter())  # on the handler: records from every logger pass it
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.level)

@@ -6,6 +6,9 @@ One worker process (Socket.IO state and kiosk sessions live in its memory), many
 from __future__ import annotations
 
 import logging
+import os
+import threading
+import time
 from typing import Any
 
 from flask import Flask
@@ -14,13 +17,39 @@ from gunicorn.app.base import BaseApplication
 log = logging.getLogger(__name__)
 
 
-def _notify_ready(_server: Any) -> None:
-    try:
+def _watchdog_loop(notifier: Any, url: str, interval_s: float) -> None:
+    """Ping systemd's watchdog only while the worker really answers /healthz: a hung worker
+    stops the pings and systemd restarts the service."""
+    import requests
+
+    answered_before = False
+    while True:
+        try:
+            if requests.get(url, timeout=interval_s).ok:
+                notifier.notify("WATCHDOG=1")
+                answered_before = True
+        except requests.RequestException:
+            if answered_before:  # before the first answer the worker is still starting
+                log.warning("watchdog: /healthz did not answer; not pinging systemd")
+        time.sleep(interval_s)
+
+
+def _make_when_ready(health_url: str) -> Any:
+    def when_ready(_server: Any) -> None:
+        if not os.environ.get("NOTIFY_SOCKET"):
+            return  # not under systemd (Type=notify): nothing to tell
         import sdnotify
 
-        sdnotify.SystemdNotifier().notify("READY=1")
-    except Exception:  # not under systemd: nothing to tell
-        pass
+        # gunicorn itself sends READY=1 once its arbiter is up; we add the watchdog pings.
+        notifier = sdnotify.SystemdNotifier()
+        watchdog_usec = int(os.environ.get("WATCHDOG_USEC", "0") or 0)
+        if watchdog_usec > 0:
+            interval = watchdog_usec / 1_000_000 / 3
+            threading.Thread(
+                target=_watchdog_loop, args=(notifier, health_url, interval), daemon=True, name="watchdog"
+            ).start()
+
+    return when_ready
 
 
 class _Server(BaseApplication):  # type: ignore[misc]
@@ -37,6 +66,10 @@ class _Server(BaseApplication):  # type: ignore[misc]
         return self._app
 
 
+def _loopback(host: str) -> str:
+    return "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+
+
 def serve(app: Flask, host: str, port: int, threads: int = 16) -> None:
     """Block serving ``app`` until SIGINT/SIGTERM."""
     options = {
@@ -50,7 +83,7 @@ def serve(app: Flask, host: str, port: int, threads: int = 16) -> None:
         "accesslog": None,  # access lines would carry paths; we log events instead
         "errorlog": "-",
         "loglevel": "warning",
-        "when_ready": _notify_ready,
+        "when_ready": _make_when_ready(f"http://{_loopback(host)}:{port}/healthz"),
         "proc_name": f"mydata-counter:{app.name}",
     }
     log.info("serving %s on http://%s:%d", app.name, host, port)

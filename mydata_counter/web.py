@@ -17,6 +17,7 @@ DeviceStates = Callable[[], dict[str, dict[str, object]]]
 
 
 def health_blueprint(service: str, device_states: DeviceStates | None = None) -> Blueprint:
+    """/healthz (status, version, device states) and /metrics (Prometheus) for one service."""
     bp = Blueprint("health", __name__)
 
     @bp.get("/healthz")
@@ -30,6 +31,14 @@ def health_blueprint(service: str, device_states: DeviceStates | None = None) ->
             "devices": devices,
         }
         return jsonify(body)
+
+    @bp.get("/metrics")
+    def metrics() -> Response:
+        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+        from mydata_counter.metrics import REGISTRY
+
+        return Response(generate_latest(REGISTRY), mimetype=CONTENT_TYPE_LATEST)
 
     return bp
 

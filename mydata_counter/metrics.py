@@ -1,0 +1,60 @@
+"""Prometheus metrics for kiosks and clerk stations (served at /metrics by every service).
+
+Defined once here so each area increments the same series; labels never carry personal data.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+SCANS = Counter(
+    "mydata_scans_total",
+    "Codes entered at the clerk terminal, by way in and result",
+    ["source", "result"],
+    registry=REGISTRY,
+)  # source: camera|wedge|keypad; result: valid|invalid
+DECODE_SECONDS = Histogram(
+    "mydata_decode_seconds",
+    "Time to decode one camera frame",
+    buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0),
+    registry=REGISTRY,
+)
+REDEMPTIONS = Counter(
+    "mydata_redemptions_total",
+    "Code redemptions at the broker, by outcome",
+    ["outcome"],
+    registry=REGISTRY,
+)  # ok|expired|already_used|foreign_agency|unknown|rate_limited|unavailable|error
+PRINTER_FAULTS = Counter(
+    "mydata_printer_faults_total",
+    "Printer faults seen when printing or polling status",
+    ["fault"],
+    registry=REGISTRY,
+)
+PUSH_WAIT_SECONDS = Histogram(
+    "mydata_push_wait_seconds",
+    "Time from mobile-certificate push to the citizen's answer",
+    ["outcome"],
+    buckets=(2, 5, 10, 20, 30, 45, 60, 90, 120),
+    registry=REGISTRY,
+)
+CARD_ERRORS = Counter(
+    "mydata_card_errors_total",
+    "Card reader errors by kind (message key)",
+    ["error"],
+    registry=REGISTRY,
+)
+IDENTITY_RESULTS = Counter(
+    "mydata_identity_results_total",
+    "Identity verifications at the kiosk by method and result",
+    ["method", "result"],
+    registry=REGISTRY,
+)
+RECEIPTS = Counter(
+    "mydata_receipts_total",
+    "Receipts printed by the kiosk, by result",
+    ["result"],
+    registry=REGISTRY,
+)
