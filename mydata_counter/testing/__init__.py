@@ -1,0 +1,1 @@
+"""Test and benchmark infrastructure shipped with the package (fault proxy, PII scanner)."""

@@ -1,0 +1,160 @@
+"""A loopback TCP proxy that injects network faults between a terminal and the broker.
+
+Modes (switchable while running): ``pass`` forwards; ``delay`` waits before forwarding each chunk;
+``drop`` accepts and closes at once (connection reset from the client's view); ``blackhole`` accepts
+and never answers (a hung broker); ``refuse`` stops listening (broker killed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Literal
+
+Mode = Literal["pass", "delay", "drop", "blackhole", "refuse"]
+
+
+class FaultProxy:
+    def __init__(self, upstream_host: str, upstream_port: int, listen_port: int = 0) -> None:
+        self.upstream = (upstream_host, upstream_port)
+        self.mode: Mode = "pass"
+        self.delay_s = 0.0
+        self.connections = 0
+        self._listen_port = listen_port
+        self._server: socket.socket | None = None
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._open: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        self.port = 0
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> FaultProxy:
+        self._listen()
+        return self
+
+    def _listen(self) -> None:
+        server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", self._listen_port or self.port))
+        server.listen(64)
+        server.settimeout(0.1)
+        self.port = server.getsockname()[1]
+        self._server = server
+        thread = threading.Thread(target=self._accept_loop, args=(server,), daemon=True, name="faultproxy")
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._close_listener()
+        with self._lock:
+            for sock in list(self._open):
+                with contextlib.suppress(OSError):
+                    sock.close()
+            self._open.clear()
+
+    def __enter__(self) -> FaultProxy:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # -- faults ----------------------------------------------------------------------------------
+    def set_mode(self, mode: Mode, delay_s: float = 0.0) -> None:
+        """Switch mode; ``refuse`` closes the listening socket, any other mode reopens it."""
+        self.delay_s = delay_s
+        if mode == "refuse":
+            self.mode = mode
+            self._close_listener()
+            self.reset_connections()
+            return
+        if self._server is None:
+            self._listen()
+        self.mode = mode
+
+    def reset_connections(self) -> None:
+        """Cut every open connection (a broker crash mid-request)."""
+        with self._lock:
+            for sock in list(self._open):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                    sock.close()
+            self._open.clear()
+
+    # -- internals -------------------------------------------------------------------------------
+    def _close_listener(self) -> None:
+        if self._server is not None:
+            with contextlib.suppress(OSError):
+                self._server.close()
+            self._server = None
+
+    def _accept_loop(self, server: socket.socket) -> None:
+        while not self._stop.is_set() and self._server is server:
+            try:
+                client, _ = server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._handle, args=(client,), daemon=True).start()
+
+    def _track(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._open.add(sock)
+
+    def _handle(self, client: socket.socket) -> None:
+        self._track(client)
+        if self.mode == "drop":
+            with contextlib.suppress(OSError):
+                client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                client.close()
+            return
+        if self.mode == "blackhole":
+            while not self._stop.is_set() and self.mode == "blackhole":
+                time.sleep(0.05)
+            with contextlib.suppress(OSError):
+                client.close()
+            return
+        try:
+            upstream = socket.create_connection(self.upstream, timeout=5)
+        except OSError:
+            with contextlib.suppress(OSError):
+                client.close()
+            return
+        self._track(upstream)
+        for source, target in ((client, upstream), (upstream, client)):
+            threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
+
+    def _pump(self, source: socket.socket, target: socket.socket) -> None:
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                if self.mode == "delay" and self.delay_s:
+                    time.sleep(self.delay_s)
+                target.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, target):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+@contextlib.contextmanager
+def fault_proxy(upstream_url: str) -> Iterator[FaultProxy]:
+    """A proxy in front of ``http://host:port``; yields it (use ``proxy.url`` as the broker URL)."""
+    host_port = upstream_url.split("://", 1)[1].rstrip("/")
+    host, port = host_port.rsplit(":", 1)
+    with FaultProxy(host, int(port)) as proxy:
+        yield proxy
