@@ -99,7 +99,9 @@ def config_check(config_path: Path, as_json: bool) -> None:
 
 def _add_hw() -> None:
     from hardware.cli import hw
+    from mydata_counter.doctor_cli import doctor
 
+    hw.add_command(doctor)
     main.add_command(hw)
 
 

@@ -44,3 +44,7 @@ def translate(key: str, language: str = DEFAULT_LANGUAGE, **params: object) -> s
 def bilingual(key: str, **params: object) -> str:
     """``zh-TW text / en text``, for terminals and logs read by technicians."""
     return f"{translate(key, 'zh-TW', **params)} / {translate(key, 'en', **params)}"
+
+
+def has_message(key: str) -> bool:
+    return key in catalogue(DEFAULT_LANGUAGE)
