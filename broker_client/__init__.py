@@ -1,1 +1,5 @@
-"""The only code that talks to the central broker (filled by the broker protocol issue)."""
+"""The only code that talks to the central broker."""
+
+from broker_client.client import BrokerClient
+
+__all__ = ["BrokerClient"]

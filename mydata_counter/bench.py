@@ -77,9 +77,7 @@ def markdown_table(results: list[BenchResult]) -> str:
     for result in results:
         for name, metric in result.metrics.items():
             ok = "" if metric.ok is None else ("yes" if metric.ok else "**no**")
-            lines.append(
-                f"| {result.name} | {name} | {metric.value:g} {metric.unit} | {metric.target} | {ok} |"
-            )
+            lines.append(f"| {result.name} | {name} | {metric.value:g} {metric.unit} | {metric.target} | {ok} |")
     return "\n".join(lines) + "\n"
 
 
@@ -112,9 +110,7 @@ class _BenchGroup(click.Group):
 
 @click.command("all")
 @config_option
-@click.option(
-    "--output", type=click.Path(path_type=Path), default=Path("bench/results.json"), show_default=True
-)
+@click.option("--output", type=click.Path(path_type=Path), default=Path("bench/results.json"), show_default=True)
 def bench_all(config_path: Path, output: Path) -> None:
     """Run every benchmark; write JSON results and a markdown table beside them."""
     settings = load_or_exit(config_path)

@@ -97,16 +97,19 @@ def config_check(config_path: Path, as_json: bool) -> None:
         click.echo(f"設定正確 / config OK: {config_path}")
 
 
-def _add_hw() -> None:
+def _register_subcommands() -> None:
+    from broker_sandbox.cli import commands as sandbox_commands
     from hardware.cli import hw
     from mydata_counter.doctor_cli import doctor
 
     hw.add_command(doctor)
     main.add_command(hw)
+    main.add_command(bench)
+    for command in sandbox_commands:
+        sandbox.add_command(command)
 
 
-_add_hw()
-main.add_command(bench)
+_register_subcommands()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,185 @@
+"""``BrokerClient``: the only code that talks to the broker.
+
+Transport is injected (a ``requests.Session``; tests may mount their own adapter, as httpx's
+MockTransport allows); signing, timeouts and retries live here and nowhere else. Only idempotent
+calls (GET) are retried; a redemption or a code issue is never sent twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+from typing import Any, TypeVar
+
+import requests
+from pydantic import BaseModel, ValidationError
+
+from broker_client import errors
+from broker_client.models import (
+    Catalogue,
+    ClerkSession,
+    ErrorBody,
+    IdentityStatus,
+    IssuedCode,
+    KioskSession,
+    OtpSent,
+    PushStarted,
+    PushState,
+    Redemption,
+)
+from broker_client.signing import RequestSigner, load_private_key
+from mydata_counter.settings import BrokerSettings
+
+log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
+RETRY_BACKOFF_S = 0.2
+
+
+class BrokerClient:
+    def __init__(
+        self,
+        settings: BrokerSettings,
+        *,
+        terminal_id: str | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.settings = settings
+        self.terminal_id = terminal_id or settings.terminal_id
+        self._session = session or requests.Session()
+        self._signer: RequestSigner | None = None
+
+    def _auth(self) -> RequestSigner:
+        if self._signer is None:
+            key_file = self.settings.key_file
+            if key_file is None:
+                raise errors.AuthFailed(reason="no key_file configured")
+            try:
+                key = load_private_key(key_file)
+            except (OSError, ValueError):
+                raise errors.AuthFailed(reason=f"cannot read terminal key {key_file}") from None
+            self._signer = RequestSigner(self.terminal_id, key)
+        return self._signer
+
+    # -- transport -------------------------------------------------------------------------------
+    def _request(
+        self, method: str, path: str, body: BaseModel | dict[str, Any] | None = None, token: str | None = None
+    ) -> requests.Response:
+        url = f"{self.settings.url}/api/v1{path}"
+        payload = body.model_dump(mode="json", by_alias=True) if isinstance(body, BaseModel) else body
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        attempts = 1 + (self.settings.retries if method == "GET" else 0)
+        for attempt in range(attempts):
+            try:
+                response = self._session.request(
+                    method, url, json=payload, headers=headers, auth=self._auth(), timeout=self.settings.timeout_s
+                )
+            except (requests.ConnectionError, requests.Timeout):
+                log.warning("broker %s %s failed (attempt %d/%d)", method, path.split("/")[1], attempt + 1, attempts)
+                if attempt + 1 < attempts:
+                    time.sleep(RETRY_BACKOFF_S * (2**attempt))
+                    continue
+                raise errors.BrokerUnavailable() from None
+            if response.status_code in (502, 503, 504) and attempt + 1 < attempts:
+                time.sleep(RETRY_BACKOFF_S * (2**attempt))
+                continue
+            if response.status_code >= 400:
+                raise self._error(response)
+            return response
+        raise errors.BrokerUnavailable()
+
+    @staticmethod
+    def _error(response: requests.Response) -> errors.BrokerError:
+        try:
+            body = ErrorBody.model_validate(response.json())
+        except (ValueError, ValidationError):
+            return errors.BrokerUnavailable() if response.status_code >= 500 else errors.BrokerError()
+        cls = errors.ERRORS_BY_KEY.get(body.error, errors.BrokerError)
+        params: dict[str, object] = {}
+        if body.retry_after_s is not None:
+            params["retry_after_s"] = body.retry_after_s
+        if body.tries_left is not None:
+            params["tries_left"] = body.tries_left
+        if body.error == "broker.auth_failed":
+            params["reason"] = body.message.en
+        error = cls()
+        error.params.update(params)
+        return error
+
+    def _model(self, model: type[M], response: requests.Response) -> M:
+        try:
+            return model.model_validate(response.json())
+        except (ValueError, ValidationError):
+            raise errors.BrokerError() from None
+
+    # -- catalogue -------------------------------------------------------------------------------
+    def catalogue(self) -> Catalogue:
+        return self._model(Catalogue, self._request("GET", "/catalogue"))
+
+    # -- kiosk -----------------------------------------------------------------------------------
+    def start_session(self, service_id: str) -> KioskSession:
+        return self._model(KioskSession, self._request("POST", "/kiosk/sessions", {"service_id": service_id}))
+
+    def cancel_session(self, session_id: str) -> None:
+        self._request("DELETE", f"/kiosk/sessions/{session_id}")
+
+    def record_consent(self, session_id: str, terms_version: str, dataset_ids: list[str]) -> None:
+        self._request(
+            "POST",
+            f"/kiosk/sessions/{session_id}/consent",
+            {"terms_version": terms_version, "dataset_ids": dataset_ids},
+        )
+
+    def moica_challenge(self, session_id: str) -> bytes:
+        body = self._request("POST", f"/kiosk/sessions/{session_id}/moica/challenge").json()
+        return base64.b64decode(body["challenge"])
+
+    def moica_verify(self, session_id: str, certificate_der: bytes, signature: bytes) -> IdentityStatus:
+        body = {
+            "certificate": base64.b64encode(certificate_der).decode(),
+            "signature": base64.b64encode(signature).decode(),
+        }
+        return self._model(IdentityStatus, self._request("POST", f"/kiosk/sessions/{session_id}/moica/verify", body))
+
+    def mobile_push(self, session_id: str, national_id: str) -> PushStarted:
+        return self._model(
+            PushStarted, self._request("POST", f"/kiosk/sessions/{session_id}/push", {"national_id": national_id})
+        )
+
+    def push_status(self, session_id: str, push_id: str) -> PushState:
+        return self._model(PushState, self._request("GET", f"/kiosk/sessions/{session_id}/push/{push_id}"))
+
+    def nhi_household(self, session_id: str, nhi_card_number: str, household_number: str) -> IdentityStatus:
+        body = {"nhi_card_number": nhi_card_number, "household_number": household_number}
+        return self._model(IdentityStatus, self._request("POST", f"/kiosk/sessions/{session_id}/nhi", body))
+
+    def otp_send(self, session_id: str, national_id: str) -> OtpSent:
+        return self._model(
+            OtpSent, self._request("POST", f"/kiosk/sessions/{session_id}/otp", {"national_id": national_id})
+        )
+
+    def otp_verify(self, session_id: str, otp: str) -> IdentityStatus:
+        return self._model(
+            IdentityStatus, self._request("POST", f"/kiosk/sessions/{session_id}/otp/verify", {"otp": otp})
+        )
+
+    def issue_code(self, session_id: str) -> IssuedCode:
+        return self._model(IssuedCode, self._request("POST", f"/kiosk/sessions/{session_id}/code"))
+
+    # -- clerk -----------------------------------------------------------------------------------
+    def clerk_login(self, username: str, password: str) -> ClerkSession:
+        return self._model(
+            ClerkSession, self._request("POST", "/clerk/login", {"username": username, "password": password})
+        )
+
+    def clerk_logout(self, token: str) -> None:
+        self._request("POST", "/clerk/logout", token=token)
+
+    def redeem(self, token: str, code: str) -> Redemption:
+        return self._model(Redemption, self._request("POST", "/clerk/redeem", {"code": code}, token=token))
+
+    def purge_ack(self, token: str, transaction_id: str) -> None:
+        self._request("POST", "/clerk/purge", {"transaction_id": transaction_id}, token=token)
+
+    def close(self) -> None:
+        self._session.close()

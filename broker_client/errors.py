@@ -1,0 +1,144 @@
+"""Typed broker errors, each with a zh-TW and en message (``messages/*/broker.json``).
+
+The broker answers errors as ``ErrorBody`` (``error`` = message key); the client raises the class
+registered for that key, so the UI never parses exception text.
+"""
+
+from __future__ import annotations
+
+from mydata_counter.errors import CounterError
+
+
+class BrokerError(CounterError):
+    key = "broker.error"
+
+
+class BrokerUnavailable(BrokerError):
+    key = "broker.unavailable"
+
+
+class CodeExpired(BrokerError):
+    key = "broker.code.expired"
+
+
+class CodeAlreadyUsed(BrokerError):
+    key = "broker.code.used"
+
+
+class CodeForeignAgency(BrokerError):
+    key = "broker.code.foreign_agency"
+
+
+class CodeUnknown(BrokerError):
+    key = "broker.code.unknown"
+
+
+class CodeMalformed(BrokerError):
+    key = "broker.code.malformed"
+
+
+class RateLimited(BrokerError):
+    key = "broker.rate_limited"
+
+    @property
+    def retry_after_s(self) -> int:
+        value = self.params.get("retry_after_s", 60)
+        return int(value) if isinstance(value, int | float | str) else 60
+
+
+class LockedOut(RateLimited):
+    key = "broker.locked_out"
+
+
+class AuthFailed(BrokerError):
+    key = "broker.auth_failed"
+
+
+class ClerkLoginFailed(BrokerError):
+    key = "broker.clerk.login_failed"
+
+
+class ClerkSessionExpired(BrokerError):
+    key = "broker.clerk.session_expired"
+
+
+class ValidationFailed(BrokerError):
+    key = "broker.validation"
+
+
+class SessionExpired(BrokerError):
+    key = "broker.session.expired"
+
+
+class ConsentRequired(BrokerError):
+    key = "broker.consent.required"
+
+
+class IdentityFailed(BrokerError):
+    key = "broker.identity.failed"
+
+
+class IdentityMismatch(BrokerError):
+    key = "broker.identity.mismatch"
+
+
+class SameMethodTwice(BrokerError):
+    key = "broker.identity.same_method"
+
+
+class IdentityRequired(BrokerError):
+    key = "broker.identity.required"
+
+
+class OtpWrong(BrokerError):
+    key = "broker.otp.wrong"
+
+
+class PushDenied(BrokerError):
+    key = "broker.push.denied"
+
+
+class PushExpired(BrokerError):
+    key = "broker.push.expired"
+
+
+class UnknownCitizen(BrokerError):
+    key = "broker.citizen.unknown"
+
+
+ERRORS_BY_KEY: dict[str, type[BrokerError]] = {
+    cls.key: cls
+    for cls in (
+        BrokerError, BrokerUnavailable, CodeExpired, CodeAlreadyUsed, CodeForeignAgency, CodeUnknown,
+        CodeMalformed, RateLimited, LockedOut, AuthFailed, ClerkLoginFailed, ClerkSessionExpired,
+        ValidationFailed, SessionExpired, ConsentRequired, IdentityFailed, IdentityMismatch, SameMethodTwice,
+        IdentityRequired, OtpWrong, PushDenied, PushExpired, UnknownCitizen,
+    )
+}  # fmt: skip
+
+# HTTP status the broker answers each error with.
+STATUS_BY_KEY: dict[str, int] = {
+    "broker.error": 500,
+    "broker.unavailable": 503,
+    "broker.code.expired": 410,
+    "broker.code.used": 409,
+    "broker.code.foreign_agency": 403,
+    "broker.code.unknown": 404,
+    "broker.code.malformed": 422,
+    "broker.rate_limited": 429,
+    "broker.locked_out": 429,
+    "broker.auth_failed": 401,
+    "broker.clerk.login_failed": 401,
+    "broker.clerk.session_expired": 401,
+    "broker.validation": 422,
+    "broker.session.expired": 410,
+    "broker.consent.required": 409,
+    "broker.identity.failed": 403,
+    "broker.identity.mismatch": 403,
+    "broker.identity.same_method": 409,
+    "broker.identity.required": 409,
+    "broker.otp.wrong": 403,
+    "broker.push.denied": 403,
+    "broker.push.expired": 410,
+    "broker.citizen.unknown": 404,
+}

@@ -1,0 +1,213 @@
+"""Protocol models: the JSON bodies of the broker API (``docs/broker-api.yaml``).
+
+Shared by the client and the sandbox broker. Personal values (national IDs, dataset values) appear
+only where the protocol needs them; ``repr`` of such models hides them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+IdentityMethod = Literal["moica", "mobile", "nhi_household", "otp"]
+PushOutcome = Literal["pending", "approved", "denied", "expired"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Model):
+    """A text in both interface languages."""
+
+    zh_TW: str = Field(alias="zh-TW")  # noqa: N815 - the language tag, as JSON carries it
+    en: str
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def get(self, language: str) -> str:
+        return self.en if language == "en" else self.zh_TW
+
+
+class DatasetField(Model):
+    key: str
+    name: Text
+    meaning: Text
+
+
+class Dataset(Model):
+    id: str
+    name: Text
+    source_agency: Text
+    fields: list[DatasetField]
+
+
+class CounterService(Model):
+    id: str
+    agency_id: str
+    name: Text
+    description: Text
+    dataset_ids: list[str]
+
+
+class Agency(Model):
+    id: str
+    name: Text
+    category: str
+    services: list[CounterService]
+
+
+class Category(Model):
+    id: str
+    name: Text
+
+
+class Catalogue(Model):
+    terms_version: str
+    support_line: str
+    categories: list[Category]
+    agencies: list[Agency]
+    datasets: list[Dataset]
+
+    def service(self, service_id: str) -> CounterService | None:
+        return next((s for a in self.agencies for s in a.services if s.id == service_id), None)
+
+    def agency(self, agency_id: str) -> Agency | None:
+        return next((a for a in self.agencies if a.id == agency_id), None)
+
+    def dataset(self, dataset_id: str) -> Dataset | None:
+        return next((d for d in self.datasets if d.id == dataset_id), None)
+
+
+# --- kiosk ------------------------------------------------------------------------------------------
+
+
+class StartSession(Model):
+    service_id: str
+
+
+class KioskSession(Model):
+    session_id: str
+    service_id: str
+    agency_id: str
+    terms_version: str
+    dataset_ids: list[str]
+    expires_at: datetime
+
+
+class Consent(Model):
+    terms_version: str
+    dataset_ids: list[str]
+
+
+class Challenge(Model):
+    challenge: str  # base64 of random bytes the card signs
+
+
+class MoicaProof(Model):
+    certificate: str  # base64 DER
+    signature: str  # base64 DER ECDSA-SHA256 over the challenge bytes
+
+
+class NationalIdBody(Model):
+    national_id: str = Field(repr=False)
+
+
+class NhiHousehold(Model):
+    nhi_card_number: str = Field(repr=False)
+    household_number: str = Field(repr=False)
+
+
+class OtpBody(Model):
+    otp: str = Field(repr=False)
+
+
+class OtpSent(Model):
+    sent_to: str  # masked phone number, e.g. 0912-***-678
+
+
+class IdentityStatus(Model):
+    methods_passed: list[IdentityMethod]
+    needs_another_method: bool
+    reason_key: str = ""  # e.g. "broker.identity.first_use" when a second method is needed
+    citizen_masked_id: str = ""  # A12****789, for the citizen to recognise
+
+
+class PushStarted(Model):
+    push_id: str
+    match_number: str
+    expires_at: datetime
+
+
+class PushState(Model):
+    push_id: str
+    state: PushOutcome
+    identity: IdentityStatus | None = None
+
+
+class IssuedCode(Model):
+    code: str = Field(repr=False)
+    qr_payload: str = Field(repr=False)
+    expires_at: datetime
+    agency: Text
+    service: Text
+    dataset_names: list[Text]
+    support_line: str
+
+
+# --- clerk ------------------------------------------------------------------------------------------
+
+
+class ClerkLogin(Model):
+    username: str
+    password: str = Field(repr=False)
+
+
+class ClerkSession(Model):
+    token: str = Field(repr=False)
+    clerk_name: str
+    username: str
+    agency_id: str
+    agency: Text
+    expires_at: datetime
+
+
+class RedeemBody(Model):
+    code: str = Field(repr=False)
+
+
+class RedeemedField(Model):
+    key: str
+    name: Text
+    value: str = Field(repr=False)
+    meaning: Text
+
+
+class RedeemedDataset(Model):
+    id: str
+    name: Text
+    source_agency: Text
+    retrieved_at: datetime
+    fields: list[RedeemedField] = Field(repr=False)
+
+
+class Redemption(Model):
+    transaction_id: str
+    service: Text
+    agency: Text
+    identity_methods: list[IdentityMethod]
+    datasets: list[RedeemedDataset] = Field(repr=False)
+    view_deadline: datetime
+
+
+class PurgeAck(Model):
+    transaction_id: str
+
+
+class ErrorBody(Model):
+    error: str  # message key, e.g. "broker.code.expired"
+    message: Text
+    retry_after_s: int | None = None
+    tries_left: int | None = None

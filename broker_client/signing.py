@@ -1,0 +1,152 @@
+"""RFC 9421 HTTP Message Signatures with Ed25519 terminal keys (``http-message-signatures``).
+
+Every request covers method, authority, target URI and a Content-Digest of the body, with
+``created`` and a random ``nonce``; the broker refuses unsigned, unknown-key, stale (> 60 s) and
+replayed requests.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from http_message_signatures import (
+    HTTPMessageSignaturesException,
+    HTTPMessageSigner,
+    HTTPMessageVerifier,
+    HTTPSignatureKeyResolver,
+    algorithms,
+)
+
+MAX_AGE_S = 60
+COVERED = ("@method", "@authority", "@target-uri")
+
+
+class SignatureRejected(Exception):
+    """Why a request's signature was refused (the reason goes back in the 401 body)."""
+
+
+def load_private_key(path: Path) -> Ed25519PrivateKey:
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path}: not an Ed25519 private key")
+    return key
+
+
+def create_private_key(path: Path) -> Ed25519PrivateKey:
+    """A new key written with mode 0600 (the directory is created 0700)."""
+    key = Ed25519PrivateKey.generate()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+    return key
+
+
+def public_key_pem(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
+    public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
+    return public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+class _OneKey(HTTPSignatureKeyResolver):  # type: ignore[misc]
+    def __init__(self, key: Ed25519PrivateKey) -> None:
+        self._key = key
+
+    def resolve_private_key(self, key_id: str) -> Ed25519PrivateKey:
+        return self._key
+
+    def resolve_public_key(self, key_id: str) -> Ed25519PublicKey:
+        return self._key.public_key()
+
+
+class RequestSigner:
+    """Signs outgoing ``requests`` with this terminal's key (used as a requests ``auth``)."""
+
+    def __init__(self, terminal_id: str, key: Ed25519PrivateKey) -> None:
+        self.terminal_id = terminal_id
+        self._signer = HTTPMessageSigner(signature_algorithm=algorithms.ED25519, key_resolver=_OneKey(key))
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
+        self._signer.sign(
+            request,
+            key_id=self.terminal_id,
+            nonce=secrets.token_urlsafe(16),
+            body=body,
+            covered_component_ids=COVERED,
+        )
+        return request
+
+
+class _Lookup(HTTPSignatureKeyResolver):  # type: ignore[misc]
+    def __init__(self, lookup: Callable[[str], Ed25519PublicKey | None]) -> None:
+        self._lookup = lookup
+
+    def resolve_public_key(self, key_id: str) -> Ed25519PublicKey:
+        key = self._lookup(key_id)
+        if key is None:
+            raise SignatureRejected("unknown terminal")
+        return key
+
+    def resolve_private_key(self, key_id: str) -> Any:
+        raise NotImplementedError
+
+
+class RequestVerifier:
+    """Verifies incoming requests; remembers nonces for twice the maximum age to refuse replays."""
+
+    def __init__(self, lookup: Callable[[str], Ed25519PublicKey | None], max_age_s: int = MAX_AGE_S) -> None:
+        self._verifier = HTTPMessageVerifier(signature_algorithm=algorithms.ED25519, key_resolver=_Lookup(lookup))
+        self._max_age_s = max_age_s
+        self._nonces: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def verify(self, request: Any, body: bytes) -> str:
+        """The terminal id of a valid request; raises ``SignatureRejected`` with the reason."""
+        if "Signature" not in request.headers or "Signature-Input" not in request.headers:
+            raise SignatureRejected("unsigned request")
+        try:
+            results = self._verifier.verify(request, body=body, max_age=timedelta(seconds=self._max_age_s))
+        except SignatureRejected:
+            raise
+        except HTTPMessageSignaturesException as exc:
+            text = str(exc).lower()
+            if "age" in text or "created" in text or "expire" in text or "future" in text:
+                raise SignatureRejected("stale or future-dated signature") from exc
+            if "digest" in text:
+                raise SignatureRejected("body does not match its digest") from exc
+            raise SignatureRejected("invalid signature") from exc
+        except Exception as exc:  # malformed structured fields and the like
+            raise SignatureRejected("malformed signature") from exc
+        result = results[0]
+        covered = set(result.covered_components)
+        if not {'"@method"', '"@target-uri"', '"content-digest"'} <= covered:
+            raise SignatureRejected("signature does not cover method, target and body")
+        created = int(result.parameters.get("created", 0))
+        if created > time.time() + self._max_age_s:
+            raise SignatureRejected("stale or future-dated signature")
+        nonce = result.parameters.get("nonce")
+        if not nonce:
+            raise SignatureRejected("signature has no nonce")
+        self._remember(str(nonce))
+        return str(result.parameters["keyid"])
+
+    def _remember(self, nonce: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if len(self._nonces) > 10_000:
+                horizon = now - 2 * self._max_age_s
+                self._nonces = {n: t for n, t in self._nonces.items() if t > horizon}
+            if nonce in self._nonces:
+                raise SignatureRejected("replayed request")
+            self._nonces[nonce] = now

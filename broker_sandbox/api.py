@@ -1,0 +1,179 @@
+"""The broker API (``/api/v1``): signed JSON requests from kiosks and clerk stations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Blueprint, Response, g, jsonify, request
+from pydantic import BaseModel, ValidationError
+
+from broker_client import errors
+from broker_client.errors import STATUS_BY_KEY, BrokerError
+from broker_client.models import (
+    ClerkLogin,
+    Consent,
+    ErrorBody,
+    MoicaProof,
+    NationalIdBody,
+    NhiHousehold,
+    OtpBody,
+    PurgeAck,
+    RedeemBody,
+    StartSession,
+    Text,
+)
+from broker_client.signing import RequestVerifier, SignatureRejected
+from broker_sandbox.clerk_flow import ClerkFlow
+from broker_sandbox.kiosk_flow import KioskFlow
+from mydata_counter.i18n import translate
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def error_response(error: BrokerError) -> Response:
+    params = {k: v for k, v in error.params.items() if isinstance(v, str | int)}
+    body = ErrorBody(
+        error=error.key,
+        message=Text.model_validate(
+            {"zh-TW": translate(error.key, "zh-TW", **params), "en": translate(error.key, "en", **params)}
+        ),
+        retry_after_s=int(params["retry_after_s"]) if "retry_after_s" in params else None,
+        tries_left=int(params["tries_left"]) if "tries_left" in params else None,
+    )
+    response = jsonify(body.model_dump(mode="json", by_alias=True, exclude_none=True))
+    response.status_code = STATUS_BY_KEY.get(error.key, 400)
+    if body.retry_after_s is not None:
+        response.headers["Retry-After"] = str(body.retry_after_s)
+    return response
+
+
+def _body(model: type[M]) -> M:
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise errors.ValidationFailed(field="body")
+    try:
+        return model.model_validate(payload)
+    except ValidationError:
+        raise errors.ValidationFailed(field="body") from None
+
+
+def _json(model: BaseModel, status: int = 200) -> Response:
+    response = jsonify(model.model_dump(mode="json", by_alias=True))
+    response.status_code = status
+    return response
+
+
+def _clerk_token() -> str:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer ") or len(header) < 20:
+        raise errors.ClerkSessionExpired()
+    return header[len("Bearer ") :]
+
+
+def api_blueprint(
+    verifier: RequestVerifier, kiosk: KioskFlow, clerk: ClerkFlow, catalogue: Callable[[], BaseModel]
+) -> Blueprint:
+    bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+    @bp.before_request
+    def _authenticate() -> Response | None:
+        try:
+            g.terminal = verifier.verify(request, request.get_data(cache=True))
+        except SignatureRejected as exc:
+            return error_response(errors.AuthFailed(reason=str(exc)))
+        return None
+
+    @bp.errorhandler(BrokerError)
+    def _broker_error(error: BrokerError) -> Response:
+        return error_response(error)
+
+    @bp.get("/catalogue")
+    def get_catalogue() -> Response:
+        return _json(catalogue())
+
+    # -- kiosk -----------------------------------------------------------------------------------
+    @bp.post("/kiosk/sessions")
+    def start_session() -> Response:
+        return _json(kiosk.start(g.terminal, _body(StartSession).service_id), 201)
+
+    @bp.delete("/kiosk/sessions/<session_id>")
+    def cancel_session(session_id: str) -> tuple[str, int]:
+        kiosk.cancel(g.terminal, session_id)
+        return "", 204
+
+    @bp.post("/kiosk/sessions/<session_id>/consent")
+    def consent(session_id: str) -> tuple[str, int]:
+        body = _body(Consent)
+        kiosk.consent(g.terminal, session_id, body.terms_version, body.dataset_ids)
+        return "", 204
+
+    @bp.post("/kiosk/sessions/<session_id>/moica/challenge")
+    def moica_challenge(session_id: str) -> Response:
+        return jsonify({"challenge": kiosk.moica_challenge(g.terminal, session_id)})
+
+    @bp.post("/kiosk/sessions/<session_id>/moica/verify")
+    def moica_verify(session_id: str) -> Response:
+        body = _body(MoicaProof)
+        return _json(kiosk.moica_verify(g.terminal, session_id, body.certificate, body.signature))
+
+    @bp.post("/kiosk/sessions/<session_id>/push")
+    def push_start(session_id: str) -> Response:
+        return _json(kiosk.push_start(g.terminal, session_id, _body(NationalIdBody).national_id), 201)
+
+    @bp.get("/kiosk/sessions/<session_id>/push/<push_id>")
+    def push_status(session_id: str, push_id: str) -> Response:
+        return _json(kiosk.push_status(g.terminal, session_id, push_id))
+
+    @bp.post("/kiosk/sessions/<session_id>/nhi")
+    def nhi(session_id: str) -> Response:
+        body = _body(NhiHousehold)
+        return _json(kiosk.nhi_household(g.terminal, session_id, body.nhi_card_number, body.household_number))
+
+    @bp.post("/kiosk/sessions/<session_id>/otp")
+    def otp_send(session_id: str) -> Response:
+        return _json(kiosk.otp_send(g.terminal, session_id, _body(NationalIdBody).national_id))
+
+    @bp.post("/kiosk/sessions/<session_id>/otp/verify")
+    def otp_verify(session_id: str) -> Response:
+        return _json(kiosk.otp_verify(g.terminal, session_id, _body(OtpBody).otp))
+
+    @bp.post("/kiosk/sessions/<session_id>/code")
+    def issue_code(session_id: str) -> Response:
+        return _json(kiosk.issue_code(g.terminal, session_id), 201)
+
+    # -- clerk -----------------------------------------------------------------------------------
+    @bp.post("/clerk/login")
+    def clerk_login() -> Response:
+        body = _body(ClerkLogin)
+        return _json(clerk.login(g.terminal, body.username, body.password))
+
+    @bp.post("/clerk/logout")
+    def clerk_logout() -> tuple[str, int]:
+        clerk.logout(g.terminal, _clerk_token())
+        return "", 204
+
+    @bp.post("/clerk/redeem")
+    def redeem() -> Response:
+        return _json(clerk.redeem(g.terminal, _clerk_token(), _body(RedeemBody).code))
+
+    @bp.post("/clerk/purge")
+    def purge() -> tuple[str, int]:
+        clerk.purge(g.terminal, _clerk_token(), _body(PurgeAck).transaction_id)
+        return "", 204
+
+    @bp.app_errorhandler(404)
+    def _not_found(_error: Any) -> Response | tuple[str, int]:
+        if request.path.startswith("/api/"):
+            return error_response(errors.ValidationFailed(field="path"))
+        return "Not found", 404
+
+    @bp.app_errorhandler(405)
+    def _bad_method(_error: Any) -> Response | tuple[str, int]:
+        if request.path.startswith("/api/"):
+            response = error_response(errors.ValidationFailed(field="method"))
+            response.status_code = 405
+            return response
+        return "Method not allowed", 405
+
+    return bp

@@ -1,0 +1,273 @@
+"""The clerk side: accounts (argon2), sessions, redemption with rate limits, purge, notification."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import threading
+import time
+from collections import deque
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
+
+from broker_client import errors
+from broker_client.models import ClerkSession, RedeemedDataset, RedeemedField, Redemption
+from broker_sandbox.audit import AuditLog, code_hash
+from broker_sandbox.catalogue import Catalogues
+from broker_sandbox.citizens import find_citizen
+from broker_sandbox.outbox import Outbox
+from broker_sandbox.store import Store
+from mydata_counter.datacode import is_valid_code, normalise_typed
+from mydata_counter.settings import SandboxSettings
+
+CLERK_SESSION_S = 8 * 3600
+VIEW_WINDOW_S = 600
+# Wrong codes per terminal: more than BURST in WINDOW → 429 until the window frees;
+# more than LOCKOUT_AFTER in LOCKOUT_WINDOW → locked for LOCKOUT_S.
+BURST, WINDOW_S = 10, 60
+LOCKOUT_AFTER, LOCKOUT_WINDOW_S, LOCKOUT_S = 30, 900, 900
+
+# Demo clerk accounts: one per agency, password "<agency>-demo" (printed on the sandbox home page).
+DEMO_CLERKS = {
+    agency_id: (f"clerk-{agency_id}", f"{agency_id}-demo")
+    for agency_id in (
+        "hualien",
+        "taoyuan",
+        "chiayi",
+        "cpami",
+        "nafa",
+        "taipower",
+        "cpc",
+        "mpb",
+        "bli",
+        "moe",
+        "coa",
+        "hakka",
+    )
+}
+CLERK_NAMES = [
+    "林雅婷",
+    "陳志明",
+    "黃淑芬",
+    "張家豪",
+    "李美玲",
+    "王建宏",
+    "吳怡君",
+    "劉宗翰",
+    "蔡佩珊",
+    "楊冠宇",
+    "許欣怡",
+    "鄭承恩",
+]
+
+
+def _ts(value: float) -> datetime:
+    return datetime.fromtimestamp(value, UTC)
+
+
+class WrongCodeLimiter:
+    """Per-terminal sliding windows of wrong codes (in memory: the sandbox runs one worker)."""
+
+    def __init__(self) -> None:
+        self._failures: dict[str, deque[float]] = {}
+        self._locked_until: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def check(self, terminal: str) -> None:
+        now = time.time()
+        with self._lock:
+            until = self._locked_until.get(terminal, 0)
+            if until > now:
+                raise errors.LockedOut(retry_after_s=int(until - now) + 1)
+            failures = self._failures.get(terminal)
+            if failures:
+                recent = [t for t in failures if t > now - WINDOW_S]
+                if len(recent) >= BURST:
+                    raise errors.RateLimited(retry_after_s=int(recent[0] + WINDOW_S - now) + 1)
+
+    def failed(self, terminal: str) -> None:
+        now = time.time()
+        with self._lock:
+            failures = self._failures.setdefault(terminal, deque())
+            failures.append(now)
+            while failures and failures[0] < now - LOCKOUT_WINDOW_S:
+                failures.popleft()
+            if len(failures) >= LOCKOUT_AFTER:
+                self._locked_until[terminal] = now + LOCKOUT_S
+                failures.clear()
+
+
+class ClerkFlow:
+    def __init__(
+        self, settings: SandboxSettings, store: Store, audit: AuditLog, catalogue: Catalogues, outbox: Outbox
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.audit = audit
+        self.catalogue = catalogue
+        self.outbox = outbox
+        self.limiter = WrongCodeLimiter()
+        self._hasher = PasswordHasher()
+
+    def ensure_demo_clerks(self) -> None:
+        self.seed_demo_clerks(self.store)
+
+    @staticmethod
+    def seed_demo_clerks(store: Store) -> None:
+        hasher = PasswordHasher()
+        table = store.db.table("clerks")
+        for index, (agency_id, (username, password)) in enumerate(DEMO_CLERKS.items()):
+            if not list(store.db.query("SELECT 1 FROM clerks WHERE username = ?", [username])):
+                table.insert(
+                    {
+                        "username": username,
+                        "password_hash": hasher.hash(password),
+                        "name": CLERK_NAMES[index % len(CLERK_NAMES)],
+                        "agency_id": agency_id,
+                    }
+                )
+
+    # -- sessions --------------------------------------------------------------------------------
+    def login(self, terminal: str, username: str, password: str) -> ClerkSession:
+        rows = list(self.store.db.query("SELECT * FROM clerks WHERE username = ?", [username]))
+        try:
+            if not rows:
+                raise VerificationError
+            self._hasher.verify(rows[0]["password_hash"], password)
+        except VerificationError:
+            self.audit.append("clerk.login.failed", terminal=terminal, clerk=username)
+            raise errors.ClerkLoginFailed() from None
+        clerk = rows[0]
+        token = secrets.token_urlsafe(32)
+        expires = time.time() + CLERK_SESSION_S
+        self.store.db.table("clerk_sessions").insert({
+            "token_hash": hashlib.sha256(token.encode()).hexdigest(), "username": username,
+            "terminal_id": terminal, "expires_at": expires,
+        })  # fmt: skip
+        self.audit.append("clerk.login", terminal=terminal, clerk=username)
+        agency = self.catalogue.catalogue.agency(clerk["agency_id"])
+        assert agency is not None
+        return ClerkSession(
+            token=token,
+            clerk_name=clerk["name"],
+            username=username,
+            agency_id=agency.id,
+            agency=agency.name,
+            expires_at=_ts(expires),
+        )
+
+    def _clerk(self, terminal: str, token: str) -> dict[str, str]:
+        rows = list(self.store.db.query(
+            "SELECT c.username, c.agency_id, s.expires_at, s.terminal_id FROM clerk_sessions s "
+            "JOIN clerks c ON c.username = s.username WHERE s.token_hash = ?",
+            [hashlib.sha256(token.encode()).hexdigest()],
+        ))  # fmt: skip
+        if not rows or rows[0]["expires_at"] < time.time() or rows[0]["terminal_id"] != terminal:
+            raise errors.ClerkSessionExpired()
+        return rows[0]
+
+    def logout(self, terminal: str, token: str) -> None:
+        clerk = self._clerk(terminal, token)
+        self.store.db.execute(
+            "DELETE FROM clerk_sessions WHERE token_hash = ?", [hashlib.sha256(token.encode()).hexdigest()]
+        )
+        self.audit.append("clerk.logout", terminal=terminal, clerk=clerk["username"])
+
+    # -- redemption ------------------------------------------------------------------------------
+    def redeem(self, terminal: str, token: str, typed_code: str) -> Redemption:
+        clerk = self._clerk(terminal, token)
+        self.limiter.check(terminal)
+        code = normalise_typed(typed_code)
+        if not is_valid_code(code):
+            self.limiter.failed(terminal)
+            raise errors.CodeMalformed()
+        rows = list(self.store.db.query("SELECT * FROM codes WHERE code_hash = ?", [code_hash(code)]))
+        if not rows:
+            self.limiter.failed(terminal)
+            self.audit.append("code.unknown", terminal=terminal, clerk=clerk["username"], code=code)
+            raise errors.CodeUnknown()
+        row = rows[0]
+        if row["agency_id"] != clerk["agency_id"]:
+            self.audit.append("code.foreign_agency", terminal=terminal, clerk=clerk["username"], code=code)
+            raise errors.CodeForeignAgency()
+        if row["redeemed_at"]:
+            self.audit.append("code.reused", terminal=terminal, clerk=clerk["username"], code=code)
+            raise errors.CodeAlreadyUsed()
+        now = time.time()
+        if row["expires_at"] < now:
+            self.audit.append("code.expired", terminal=terminal, clerk=clerk["username"], code=code)
+            raise errors.CodeExpired()
+        transaction_id = secrets.token_hex(8)
+        # Single use even under concurrent scans: only one UPDATE can flip redeemed_at from 0.
+        cursor = self.store.db.execute(
+            "UPDATE codes SET redeemed_at = ?, redeemed_by = ?, transaction_id = ? "
+            "WHERE code_hash = ? AND redeemed_at = 0", [now, clerk["username"], transaction_id, row["code_hash"]],
+        )  # fmt: skip
+        if cursor.rowcount != 1:
+            raise errors.CodeAlreadyUsed()
+        dataset_ids: list[str] = json.loads(row["dataset_ids"])
+        self.audit.append(
+            "code.redeemed", terminal=terminal, clerk=clerk["username"], code=code, dataset_ids=dataset_ids
+        )
+        redemption = self._redemption(row, dataset_ids, transaction_id, now)
+        self._notify(row["national_id"], redemption, now)
+        return redemption
+
+    def _redemption(self, row: dict[str, str], dataset_ids: list[str], transaction_id: str, now: float) -> Redemption:
+        citizen = find_citizen(self.settings.seed, self.settings.citizens, row["national_id"])
+        assert citizen is not None
+        catalogue = self.catalogue.catalogue
+        datasets = []
+        for dataset_id in dataset_ids:
+            dataset = catalogue.dataset(dataset_id)
+            if dataset is None:
+                continue
+            values = citizen.datasets.get(dataset_id, {})
+            datasets.append(RedeemedDataset(
+                id=dataset.id, name=dataset.name, source_agency=dataset.source_agency, retrieved_at=_ts(now),
+                fields=[RedeemedField(key=f.key, name=f.name, value=values.get(f.key, ""), meaning=f.meaning)
+                        for f in dataset.fields],
+            ))  # fmt: skip
+        service = self.catalogue.service(row["service_id"])
+        agency = catalogue.agency(row["agency_id"])
+        assert service is not None and agency is not None
+        return Redemption(
+            transaction_id=transaction_id,
+            service=service.name,
+            agency=agency.name,
+            identity_methods=json.loads(row["methods"]),
+            datasets=datasets,
+            view_deadline=_ts(now + VIEW_WINDOW_S),
+        )
+
+    def _notify(self, national_id: str, redemption: Redemption, now: float) -> None:
+        citizen = find_citizen(self.settings.seed, self.settings.citizens, national_id)
+        if citizen is None:
+            return
+        when = datetime.fromtimestamp(now).strftime("%Y-%m-%d %H:%M:%S")
+        names = "、".join(d.name.zh_TW for d in redemption.datasets)
+        body = (
+            f"{citizen.name} 您好：\n\n您於 MyData 平臺同意提供的資料已由 {redemption.agency.zh_TW} 臨櫃核驗取用。\n"
+            f"服務：{redemption.service.zh_TW}\n資料集：{names}\n時間：{when}\n交易序號：{redemption.transaction_id}\n\n"
+            "如有任何疑問或非您本人申辦，請洽客服電話：0800-009-868，或寄信至客服信箱：mydata@moda.gov.tw\n\n"
+            f"Your data ({', '.join(d.name.en for d in redemption.datasets)}) was accessed at the counter of "
+            f"{redemption.agency.en} on {when}; transaction {redemption.transaction_id}. Questions: 0800-009-868."
+        )
+        self.outbox.send_email(citizen.email, "MyData 資料取用通知 / Your data was accessed", body)
+
+    def purge(self, terminal: str, token: str, transaction_id: str) -> None:
+        clerk = self._clerk(terminal, token)
+        rows = list(
+            self.store.db.query("SELECT dataset_ids, redeemed_by FROM codes WHERE transaction_id = ?", [transaction_id])
+        )
+        if not rows or rows[0]["redeemed_by"] != clerk["username"]:
+            raise errors.ValidationFailed(field="transaction_id")
+        self.audit.append(
+            "data.purged",
+            terminal=terminal,
+            clerk=clerk["username"],
+            dataset_ids=json.loads(rows[0]["dataset_ids"]),
+        )

@@ -1,0 +1,61 @@
+"""``mydata-counter sandbox …`` subcommands (the ``sandbox`` group itself serves the broker)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from mydata_counter.cli_support import load_or_exit
+
+
+@click.command("reset")
+@click.pass_obj
+def reset(config_path: Path) -> None:
+    """Empty the sandbox database (sessions, codes, audit, outbox); citizens come back from the seed."""
+    from broker_sandbox.clerk_flow import ClerkFlow
+    from broker_sandbox.store import Store
+
+    settings = load_or_exit(config_path)
+    store = Store(settings.sandbox.database)
+    store.reset()
+    ClerkFlow.seed_demo_clerks(store)
+    click.echo(f"sandbox reset: {settings.sandbox.database} (seed {settings.sandbox.seed})")
+
+
+@click.command("register-terminal")
+@click.option("--id", "terminal_id", required=True, help="Terminal id the terminal signs with (keyid).")
+@click.option(
+    "--public-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="The terminal's Ed25519 public key, PEM.",
+)
+@click.pass_obj
+def register_terminal(config_path: Path, terminal_id: str, public_key: Path) -> None:
+    """Trust a terminal's public key (what the central broker's registration does)."""
+    from broker_sandbox.store import Store
+    from broker_sandbox.terminals import Terminals
+
+    settings = load_or_exit(config_path)
+    Terminals(Store(settings.sandbox.database)).register(terminal_id, public_key.read_text())
+    click.echo(f"registered terminal {terminal_id}")
+
+
+@click.command("audit-verify")
+@click.pass_obj
+def audit_verify(config_path: Path) -> None:
+    """Check the audit log's hash chain; exit 1 naming the first edited or missing record."""
+    from broker_sandbox.audit import verify
+    from broker_sandbox.store import Store
+
+    settings = load_or_exit(config_path)
+    verdict = verify(Store(settings.sandbox.database))
+    if verdict.ok:
+        click.echo(f"audit OK: {verdict.records} records, chain intact")
+        return
+    click.echo(f"audit FAILED at record {verdict.first_bad_seq}: {verdict.reason}", err=True)
+    raise SystemExit(1)
+
+
+commands = [reset, register_terminal, audit_verify]

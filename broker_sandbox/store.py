@@ -1,0 +1,69 @@
+"""The sandbox's SQLite database (sqlite-utils): one connection per thread, WAL journal."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import sqlite_utils
+
+SCHEMA: dict[str, tuple[dict[str, type], str]] = {
+    "terminals": ({"id": str, "public_key": str, "registered_at": str}, "id"),
+    "clerks": ({"username": str, "password_hash": str, "name": str, "agency_id": str}, "username"),
+    "clerk_sessions": ({"token_hash": str, "username": str, "terminal_id": str, "expires_at": float}, "token_hash"),
+    "kiosk_sessions": (
+        {"id": str, "terminal_id": str, "service_id": str, "agency_id": str, "created_at": float,
+         "expires_at": float, "consent_terms": str, "consent_datasets": str, "national_id": str,
+         "methods": str, "challenge": str, "state": str},
+        "id",
+    ),
+    "pushes": (
+        {"id": str, "session_id": str, "national_id": str, "match_number": str, "choices": str,
+         "created_at": float, "expires_at": float, "state": str},
+        "id",
+    ),
+    "otps": ({"session_id": str, "national_id": str, "otp_hash": str, "expires_at": float, "tries": int},
+             "session_id"),
+    "citizen_usage": ({"national_id": str, "first_used_at": str}, "national_id"),
+    "codes": (
+        {"code_hash": str, "session_id": str, "agency_id": str, "service_id": str, "national_id": str,
+         "dataset_ids": str, "methods": str, "issued_at": float, "expires_at": float, "redeemed_at": float,
+         "redeemed_by": str, "transaction_id": str},
+        "code_hash",
+    ),
+    "audit": (
+        {"seq": int, "time": str, "event": str, "terminal": str, "clerk": str, "code_hash": str,
+         "dataset_ids": str, "prev_hash": str, "hash": str},
+        "seq",
+    ),
+    "outbox": ({"id": int, "kind": str, "recipient": str, "subject": str, "body": str, "time": str}, "id"),
+}  # fmt: skip
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = self.db
+        db.execute("PRAGMA journal_mode=WAL")
+        for name, (columns, pk) in SCHEMA.items():
+            if not db[name].exists():
+                db.table(name).create(columns, pk=pk)
+        db.table("codes").create_index(["transaction_id"], if_not_exists=True)
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            connection = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA busy_timeout=10000")
+            db = sqlite_utils.Database(connection)
+            self._local.db = db
+        return db
+
+    def reset(self) -> None:
+        for name in SCHEMA:
+            self.db.execute(f"DELETE FROM [{name}]")
