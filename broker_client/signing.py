@@ -8,6 +8,7 @@ replayed requests.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import threading
 import time
@@ -29,6 +30,7 @@ from http_message_signatures import (
 
 MAX_AGE_S = 60
 COVERED = ("@method", "@authority", "@target-uri")
+_KEYID = re.compile(r';keyid="([^"]{1,128})"')
 
 
 class SignatureRejected(Exception):
@@ -106,6 +108,7 @@ class RequestVerifier:
     """Verifies incoming requests; remembers nonces for twice the maximum age to refuse replays."""
 
     def __init__(self, lookup: Callable[[str], Ed25519PublicKey | None], max_age_s: int = MAX_AGE_S) -> None:
+        self._lookup_key = _Lookup(lookup).resolve_public_key
         self._verifier = HTTPMessageVerifier(signature_algorithm=algorithms.ED25519, key_resolver=_Lookup(lookup))
         self._max_age_s = max_age_s
         self._nonces: dict[str, float] = {}
@@ -115,16 +118,20 @@ class RequestVerifier:
         """The terminal id of a valid request; raises ``SignatureRejected`` with the reason."""
         if "Signature" not in request.headers or "Signature-Input" not in request.headers:
             raise SignatureRejected("unsigned request")
+        key_id = _KEYID.search(request.headers["Signature-Input"])
+        if key_id is None:
+            raise SignatureRejected("signature has no keyid")
+        self._lookup_key(key_id.group(1))
         try:
             results = self._verifier.verify(request, body=body, max_age=timedelta(seconds=self._max_age_s))
         except SignatureRejected:
             raise
         except HTTPMessageSignaturesException as exc:
             text = str(exc).lower()
-            if "age" in text or "created" in text or "expire" in text or "future" in text:
-                raise SignatureRejected("stale or future-dated signature") from exc
             if "digest" in text:
                 raise SignatureRejected("body does not match its digest") from exc
+            if "maximum allowable age" in text or "created" in text or "expire" in text or "future" in text:
+                raise SignatureRejected("stale or future-dated signature") from exc
             raise SignatureRejected("invalid signature") from exc
         except Exception as exc:  # malformed structured fields and the like
             raise SignatureRejected("malformed signature") from exc

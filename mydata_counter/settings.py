@@ -70,8 +70,8 @@ class SandboxSettings(ServiceSettings):
     database: Path = Path("var/sandbox.db")
     seed: int = 20261124
     citizens: int = Field(240, ge=1, le=100_000)
-    code_ttl_s: int = Field(600, ge=10, le=86_400)
-    push_ttl_s: int = Field(120, ge=5, le=600)
+    code_ttl_s: int = Field(600, ge=1, le=86_400)
+    push_ttl_s: int = Field(120, ge=1, le=600)
     smtp_port: int = Field(0, ge=0, le=65535)  # the outbox's SMTP sink; 0 picks a free port
     session_ttl_s: int = Field(900, ge=30, le=7200)
     demo_mode: bool = False  # creates broker.key_file if missing and registers it (never in production)

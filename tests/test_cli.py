@@ -130,9 +130,7 @@ def test_environment_overrides_the_file_and_is_validated_too() -> None:
     )
     assert good.returncode == 0, good.stderr
     assert '"purge_after_s": 120' in good.stdout
-    bad = run_cli(
-        "config", "check", "--config", str(DEMO_CONFIG), env={"MYDATA_COUNTER_DEVICES__CAMERA__FPS": "fast"}
-    )
+    bad = run_cli("config", "check", "--config", str(DEMO_CONFIG), env={"MYDATA_COUNTER_DEVICES__CAMERA__FPS": "fast"})
     assert bad.returncode == 2
     assert "devices.camera.fps = 'fast'" in bad.stderr
     assert "MYDATA_COUNTER_DEVICES__CAMERA__FPS" in bad.stderr

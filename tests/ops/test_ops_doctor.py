@@ -42,9 +42,7 @@ def _with_broker(settings: Settings, url: str) -> Settings:
     return Settings(**data)
 
 
-def test_doctor_reports_broker_ok_and_clock_in_sync(
-    demo_settings: Settings, sandbox_url: str, tmp_path: Path
-) -> None:
+def test_doctor_reports_broker_ok_and_clock_in_sync(demo_settings: Settings, sandbox_url: str, tmp_path: Path) -> None:
     config = write_config(_with_broker(demo_settings, sandbox_url), tmp_path / "c.toml")
     _, checks = _doctor(config, "--role", "clerk")
     assert checks["config"]["status"] == "OK"
@@ -81,9 +79,7 @@ def test_invalid_config_fails_naming_the_key(tmp_path: Path) -> None:
     assert "devices.camera.fps" in checks["config"]["message"]
 
 
-def test_human_output_has_one_line_per_check_with_status_words(
-    demo_settings: Settings, tmp_path: Path
-) -> None:
+def test_human_output_has_one_line_per_check_with_status_words(demo_settings: Settings, tmp_path: Path) -> None:
     config = write_config(_with_broker(demo_settings, f"http://127.0.0.1:{free_port()}"), tmp_path / "c.toml")
     result = subprocess.run(
         [sys.executable, "-m", "mydata_counter.cli", "hw", "doctor", "--config", str(config), "--lang", "en"],
@@ -92,8 +88,6 @@ def test_human_output_has_one_line_per_check_with_status_words(
         timeout=30,
         check=False,
     )
-    first_words = {
-        line.split()[0] for line in result.stdout.splitlines() if line and not line.startswith(" ")
-    }
+    first_words = {line.split()[0] for line in result.stdout.splitlines() if line and not line.startswith(" ")}
     assert first_words <= {"OK", "WARN", "FAIL"}
     assert "FAIL" in first_words

@@ -49,9 +49,7 @@ def test_technical_lines_stay_readable(line: str) -> None:
     assert redact_text(line) == line
 
 
-def _log_through_filter(
-    message: str, *args: object, event: dict[str, object] | None = None
-) -> dict[str, object]:
+def _log_through_filter(message: str, *args: object, event: dict[str, object] | None = None) -> dict[str, object]:
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter())

@@ -34,9 +34,7 @@ def rendered_units(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_units_pass_systemd_analyze_verify(rendered_units: Path) -> None:
     files = [str(rendered_units / f"{unit}.service") for unit in UNITS]
-    result = subprocess.run(
-        ["systemd-analyze", "verify", *files], capture_output=True, text=True, check=False
-    )
+    result = subprocess.run(["systemd-analyze", "verify", *files], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
     assert "error" not in result.stderr.lower(), result.stderr
 

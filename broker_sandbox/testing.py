@@ -1,0 +1,65 @@
+"""Helpers for tests and benchmarks in any area: a running sandbox with a registered terminal,
+and a citizen walked through the kiosk flow to get a data code."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import requests
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from broker_client import BrokerClient
+from broker_client.models import IssuedCode
+from broker_sandbox.ca import citizen_credentials, sign_challenge
+from broker_sandbox.citizens import Citizen, generate_citizens
+from mydata_counter.servicerunner import free_port, running_service
+from mydata_counter.settings import Settings
+
+
+def sandbox_settings(base: Settings, folder: Path, **sandbox: Any) -> Settings:
+    """``base`` with the sandbox on a free port, in demo mode, its files and the terminal key in ``folder``."""
+    data = base.model_dump()
+    port = free_port()
+    data["sandbox"].update(
+        {"port": port, "database": folder / "sandbox.db", "demo_mode": True, "smtp_port": 0, **sandbox}
+    )
+    data["broker"].update({"url": f"http://127.0.0.1:{port}", "key_file": folder / "keys" / "terminal.pem"})
+    return Settings(**data)
+
+
+@contextmanager
+def running_sandbox(settings: Settings) -> Iterator[str]:
+    with running_service("sandbox", settings, port=settings.sandbox.port) as url:
+        yield url
+
+
+def citizens(settings: Settings) -> tuple[Citizen, ...]:
+    return generate_citizens(settings.sandbox.seed, settings.sandbox.citizens)
+
+
+def issue_code(
+    client: BrokerClient, settings: Settings, citizen: Citizen, service_id: str = "hualien-disabled-parking"
+) -> IssuedCode:
+    """Walk ``citizen`` through the kiosk flow with the MOICA card (+ NHI card and household number when
+    it is their first use) and return the code."""
+    session = client.start_session(service_id)
+    client.record_consent(session.session_id, session.terms_version, session.dataset_ids)
+    challenge = client.moica_challenge(session.session_id)
+    key, certificate = citizen_credentials(settings.sandbox.seed, citizen.national_id)
+    status = client.moica_verify(
+        session.session_id, certificate.public_bytes(Encoding.DER), sign_challenge(key, challenge)
+    )
+    if status.needs_another_method:
+        client.nhi_household(session.session_id, citizen.nhi_card_number, citizen.household_number)
+    return client.issue_code(session.session_id)
+
+
+def approve_push(broker_url: str, national_id: str, push_id: str, choice: str, action: str = "approve") -> str:
+    """What the citizen does on the phone simulator."""
+    response = requests.post(
+        f"{broker_url}/phone/{national_id}/pushes/{push_id}", json={"action": action, "choice": choice}, timeout=5
+    )
+    return str(response.json()["state"])

@@ -1,0 +1,93 @@
+"""Data codes at the clerk: single use, expiry, agency binding, brute force, e-mail notification."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+
+from broker_client import BrokerClient, errors
+from broker_sandbox.testing import citizens, issue_code
+from mydata_counter.datacode import damm_check_digit, grouped, new_code
+from mydata_counter.settings import Settings
+
+
+def test_redeemed_code_shows_the_citizens_fields_with_meanings_once(
+    client: BrokerClient, broker: tuple[Settings, str]
+) -> None:
+    settings, url = broker
+    citizen = citizens(settings)[50]
+    issued = issue_code(client, settings, citizen)
+    clerk = client.clerk_login("clerk-hualien", "hualien-demo")
+    assert clerk.agency.zh_TW == "花蓮縣政府"
+    redemption = client.redeem(clerk.token, grouped(issued.code))  # typed with spaces works too
+    household = next(d for d in redemption.datasets if d.id == "household_personal")
+    values = {f.key: f.value for f in household.fields}
+    assert values["national_id"] == citizen.national_id and values["name"] == citizen.name
+    assert all(f.meaning.zh_TW for f in household.fields)
+    assert set(redemption.identity_methods) == {"moica", "nhi_household"}
+    with pytest.raises(errors.CodeAlreadyUsed):
+        client.redeem(clerk.token, issued.code)
+    client.purge_ack(clerk.token, redemption.transaction_id)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        mails = [
+            m
+            for m in requests.get(f"{url}/outbox.json", timeout=5).json()["messages"]
+            if m["kind"] == "email" and m["recipient"] == citizen.email
+        ]
+        if mails:
+            break
+        time.sleep(0.1)
+    assert mails and redemption.transaction_id in mails[0]["body"] and "0800-009-868" in mails[0]["body"]
+
+
+def test_code_for_another_agency_is_refused_and_stays_usable(
+    client: BrokerClient, broker: tuple[Settings, str]
+) -> None:
+    settings, _ = broker
+    issued = issue_code(client, settings, citizens(settings)[51])
+    labour = client.clerk_login("clerk-bli", "bli-demo")
+    with pytest.raises(errors.CodeForeignAgency):
+        client.redeem(labour.token, issued.code)
+    hualien = client.clerk_login("clerk-hualien", "hualien-demo")
+    assert client.redeem(hualien.token, issued.code).transaction_id
+
+
+def test_expired_code_is_refused(client: BrokerClient, broker: tuple[Settings, str]) -> None:
+    settings, _ = broker
+    issued = issue_code(client, settings, citizens(settings)[52])
+    time.sleep(settings.sandbox.code_ttl_s + 0.5)
+    clerk = client.clerk_login("clerk-hualien", "hualien-demo")
+    with pytest.raises(errors.CodeExpired):
+        client.redeem(clerk.token, issued.code)
+
+
+def test_wrong_password_and_bad_token_are_refused(client: BrokerClient) -> None:
+    with pytest.raises(errors.ClerkLoginFailed):
+        client.clerk_login("clerk-hualien", "wrong")
+    with pytest.raises(errors.ClerkSessionExpired):
+        client.redeem("not-a-real-token-at-all", new_code())
+
+
+def test_malformed_and_unknown_codes_then_brute_force_is_rate_limited(broker: tuple[Settings, str]) -> None:
+    settings, _ = broker
+    client = BrokerClient(settings.broker)
+    clerk = client.clerk_login("clerk-taoyuan", "taoyuan-demo")
+    with pytest.raises(errors.CodeMalformed):
+        client.redeem(clerk.token, "1234")
+    with pytest.raises(errors.CodeUnknown):
+        client.redeem(clerk.token, new_code())
+    outcomes: list[errors.BrokerError] = []
+    for _ in range(20):
+        body = new_code()[:15]
+        try:
+            client.redeem(clerk.token, body + damm_check_digit(body))
+        except errors.BrokerError as error:
+            outcomes.append(error)
+    assert isinstance(outcomes[0], errors.CodeUnknown)
+    limited = [e for e in outcomes if isinstance(e, errors.RateLimited)]
+    assert len(limited) >= 10  # after 10 wrong codes a minute, every further try is refused
+    assert 0 < limited[0].retry_after_s <= 61
+    assert "秒" in limited[0].message("zh-TW")
