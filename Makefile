@@ -17,7 +17,7 @@ APT_PACKAGES := pcscd libpcsclite-dev swig pcsc-tools vsmartcard-vpcd python3-vi
 PREFIX ?= $(CURDIR)
 UNITS := mydata-counter-kiosk mydata-counter-clerk mydata-counter-kiosk-browser
 
-.PHONY: install-system help install system-packages demo test lint typecheck pytest bench fuzz soak screenshots clean
+.PHONY: openapi fuzz install-system help install system-packages demo test lint typecheck pytest bench fuzz soak screenshots clean
 
 help:
 	@echo "make demo   - install what is missing, then run sandbox broker, kiosk and clerk (simulated devices)"
@@ -74,6 +74,15 @@ install-system: install
 	systemd-analyze verify $(addprefix /etc/systemd/system/,$(addsuffix .service,$(UNITS)))
 	if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 	@echo "installed; enable with: systemctl enable --now pcscd.socket $(UNITS)"
+
+# Regenerate the broker API spec from the protocol models (a test fails when they drift apart).
+openapi: install
+	$(BIN)/python -c "import yaml; from broker_client.openapi import build_spec; \
+	open('docs/broker-api.yaml', 'w').write(yaml.safe_dump(build_spec(), allow_unicode=True, sort_keys=False, width=110))"
+
+# Long schemathesis run (>= 2000 cases) against a running sandbox.
+fuzz: install
+	MYDATA_FUZZ_EXAMPLES=150 $(BIN)/pytest -q tests/broker/test_broker_schema.py
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -106,13 +106,26 @@ class UnknownCitizen(BrokerError):
     key = "broker.citizen.unknown"
 
 
+class NotFound(BrokerError):
+    key = "broker.not_found"
+
+
+class ConsentMismatch(BrokerError):
+    key = "broker.consent.mismatch"
+
+
+class ChallengeRequired(BrokerError):
+    key = "broker.identity.no_challenge"
+
+
 ERRORS_BY_KEY: dict[str, type[BrokerError]] = {
     cls.key: cls
     for cls in (
         BrokerError, BrokerUnavailable, CodeExpired, CodeAlreadyUsed, CodeForeignAgency, CodeUnknown,
         CodeMalformed, RateLimited, LockedOut, AuthFailed, ClerkLoginFailed, ClerkSessionExpired,
         ValidationFailed, SessionExpired, ConsentRequired, IdentityFailed, IdentityMismatch, SameMethodTwice,
-        IdentityRequired, OtpWrong, PushDenied, PushExpired, UnknownCitizen,
+        IdentityRequired, OtpWrong, PushDenied, PushExpired, UnknownCitizen, NotFound, ConsentMismatch,
+        ChallengeRequired,
     )
 }  # fmt: skip
 
@@ -141,4 +154,7 @@ STATUS_BY_KEY: dict[str, int] = {
     "broker.push.denied": 403,
     "broker.push.expired": 410,
     "broker.citizen.unknown": 404,
+    "broker.not_found": 404,
+    "broker.consent.mismatch": 409,
+    "broker.identity.no_challenge": 409,
 }

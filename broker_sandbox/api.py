@@ -169,11 +169,13 @@ def api_blueprint(
         return "Not found", 404
 
     @bp.app_errorhandler(405)
-    def _bad_method(_error: Any) -> Response | tuple[str, int]:
+    def _bad_method(error: Any) -> Any:
         if request.path.startswith("/api/"):
             response = error_response(errors.ValidationFailed(field="method"))
             response.status_code = 405
+            allowed = getattr(error, "valid_methods", None) or []
+            response.headers["Allow"] = ", ".join(sorted(allowed))  # RFC 9110: 405 lists what is allowed
             return response
-        return "Method not allowed", 405
+        return error
 
     return bp

@@ -55,7 +55,11 @@ class AuditLog:
                 "prev_hash": str(last[0]["hash"]) if last else GENESIS,
             }
             record["hash"] = _digest(record)
-            db.table("audit").insert(record)
+            columns = [*_FIELDS, "hash"]
+            db.execute(
+                f"INSERT INTO audit ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                [record[name] for name in columns],
+            )
 
 
 @dataclass(frozen=True)

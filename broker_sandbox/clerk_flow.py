@@ -264,7 +264,7 @@ class ClerkFlow:
             self.store.db.query("SELECT dataset_ids, redeemed_by FROM codes WHERE transaction_id = ?", [transaction_id])
         )
         if not rows or rows[0]["redeemed_by"] != clerk["username"]:
-            raise errors.ValidationFailed(field="transaction_id")
+            raise errors.NotFound(what="transaction")
         self.audit.append(
             "data.purged",
             terminal=terminal,

@@ -93,7 +93,7 @@ class KioskFlow:
     def start(self, terminal: str, service_id: str) -> KioskSession:
         service = self.catalogue.service(service_id)
         if service is None:
-            raise errors.ValidationFailed(field="service_id")
+            raise errors.NotFound(what="service")
         now = time.time()
         session_id = secrets.token_urlsafe(18)
         self.store.db.table("kiosk_sessions").insert({
@@ -118,7 +118,7 @@ class KioskFlow:
         if terms_version != self.catalogue.catalogue.terms_version or sorted(dataset_ids) != sorted(
             service.dataset_ids
         ):
-            raise errors.ValidationFailed(field="consent")
+            raise errors.ConsentMismatch()
         self._update(session_id, consent_terms=terms_version, consent_datasets=json.dumps(sorted(dataset_ids)))
         self.audit.append("consent", terminal=terminal, dataset_ids=dataset_ids)
 
@@ -139,7 +139,7 @@ class KioskFlow:
         session = self._session(session_id, terminal)
         self._require_consent(session)
         if not session["challenge"]:
-            raise errors.ValidationFailed(field="challenge")
+            raise errors.ChallengeRequired()
         challenge = base64.b64decode(session["challenge"])
         self._update(session_id, challenge="")  # one signature per challenge
         try:
@@ -162,7 +162,7 @@ class KioskFlow:
         self._require_consent(session)
         national_id = national_id.strip().upper()
         if not is_valid_national_id(national_id):
-            raise errors.ValidationFailed(field="national_id")
+            raise errors.UnknownCitizen()  # no citizen can hold an ID whose check digit is wrong
         if self._citizen(national_id) is None:
             raise errors.UnknownCitizen()
         now = time.time()
@@ -196,7 +196,7 @@ class KioskFlow:
         session = self._session(session_id, terminal)
         push = self._push(push_id)
         if push is None or push["session_id"] != session_id:
-            raise errors.ValidationFailed(field="push_id")
+            raise errors.NotFound(what="push")
         state = push["state"]
         if state == "approved":
             methods: list[IdentityMethod] = json.loads(session["methods"] or "[]")

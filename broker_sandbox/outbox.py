@@ -44,6 +44,15 @@ class _SinkHandler:
         return "250 OK"
 
 
+def _message(recipient: str, subject: str, body: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = SENDER
+    message["To"] = recipient
+    message["Subject"] = subject
+    message.set_content(body)
+    return message
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -56,7 +65,7 @@ class Outbox:
         self._store = store
         self._port = smtp_port or _free_port()
         self._controller: Controller | None = None
-        self._queue: queue.Queue[EmailMessage] = queue.Queue()
+        self._queue: queue.Queue[tuple[str, str, str]] = queue.Queue()
         self._lock = threading.Lock()
 
     def _start(self) -> None:
@@ -68,23 +77,25 @@ class Outbox:
             threading.Thread(target=self._send_loop, daemon=True, name="mail-sender").start()
 
     def _send_loop(self) -> None:
+        """Deliver queued mail, one SMTP connection per burst (as a mail relay would)."""
         while True:
-            message = self._queue.get()
+            batch = [self._queue.get()]
+            while len(batch) < 100:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
             try:
                 with smtplib.SMTP("127.0.0.1", self._port, timeout=10) as smtp:
-                    smtp.send_message(message)
+                    for recipient, subject, body in batch:
+                        smtp.send_message(_message(recipient, subject, body))
             except (OSError, smtplib.SMTPException):
-                log.warning("outbox: could not deliver a notification e-mail")
+                log.warning("outbox: could not deliver %d notification e-mail(s)", len(batch))
 
     def send_email(self, recipient: str, subject: str, body: str) -> None:
         """Queue a mail; delivery happens in the background so redemptions never wait for SMTP."""
         self._start()
-        message = EmailMessage()
-        message["From"] = SENDER
-        message["To"] = recipient
-        message["Subject"] = subject
-        message.set_content(body)
-        self._queue.put(message)
+        self._queue.put((recipient, subject, body))
 
     def send_sms(self, phone: str, text: str) -> None:
         self._store.db.table("outbox").insert(

@@ -139,5 +139,5 @@ def test_push_denied_and_expired(client: BrokerClient, broker: tuple[Settings, s
 
 
 def test_push_for_an_invalid_national_id_is_refused(client: BrokerClient) -> None:
-    with pytest.raises(errors.ValidationFailed):
+    with pytest.raises(errors.UnknownCitizen):
         client.mobile_push(_consented(client), "A123456788")

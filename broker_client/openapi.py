@@ -1,0 +1,114 @@
+"""The broker API as an OpenAPI 3.1 document, built from the protocol models.
+
+``docs/broker-api.yaml`` is this document as committed; a test fails when the models and the
+committed spec drift apart (regenerate with ``make openapi``), and schemathesis checks the
+running sandbox against it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from broker_client import models as m
+from broker_client.errors import STATUS_BY_KEY
+
+REF = "#/components/schemas/{model}"
+_ERROR_STATUSES = sorted({str(code) for code in STATUS_BY_KEY.values()} | {"401"})
+
+# (method, path, summary, request model, success status, response model, tag)
+# fmt: off
+Operation = tuple[str, str, str, type[BaseModel] | None, int, type[BaseModel] | None, str]
+OPERATIONS: list[Operation] = [
+    ("get", "/catalogue", "Agencies, counter services, datasets and field meanings", None, 200, m.Catalogue, "catalogue"),
+    ("post", "/kiosk/sessions", "Start a kiosk session for a counter service", m.StartSession, 201, m.KioskSession, "kiosk"),
+    ("delete", "/kiosk/sessions/{session_id}", "Cancel a kiosk session", None, 204, None, "kiosk"),
+    ("post", "/kiosk/sessions/{session_id}/consent", "Record consent to terms and datasets", m.Consent, 204, None, "kiosk"),
+    ("post", "/kiosk/sessions/{session_id}/moica/challenge", "Challenge for the citizen certificate card", None, 200, m.Challenge, "identity"),
+    ("post", "/kiosk/sessions/{session_id}/moica/verify", "Card certificate and signature over the challenge", m.MoicaProof, 200, m.IdentityStatus, "identity"),
+    ("post", "/kiosk/sessions/{session_id}/push", "Push to the citizen's mobile certificate app", m.NationalIdBody, 201, m.PushStarted, "identity"),
+    ("get", "/kiosk/sessions/{session_id}/push/{push_id}", "State of a push", None, 200, m.PushState, "identity"),
+    ("post", "/kiosk/sessions/{session_id}/nhi", "NHI card number + household number", m.NhiHousehold, 200, m.IdentityStatus, "identity"),
+    ("post", "/kiosk/sessions/{session_id}/otp", "Send an SMS one-time password", m.NationalIdBody, 200, m.OtpSent, "identity"),
+    ("post", "/kiosk/sessions/{session_id}/otp/verify", "Check the one-time password", m.OtpBody, 200, m.IdentityStatus, "identity"),
+    ("post", "/kiosk/sessions/{session_id}/code", "Issue the data code", None, 201, m.IssuedCode, "kiosk"),
+    ("post", "/clerk/login", "Clerk login (agency account)", m.ClerkLogin, 200, m.ClerkSession, "clerk"),
+    ("post", "/clerk/logout", "Clerk logout", None, 204, None, "clerk"),
+    ("post", "/clerk/redeem", "Redeem a data code: the citizen's data for this agency", m.RedeemBody, 200, m.Redemption, "clerk"),
+    ("post", "/clerk/purge", "Acknowledge that the shown data was purged", m.PurgeAck, 204, None, "clerk"),
+]
+# fmt: on
+
+_MODELS: list[type[BaseModel]] = [
+    m.Catalogue, m.StartSession, m.KioskSession, m.Consent, m.Challenge, m.MoicaProof, m.NationalIdBody,
+    m.NhiHousehold, m.OtpBody, m.OtpSent, m.IdentityStatus, m.PushStarted, m.PushState, m.IssuedCode,
+    m.ClerkLogin, m.ClerkSession, m.RedeemBody, m.Redemption, m.PurgeAck, m.ErrorBody,
+]  # fmt: skip
+
+
+def _schemas() -> dict[str, Any]:
+    schemas: dict[str, Any] = {}
+    for model in _MODELS:
+        schema = model.model_json_schema(ref_template=REF, by_alias=True)
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    return schemas
+
+
+def _json(ref: str) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": REF.format(model=ref)}}}
+
+
+def build_spec() -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for method, path, summary, request, status, response, tag in OPERATIONS:
+        operation: dict[str, Any] = {
+            "summary": summary,
+            "operationId": f"{method}_{path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}",
+            "tags": [tag],
+            "responses": {
+                str(status): {"description": "OK", **({"content": _json(response.__name__)} if response else {})},
+                **{code: {"description": "Error (see `error`, a message key)", "content": _json("ErrorBody")}
+                   for code in _ERROR_STATUSES if code != str(status)},
+            },
+        }  # fmt: skip
+        parameters = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+            for name in ("session_id", "push_id") if "{" + name + "}" in path
+        ]  # fmt: skip
+        if path.startswith("/clerk/") and path != "/clerk/login":
+            operation["description"] = "Needs the clerk's bearer token (Authorization: Bearer …) from /clerk/login."
+        if parameters:
+            operation["parameters"] = parameters
+        if request is not None:
+            operation["requestBody"] = {"required": True, "content": _json(request.__name__)}
+        paths.setdefault(path, {})[method] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "MyData counter verification broker API",
+            "version": "1.0.0",
+            "description": (
+                "The protocol between counter terminals (kiosks, clerk stations) and the MyData broker. "
+                "Every request is signed with the terminal's Ed25519 key per RFC 9421 (HTTP Message Signatures): "
+                "covered components @method, @authority, @target-uri and content-digest; parameters created, "
+                "keyid (the terminal id), alg=ed25519 and a unique nonce. Unsigned, unknown-key, stale (> 60 s) "
+                "and replayed requests get 401 with a reason. Errors carry a message key (`error`) and zh-TW/en text."
+            ),
+        },
+        "servers": [{"url": "/api/v1"}],
+        "paths": paths,
+        "components": {
+            # Documented, not declared per operation: RFC 9421 signatures are outside what OpenAPI 3.1 can
+            # express, and fuzzers would otherwise "test" them by dropping a header the client always adds.
+            "securitySchemes": {
+                "terminalSignature": {
+                    "type": "apiKey", "in": "header", "name": "Signature",
+                    "description": "RFC 9421 signature (with its Signature-Input and Content-Digest headers).",
+                },
+                "clerkToken": {"type": "http", "scheme": "bearer", "description": "From /clerk/login."},
+            },
+            "schemas": _schemas(),
+        },
+    }  # fmt: skip
