@@ -1,21 +1,24 @@
-"""Printer devices. Placeholder until its hardware issue lands: reports that no driver exists yet."""
+"""Receipt printers: ESC/POS (network, USB, serial), CUPS, PDF folder, simulated — one interface."""
 
 from __future__ import annotations
 
-from hardware.health import DeviceHealth
+from hardware.printer.interface import Printer
 from mydata_counter.settings import PrinterSettings
 
 
-class _NotBuilt:
-    def __init__(self, settings: PrinterSettings) -> None:
-        self._settings = settings
+def build_printer(settings: PrinterSettings) -> Printer:
+    if settings.driver == "simulated":
+        from hardware.printer.simulated import SimulatedPrinter
 
-    def health(self) -> DeviceHealth:
-        return DeviceHealth("printer", self._settings.driver, "off", "device.not_built")
+        return SimulatedPrinter(settings)
+    if settings.kind.startswith("escpos-"):
+        from hardware.printer.escpos_driver import EscposPrinter
 
-    def close(self) -> None:
-        pass
+        return EscposPrinter(settings)
+    if settings.kind == "cups":
+        from hardware.printer.cups_driver import CupsPrinter
 
+        return CupsPrinter(settings)
+    from hardware.printer.pdf_folder import PdfFolderPrinter
 
-def build_printer(settings: PrinterSettings) -> _NotBuilt:
-    return _NotBuilt(settings)
+    return PdfFolderPrinter(settings)

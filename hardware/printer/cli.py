@@ -1,7 +1,59 @@
-"""``mydata-counter hw`` commands of this device kind."""
+"""``mydata-counter hw printers`` and ``hw print-test``."""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
 import click
 
-commands: list[click.Command] = []
+from hardware.printer import build_printer
+from hardware.printer.interface import PrinterError
+from hardware.printer.receipt import sample_receipt
+from mydata_counter.cli_support import config_option, load_or_exit
+from mydata_counter.datacode import damm_check_digit
+from mydata_counter.i18n import bilingual
+
+# A fixed, valid test code that is obviously a test ("0000 …"): it never matches an issued code's hash.
+TEST_CODE_BODY = "000000000000001"
+
+
+@click.command("printers")
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a line.")
+def printers(config_path: Path, as_json: bool) -> None:
+    """The configured printer, its driver and status (ready, paper low/out, cover open, offline)."""
+    settings = load_or_exit(config_path).devices.printer
+    printer = build_printer(settings)
+    try:
+        health = printer.health()
+    finally:
+        printer.close()
+    if as_json:
+        click.echo(json.dumps({"printers": [health.as_dict()]}, ensure_ascii=False))
+    else:
+        click.echo(
+            f"{settings.kind:<15} {health.driver:<22} {health.state:<5} {bilingual(health.message_key)}"
+            + (f"  [{health.detail}]" if health.detail else "")
+        )
+
+
+@click.command("print-test")
+@config_option
+def print_test(config_path: Path) -> None:
+    """Print a test receipt with every element (QR, Code128, grouped digits, expiry, CJK text)."""
+    settings = load_or_exit(config_path).devices.printer
+    printer = build_printer(settings)
+    receipt = sample_receipt(TEST_CODE_BODY + damm_check_digit(TEST_CODE_BODY), datetime.now() + timedelta(minutes=10))
+    try:
+        printer.print_receipt(receipt)
+    except PrinterError as error:
+        click.echo(error.bilingual(), err=True)
+        raise SystemExit(1) from None
+    finally:
+        printer.close()
+    click.echo("測試收據已列印 / test receipt printed")
+
+
+commands = [printers, print_test]

@@ -42,7 +42,8 @@ def signed(broker: tuple[Settings, str]) -> tuple[str, RequestSigner, str]:
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_sandbox_conforms_to_the_spec_and_never_fails(
-    case: schemathesis.Case, signed: tuple[str, RequestSigner, str]
+    case: schemathesis.Case,  # type: ignore[type-arg]
+    signed: tuple[str, RequestSigner, str],
 ) -> None:
     url, signer, token = signed
     headers = {"Authorization": f"Bearer {token}"} if case.path.startswith("/clerk/") else None

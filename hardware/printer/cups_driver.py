@@ -1,0 +1,71 @@
+"""Office printers through CUPS: the receipt as PDF to ``lp``, the job followed with ``lpstat``."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+
+from hardware.health import DeviceHealth
+from hardware.printer.interface import PrinterOffline, PrinterStatus, PrintFailed, health_from_status
+from hardware.printer.receipt import Receipt
+from hardware.printer.render_pdf import render_receipt_pdf
+from mydata_counter.settings import PrinterSettings
+
+JOB_TIMEOUT_S = 30.0
+
+
+def _run(*command: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(command, input=stdin, capture_output=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise PrinterOffline(detail=f"{command[0]}: {type(exc).__name__}") from exc
+
+
+class CupsPrinter:
+    def __init__(self, settings: PrinterSettings) -> None:
+        self.settings = settings
+        self.queue = settings.cups_queue
+
+    def status(self) -> PrinterStatus:
+        try:
+            result = _run("lpstat", "-p", self.queue)
+        except PrinterOffline:
+            return PrinterStatus.OFFLINE
+        text = result.stdout.decode(errors="replace").lower()
+        if result.returncode != 0 or "disabled" in text:
+            return PrinterStatus.OFFLINE
+        if "media-empty" in text or "out of paper" in text:
+            return PrinterStatus.PAPER_OUT
+        if "door-open" in text or "cover-open" in text:
+            return PrinterStatus.COVER_OPEN
+        if "media-low" in text:
+            return PrinterStatus.PAPER_LOW
+        return PrinterStatus.READY
+
+    def print_receipt(self, receipt: Receipt) -> None:
+        status = self.status()
+        if status in (PrinterStatus.OFFLINE, PrinterStatus.PAPER_OUT, PrinterStatus.COVER_OPEN):
+            raise PrinterOffline(detail=status.value)
+        pdf = render_receipt_pdf(receipt, self.settings.paper_width_mm)
+        result = _run("lp", "-d", self.queue, "-t", "MyData receipt", "-", stdin=pdf)
+        match = re.search(rb"request id is (\S+)", result.stdout)
+        if result.returncode != 0 or match is None:
+            raise PrintFailed(detail=result.stderr.decode(errors="replace")[:200])
+        job = match.group(1).decode()
+        deadline = time.monotonic() + JOB_TIMEOUT_S
+        while time.monotonic() < deadline:
+            pending = _run("lpstat", "-o", self.queue).stdout.decode(errors="replace")
+            if job not in pending:
+                completed = _run("lpstat", "-W", "completed", "-o", self.queue).stdout.decode(errors="replace")
+                if job in completed:
+                    return
+                raise PrintFailed(detail=f"job {job} aborted or cancelled")
+            time.sleep(0.2)
+        raise PrintFailed(detail=f"job {job} still pending after {JOB_TIMEOUT_S:g} s")
+
+    def health(self) -> DeviceHealth:
+        return health_from_status("real/cups", self.status(), self.queue)
+
+    def close(self) -> None:
+        pass

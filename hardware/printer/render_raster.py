@@ -1,0 +1,98 @@
+"""Draw the receipt layout as a 1-bit image for thermal printers (and PNG samples)."""
+
+from __future__ import annotations
+
+from functools import cache, partial
+
+import barcode
+import qrcode
+from PIL import Image, ImageDraw, ImageFont
+
+from hardware.printer.receipt import (
+    FONT_PATH,
+    BarcodeBlock,
+    Block,
+    QrBlock,
+    Receipt,
+    RuleBlock,
+    SpaceBlock,
+    TextBlock,
+    layout,
+    wrap,
+)
+
+# Paper width → printable dots at 203 dpi (8 dots/mm): 80 mm rolls print 72 mm, 58 mm rolls 48 mm.
+WIDTH_PX = {80: 576, 58: 384, 210: 1654}
+
+
+@cache
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(FONT_PATH, size, index=0)
+
+
+def _text_width(draw: ImageDraw.ImageDraw, font: ImageFont.FreeTypeFont, text: str) -> float:
+    return draw.textlength(text, font=font)
+
+
+def _qr(payload: str, size: int) -> Image.Image:
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, box_size=1)
+    qr.add_data(payload)
+    qr.make(fit=True)
+    image: Image.Image = qr.make_image(fill_color="black", back_color="white").get_image().convert("L")
+    modules = image.width
+    scale = max(1, size // modules)  # whole dots per module: crisp edges on thermal heads
+    return image.resize((modules * scale, modules * scale), Image.Resampling.NEAREST)
+
+
+def code128_modules(digits: str) -> str:
+    """The symbol as modules ('1' bar, '0' space), from python-barcode (picks code set C for digits)."""
+    modules: str = barcode.get("code128", digits).build()[0]
+    return modules
+
+
+def _code128(digits: str, width: int, height: int) -> Image.Image:
+    modules = code128_modules(digits)
+    quiet = 10
+    scale = max(1, width // (len(modules) + 2 * quiet))  # whole dots per module: crisp bars
+    image = Image.new("L", ((len(modules) + 2 * quiet) * scale, height), 255)
+    draw = ImageDraw.Draw(image)
+    for index, module in enumerate(modules):
+        if module == "1":
+            x = (quiet + index) * scale
+            draw.rectangle((x, 0, x + scale - 1, height - 1), fill=0)
+    return image
+
+
+def render_receipt_image(receipt: Receipt, width_px: int = WIDTH_PX[80]) -> Image.Image:
+    """The receipt as a black-and-white image ``width_px`` dots wide."""
+    margin = max(8, width_px // 40)
+    inner = width_px - 2 * margin
+    base = max(18, width_px // 22)
+    canvas = Image.new("L", (width_px, 6000), 255)
+    draw = ImageDraw.Draw(canvas)
+    y = margin
+    blocks: list[Block] = layout(receipt, narrow=width_px < 500)
+    for block in blocks:
+        if isinstance(block, TextBlock):
+            font = _font(int(base * block.size))
+            for line in wrap(block.text, partial(_text_width, draw, font), inner):
+                x = margin if block.align == "left" else (width_px - int(draw.textlength(line, font=font))) // 2
+                draw.text((x, y), line, font=font, fill=0)
+                if block.bold:  # the CJK font has no bold face: overstrike by one dot
+                    draw.text((x + 1, y), line, font=font, fill=0)
+                y += int(font.size * 1.3)
+        elif isinstance(block, QrBlock):
+            image = _qr(block.payload, int(inner * block.width))
+            canvas.paste(image, ((width_px - image.width) // 2, y))
+            y += image.height
+        elif isinstance(block, BarcodeBlock):
+            image = _code128(block.digits, int(inner * block.width), max(60, base * 3))
+            canvas.paste(image, ((width_px - image.width) // 2, y))
+            y += image.height + base // 3
+        elif isinstance(block, RuleBlock):
+            y += base // 2
+            draw.line((margin, y, width_px - margin, y), fill=0, width=2)
+            y += base // 2
+        elif isinstance(block, SpaceBlock):
+            y += int(base * block.lines)
+    return canvas.crop((0, 0, width_px, y + margin)).point(lambda v: 0 if v < 128 else 255).convert("1")
