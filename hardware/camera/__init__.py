@@ -1,21 +1,19 @@
-"""Camera devices. Placeholder until its hardware issue lands: reports that no driver exists yet."""
+"""Cameras: OpenCV sources (V4L2, URL, video file, image folder) and a simulated camera."""
 
 from __future__ import annotations
 
-from hardware.health import DeviceHealth
+from hardware.camera.interface import Camera, Frame
 from mydata_counter.settings import CameraSettings
 
 
-class _NotBuilt:
-    def __init__(self, settings: CameraSettings) -> None:
-        self._settings = settings
+def build_camera(settings: CameraSettings) -> Camera:
+    if settings.driver == "simulated" and not settings.source:
+        from hardware.camera.simulated import SimulatedCamera
 
-    def health(self) -> DeviceHealth:
-        return DeviceHealth("camera", self._settings.driver, "off", "device.not_built")
+        return SimulatedCamera(settings)
+    from hardware.camera.capture import OpenCVCamera
 
-    def close(self) -> None:
-        pass
+    return OpenCVCamera(settings)
 
 
-def build_camera(settings: CameraSettings) -> _NotBuilt:
-    return _NotBuilt(settings)
+__all__ = ["Camera", "Frame", "build_camera"]

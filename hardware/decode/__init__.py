@@ -1,21 +1,39 @@
-"""Decoder devices. Placeholder until its hardware issue lands: reports that no driver exists yet."""
+"""Barcode decoding: one pipeline (``pipeline.decode_frame``) used by the clerk, ``hw decode``,
+``hw doctor`` and the benchmarks."""
 
 from __future__ import annotations
 
+import time
+
+from hardware.decode.interface import Decoded, Decoder, Image
+from hardware.decode.pipeline import decode_frame
 from hardware.health import DeviceHealth
+from mydata_counter.metrics import DECODE_SECONDS
 from mydata_counter.settings import DecoderSettings
 
 
-class _NotBuilt:
+class PipelineDecoder:
+    """The software decoder. ``simulated`` runs the same pipeline: decoding has no device to fake."""
+
     def __init__(self, settings: DecoderSettings) -> None:
-        self._settings = settings
+        self.settings = settings
+
+    def decode(self, image: Image) -> Decoded | None:
+        started = time.perf_counter()
+        try:
+            return decode_frame(image)
+        finally:
+            DECODE_SECONDS.observe(time.perf_counter() - started)
 
     def health(self) -> DeviceHealth:
-        return DeviceHealth("decoder", self._settings.driver, "off", "device.not_built")
+        return DeviceHealth("decoder", self.settings.driver, "ok", "decoder.ready", "zxing-cpp + pyzbar")
 
     def close(self) -> None:
         pass
 
 
-def build_decoder(settings: DecoderSettings) -> _NotBuilt:
-    return _NotBuilt(settings)
+def build_decoder(settings: DecoderSettings) -> Decoder:
+    return PipelineDecoder(settings)
+
+
+__all__ = ["Decoded", "Decoder", "build_decoder", "decode_frame"]

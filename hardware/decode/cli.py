@@ -1,7 +1,48 @@
-"""``mydata-counter hw`` commands of this device kind."""
+"""``mydata-counter hw decode FILE...`` and ``hw corpus``."""
 
 from __future__ import annotations
 
-import click
+import json
+import time
+from pathlib import Path
 
-commands: list[click.Command] = []
+import click
+import cv2
+
+from hardware.decode.pipeline import decode_frame
+
+
+@click.command("decode")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+def decode(files: tuple[Path, ...]) -> None:
+    """Decode MyData codes in image files: one JSON object per line per file
+    ({"file", "text", "format", "ms"}); text and format are null when no valid code is found."""
+    for path in files:
+        started = time.perf_counter()
+        image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE) if path.is_file() else None
+        record: dict[str, object] = {"file": str(path), "text": None, "format": None}
+        if image is None:
+            record["error"] = "not a readable image"
+        else:
+            found = decode_frame(image)
+            if found is not None:
+                record.update(text=found.text, format=found.format)
+        record["ms"] = round((time.perf_counter() - started) * 1000, 2)
+        click.echo(json.dumps(record, ensure_ascii=False))
+
+
+@click.command("corpus")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--seed", type=int, default=20261124, show_default=True)
+@click.option("--per-cell", type=int, default=2, show_default=True, help="Frames per resolution × condition.")
+def corpus(folder: Path, seed: int, per_cell: int) -> None:
+    """Write the deterministic test corpus of photographed receipts (and negatives) as PNG files."""
+    from hardware.decode.corpus import write
+
+    frames = write(folder, seed, per_cell)
+    manifest = {frame.name: frame.code for frame in frames}
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    click.echo(f"{len(frames)} frames in {folder}")
+
+
+commands = [decode, corpus]
