@@ -22,7 +22,7 @@ from pyzbar import pyzbar
 from hardware.decode.interface import Decoded, Image, Symbology
 from mydata_counter.datacode import code_from_symbol
 
-FORMATS = (zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.Code128)
+FORMATS = zxingcpp.BarcodeFormats([zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.Code128])
 MAX_REGIONS = 3
 TARGET_REGION_PX = 700  # upscale small crops so a QR module or a bar is several pixels wide
 _ZBAR_TYPES = [pyzbar.ZBarSymbol.QRCODE, pyzbar.ZBarSymbol.CODE128]
