@@ -50,9 +50,9 @@ class ServiceSettings(Section):
 
 class KioskSettings(ServiceSettings):
     port: int = Field(8701, ge=1, le=65535)
-    idle_warning_s: int = Field(60, ge=5)
-    idle_wipe_s: int = Field(20, ge=5)
-    done_return_s: int = Field(30, ge=5)
+    idle_warning_s: int = Field(60, ge=2)
+    idle_wipe_s: int = Field(20, ge=2)
+    done_return_s: int = Field(30, ge=2)
     default_language: Language = "zh-TW"
     terms_version: str = "2026-01"
 

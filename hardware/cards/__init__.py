@@ -1,21 +1,28 @@
-"""Reader devices. Placeholder until its hardware issue lands: reports that no driver exists yet."""
+"""Card readers: a simulated reader now; the PC/SC (pcscd) + PKCS#11 driver is issue 5's."""
 
 from __future__ import annotations
 
+from hardware.cards.interface import CardReader
 from hardware.health import DeviceHealth
 from mydata_counter.settings import ReaderSettings
 
 
-class _NotBuilt:
+class _NoRealDriver:
+    """``driver = "real"`` until the PC/SC driver lands: says so plainly instead of pretending."""
+
     def __init__(self, settings: ReaderSettings) -> None:
-        self._settings = settings
+        self.settings = settings
 
     def health(self) -> DeviceHealth:
-        return DeviceHealth("reader", self._settings.driver, "off", "device.not_built")
+        return DeviceHealth("reader", "real", "fail", "card.no_driver", "PC/SC driver not built yet")
 
     def close(self) -> None:
         pass
 
 
-def build_reader(settings: ReaderSettings) -> _NotBuilt:
-    return _NotBuilt(settings)
+def build_reader(settings: ReaderSettings, seed: int = 20261124, citizens: int = 240) -> CardReader | _NoRealDriver:
+    if settings.driver == "simulated":
+        from hardware.cards.simulated import SimulatedReader
+
+        return SimulatedReader(settings, seed, citizens)
+    return _NoRealDriver(settings)

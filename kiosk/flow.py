@@ -1,0 +1,108 @@
+"""The citizen's session at the kiosk: server-side, in memory only, wiped on timeout, cancel, card pull.
+
+A session holds the broker session, the chosen service, which identity methods passed and the issued
+code until the receipt is out. Nothing of it is written to disk or logged.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from broker_client.models import IdentityStatus, IssuedCode, PushStarted
+
+
+@dataclass
+class KioskSession:
+    id: str
+    language: str
+    started: float = field(default_factory=time.monotonic)
+    touched: float = field(default_factory=time.monotonic)
+    service_id: str = ""
+    broker_session: str = ""
+    terms_version: str = ""
+    dataset_ids: list[str] = field(default_factory=list)
+    consented: bool = False
+    identity: IdentityStatus | None = None
+    push: PushStarted | None = field(default=None, repr=False)
+    push_started: float = 0.0
+    issued: IssuedCode | None = field(default=None, repr=False)
+    printed: bool = False
+    active_method: str = ""  # the identity method on screen now
+
+    def uses_card(self, card_type: str | None) -> bool:
+        """At the step of that card, not passed yet: pulling the card there means the citizen left."""
+        step = {"moica": "moica", "nhi": "nhi_household"}.get(card_type or "", "")
+        return bool(step) and self.active_method == step and step not in self.methods
+
+    @property
+    def methods(self) -> list[str]:
+        return list(self.identity.methods_passed) if self.identity else []
+
+    @property
+    def verified(self) -> bool:
+        return self.identity is not None and not self.identity.needs_another_method
+
+    def public(self) -> dict[str, Any]:
+        """What the page may know: progress, never personal values beyond the masked ID."""
+        return {
+            "service_id": self.service_id,
+            "consented": self.consented,
+            "methods": self.methods,
+            "needs_another_method": bool(self.identity and self.identity.needs_another_method),
+            "reason_key": self.identity.reason_key if self.identity else "",
+            "masked_id": self.identity.citizen_masked_id if self.identity else "",
+            "verified": self.verified,
+            "printed": self.printed,
+        }
+
+
+class SessionStore:
+    """Sessions by id; ``sweep`` wipes those idle longer than ``max_idle_s``."""
+
+    def __init__(self, max_idle_s: float) -> None:
+        self.max_idle_s = max_idle_s
+        self._sessions: dict[str, KioskSession] = {}
+        self._lock = threading.Lock()
+
+    def create(self, language: str) -> KioskSession:
+        session = KioskSession(secrets.token_urlsafe(24), language)
+        with self._lock:
+            self._sessions[session.id] = session
+        return session
+
+    def get(self, session_id: str | None) -> KioskSession | None:
+        if not session_id:
+            return None
+        with self._lock:
+            session = self._sessions.get(session_id)
+        if session is not None:
+            session.touched = time.monotonic()
+        return session
+
+    def wipe(self, session_id: str) -> KioskSession | None:
+        with self._lock:
+            session = self._sessions.pop(session_id, None)
+        if session is not None:  # drop references to everything the citizen gave
+            session.identity = None
+            session.push = None
+            session.issued = None
+        return session
+
+    def wipe_where(self, condition: Callable[[KioskSession], bool]) -> list[KioskSession]:
+        with self._lock:
+            ids = [i for i, s in self._sessions.items() if condition(s)]
+        return [s for s in (self.wipe(i) for i in ids) if s is not None]
+
+    def sweep(self) -> list[KioskSession]:
+        now = time.monotonic()
+        with self._lock:
+            stale = [i for i, s in self._sessions.items() if now - s.touched > self.max_idle_s]
+        return [s for s in (self.wipe(i) for i in stale) if s is not None]
+
+    def __len__(self) -> int:
+        return len(self._sessions)

@@ -1,0 +1,76 @@
+"""A real sandbox broker, a kiosk (simulated card reader) printing to a capture ESC/POS printer on
+loopback, and Chromium."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from broker_sandbox.citizens import Citizen
+from broker_sandbox.testing import citizens, running_sandbox, sandbox_settings
+from hardware.printer.capture import CapturePrinter, capture_printer
+from mydata_counter.servicerunner import running_service
+from mydata_counter.settings import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class KioskRig:
+    settings: Settings
+    broker_url: str
+    kiosk_url: str
+    printer: CapturePrinter
+
+    def citizen(self, index: int) -> Citizen:
+        return citizens(self.settings)[index]
+
+
+@pytest.fixture(scope="module")
+def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KioskRig]:
+    folder = tmp_path_factory.mktemp("kiosk")
+    base = sandbox_settings(load_settings(ROOT / "config" / "demo.toml"), folder, push_ttl_s=6)
+    with capture_printer() as printer, running_sandbox(base) as broker_url:
+        data = base.model_dump()
+        data["devices"]["printer"].update({"driver": "real", "kind": "escpos-network", "port": printer.port})
+        data["kiosk"].update({"idle_warning_s": 10, "idle_wipe_s": 3, "done_return_s": 30})
+        settings = Settings(**data)
+        with running_service("kiosk", settings) as kiosk_url:
+            yield KioskRig(settings, broker_url, kiosk_url, printer)
+
+
+@pytest.fixture
+def kiosk(page: Page, rig: KioskRig) -> Page:
+    rig.printer.state = "ready"
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(rig.kiosk_url + "/")
+    expect(page.locator("html")).to_have_attribute("data-connection", "connected")
+    page.request.delete(rig.kiosk_url + "/demo/card")
+    return page
+
+
+def to_identity(page: Page, service: str = "hualien-disabled-parking") -> None:
+    page.click("#start")
+    page.click(f'.service[data-service-id="{service}"]')
+    page.click("#agree")
+    expect(page.locator("#methods")).to_be_visible()
+
+
+def insert(page: Page, rig: KioskRig, card_type: str, citizen: Citizen, pin: str = "123456") -> None:
+    page.request.post(
+        rig.kiosk_url + "/demo/card", data={"type": card_type, "national_id": citizen.national_id, "pin": pin}
+    )
+
+
+def type_keys(page: Page, target: str, text: str) -> None:
+    for char in text:
+        page.click(
+            f'.keypad[data-target="{target}"] button[data-key="{char}"], '
+            f'.keypad[data-target="{target}"] ~ .letters button[data-key="{char}"], '
+            f'.letters:has(+ .keypad[data-target="{target}"]) button[data-key="{char}"]'
+        )
+    page.click(f'.keypad[data-target="{target}"] button[data-key="ok"]')

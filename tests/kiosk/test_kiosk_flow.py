@@ -1,0 +1,160 @@
+"""The citizen's whole flow in a real Chromium against a real sandbox broker, a simulated card reader
+and a capture ESC/POS printer on loopback."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+import zxingcpp
+from kiosk_rig import KioskRig, insert, to_identity, type_keys
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.e2e
+
+
+def _screen_code(page: Page) -> str:
+    return re.sub(r"\D", "", page.locator("#done-code").inner_text())
+
+
+def _printed_codes(rig: KioskRig, count: int) -> set[str]:
+    job = [job for job in rig.printer.wait_for_jobs(count) if job.images][-1]
+    assert job.image is not None
+    return {r.text.removeprefix("MYDATA1:") for r in zxingcpp.read_barcodes(np.asarray(job.image))}
+
+
+def test_first_use_moica_then_nhi_household_prints_a_decodable_receipt(kiosk: Page, rig: KioskRig) -> None:
+    citizen = rig.citizen(100)
+    to_identity(kiosk)
+    kiosk.click('.method[data-method="moica"]')
+    expect(kiosk.locator("#moica-card")).to_have_text("請將自然人憑證插入讀卡機")
+    insert(kiosk, rig, "moica", citizen)
+    expect(kiosk.locator("#moica-pin")).to_be_visible()
+    type_keys(kiosk, "pin", "123456")
+    expect(kiosk.locator("#identity-note")).to_contain_text("首次使用")  # first use: a second method, and why
+    expect(kiosk.locator('.method[data-method="moica"]')).to_have_count(0)
+    kiosk.request.delete(rig.kiosk_url + "/demo/card")
+    kiosk.click('.method[data-method="nhi_household"]')
+    insert(kiosk, rig, "nhi", citizen)
+    expect(kiosk.locator("#nhi-card")).to_have_text("已讀到卡片")
+    type_keys(kiosk, "hh", citizen.household_number)
+    expect(kiosk.locator("#screen-done")).to_be_visible(timeout=15_000)
+    code = _screen_code(kiosk)
+    assert len(code) == 16
+    expect(kiosk.locator("#done-valid")).to_contain_text("此條碼於")
+    jobs = len([job for job in rig.printer.jobs if job.images])
+    assert _printed_codes(rig, jobs) == {code}
+
+
+def test_mobile_push_approved_on_the_phone_page(kiosk: Page, rig: KioskRig) -> None:
+    citizen = rig.citizen(100)  # not first use any more (previous test)
+    to_identity(kiosk)
+    kiosk.click('.method[data-method="mobile"]')
+    type_keys(kiosk, "nid", citizen.national_id)
+    number = kiosk.locator("#match-number")
+    expect(number).to_have_text(re.compile(r"^\d\d$"))
+    phone = kiosk.context.new_page()
+    phone.goto(f"{rig.broker_url}/phone/{citizen.national_id}")
+    phone.click(f'button[data-choice="{number.inner_text()}"]')
+    phone.click("button.approve")
+    expect(kiosk.locator("#screen-done")).to_be_visible(timeout=15_000)
+    assert len(_screen_code(kiosk)) == 16
+
+
+def test_push_denied_then_expired(kiosk: Page, rig: KioskRig) -> None:
+    citizen = rig.citizen(101)
+    to_identity(kiosk)
+    kiosk.click('.method[data-method="mobile"]')
+    type_keys(kiosk, "nid", citizen.national_id)
+    expect(kiosk.locator("#match-number")).to_have_text(re.compile(r"^\d\d$"))
+    phone = kiosk.context.new_page()
+    phone.goto(f"{rig.broker_url}/phone/{citizen.national_id}")
+    phone.click("button.deny")
+    expect(kiosk.locator("#identity-error")).to_have_text("您已在手機上拒絕這次驗證。")
+    kiosk.click('.langbtn[data-lang="en"]')
+    type_keys(kiosk, "nid", citizen.national_id)
+    expect(kiosk.locator("#mobile-countdown")).to_contain_text("Waiting for your phone")
+    expect(kiosk.locator("#identity-error")).to_have_text(re.compile("timed out"), timeout=15_000)
+
+
+def test_wrong_pin_counts_down_then_locks(kiosk: Page, rig: KioskRig) -> None:
+    to_identity(kiosk)
+    kiosk.click('.method[data-method="moica"]')
+    insert(kiosk, rig, "moica", rig.citizen(102))
+    expect(kiosk.locator("#moica-pin")).to_be_visible()
+    type_keys(kiosk, "pin", "000000")
+    expect(kiosk.locator("#identity-error")).to_have_text("PIN 碼錯誤，還可以再試 2 次。")
+    type_keys(kiosk, "pin", "111111")
+    expect(kiosk.locator("#identity-error")).to_have_text("PIN 碼錯誤，還可以再試 1 次。")
+    type_keys(kiosk, "pin", "222222")
+    expect(kiosk.locator("#identity-error")).to_contain_text("卡片已鎖住")
+    type_keys(kiosk, "pin", "123456")  # even the right PIN: locked
+    expect(kiosk.locator("#identity-error")).to_contain_text("卡片已鎖住")
+
+
+def test_paper_out_shows_the_code_on_screen_and_retry_prints(kiosk: Page, rig: KioskRig) -> None:
+    citizen = rig.citizen(100)
+    rig.printer.state = "paper_out"
+    to_identity(kiosk)
+    kiosk.click('.method[data-method="nhi_household"]')
+    insert(kiosk, rig, "nhi", citizen)
+    type_keys(kiosk, "hh", citizen.household_number)
+    expect(kiosk.locator("#print-failed")).to_be_visible(timeout=15_000)
+    expect(kiosk.locator("#print-error")).to_have_text("印表機缺紙，無法列印收據")
+    shown = re.sub(r"\D", "", kiosk.locator("#fallback-code").inner_text())
+    assert len(shown) == 16
+    rig.printer.state = "ready"
+    before = len([job for job in rig.printer.jobs if job.images])
+    kiosk.click("#print-retry")
+    expect(kiosk.locator("#screen-done")).to_be_visible(timeout=15_000)
+    assert _screen_code(kiosk) == shown
+    assert _printed_codes(rig, before + 1) == {shown}
+
+
+def test_card_pulled_mid_flow_wipes_the_session(kiosk: Page, rig: KioskRig) -> None:
+    to_identity(kiosk)
+    kiosk.click('.method[data-method="moica"]')
+    insert(kiosk, rig, "moica", rig.citizen(103))
+    expect(kiosk.locator("#moica-pin")).to_be_visible()
+    kiosk.request.delete(rig.kiosk_url + "/demo/card")
+    expect(kiosk.locator("#screen-welcome")).to_be_visible(timeout=10_000)
+    expect(kiosk.locator("#toast")).to_have_text("卡片已拔出")
+
+
+def test_idle_warning_then_wipe(kiosk: Page, rig: KioskRig) -> None:
+    kiosk.click("#start")
+    expect(kiosk.locator("#screen-services")).to_be_visible()
+    expect(kiosk.locator("#idle")).to_be_visible(timeout=15_000)
+    expect(kiosk.locator("#idle-body")).to_contain_text("秒後將清除畫面")
+    expect(kiosk.locator("#screen-welcome")).to_be_visible(timeout=10_000)
+    response = kiosk.request.post(rig.kiosk_url + "/api/consent", data={"accepted": True})
+    assert response.status == 409  # the server-side session is gone too
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1920, "height": 1080}, {"width": 1080, "height": 1920}])
+def test_language_switch_on_every_screen(kiosk: Page, rig: KioskRig, viewport: dict[str, int]) -> None:
+    kiosk.set_viewport_size(viewport)  # type: ignore[arg-type]
+    checks = [("#screen-welcome h1", "MyData 臨櫃核驗免檢據", "MyData counter verification")]
+    for selector, zh, en in checks:
+        _switch(kiosk, selector, zh, en)
+    kiosk.click("#start")
+    _switch(kiosk, "#screen-services h1", "請選擇要辦理的服務", "Choose the service")
+    kiosk.click('.service[data-service-id="bli-unemployment"]')
+    _switch(kiosk, "#screen-terms h1", "服務條款與資料提供範圍", "Terms and the data to be released")
+    _switch(kiosk, "#datasets caption >> nth=0", "個人戶籍資料", "Personal household registration")
+    kiosk.click("#agree")
+    _switch(kiosk, "#screen-identity h1", "請驗證身分", "Verify your identity")
+    _switch(kiosk, '.method[data-method="otp"] strong', "手機簡訊驗證碼", "SMS code")
+    small = kiosk.locator("#agree").bounding_box()
+    assert small is None or small["height"] >= 48  # touch targets
+    for button in kiosk.locator("#screen-identity button:visible").all():
+        box = button.bounding_box()
+        assert box is not None and box["height"] >= 48
+
+
+def _switch(page: Page, selector: str, zh: str, en: str) -> None:
+    page.click('.langbtn[data-lang="en"]')
+    expect(page.locator(selector)).to_contain_text(en)
+    page.click('.langbtn[data-lang="zh-TW"]')
+    expect(page.locator(selector)).to_contain_text(zh)
