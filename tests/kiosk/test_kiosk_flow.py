@@ -8,8 +8,9 @@ import re
 import numpy as np
 import pytest
 import zxingcpp
-from kiosk_rig import KioskRig, insert, to_identity, type_keys
 from playwright.sync_api import Page, expect
+
+from tests.kiosk.kiosk_rig import KioskRig, insert, to_identity, type_keys
 
 pytestmark = pytest.mark.e2e
 
