@@ -2,30 +2,72 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
-from flask_socketio import SocketIO
+import json
+import threading
 
+from flask import Flask, session
+from flask_socketio import SocketIO
+from flask_wtf.csrf import CSRFProtect
+
+from broker_client import BrokerClient
+from clerk.audit import LocalAudit
+from clerk.camera_feed import CameraFeed, camera_blueprint
+from clerk.sessions import ClerkSessions
+from clerk.views import clerk_blueprint, purge_due
+from hardware.decode.interface import Decoded
 from hardware.devices import Devices, build_devices
+from mydata_counter.i18n import catalogue as messages
 from mydata_counter.settings import Settings
 from mydata_counter.web import health_blueprint, new_flask_app, register_hello
 
 CLERK_DEVICES = ("camera", "decoder")
+PURGE_CHECK_S = 1.0
 
 
-def create_app(settings: Settings, devices: Devices | None = None) -> Flask:
+def _ui_messages() -> dict[str, dict[str, str]]:
+    prefixes = ("clerk.", "broker.", "camera.")
+    return {lang: {k: v for k, v in messages(lang).items() if k.startswith(prefixes)} for lang in ("zh-TW", "en")}
+
+
+def create_app(settings: Settings, devices: Devices | None = None, broker: BrokerClient | None = None) -> Flask:
     app = new_flask_app(__name__, settings.clerk)
     app.name = "clerk"
-    app.config["SESSION_COOKIE_NAME"] = "clerk_session"
+    app.config.update(
+        SESSION_COOKIE_NAME="clerk_session",
+        SESSION_COOKIE_SECURE=settings.clerk.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=settings.clerk.session_timeout_s,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the login session
+    )
+    CSRFProtect(app)
     devices = devices if devices is not None else build_devices(settings.devices, CLERK_DEVICES)
+    broker = broker or BrokerClient(settings.broker)
     app.extensions["mydata.settings"] = settings
     app.extensions["mydata.devices"] = devices
     socketio = SocketIO(app, async_mode="threading")
     app.extensions["mydata.socketio"] = socketio
     register_hello(socketio, "clerk")
+    logins = ClerkSessions(settings.clerk.session_timeout_s)
+    audit = LocalAudit(settings.clerk.audit_db)
+    app.extensions["mydata.clerk"] = {"logins": logins, "audit": audit}
+    page_config = json.dumps(
+        {"messages": _ui_messages(), "purgeAfterS": settings.clerk.purge_after_s}, ensure_ascii=False
+    )
+    views = clerk_blueprint(broker, logins, audit, settings.clerk.purge_after_s, lambda: page_config)
     app.register_blueprint(health_blueprint("clerk", devices.states))
+    app.register_blueprint(views)
 
-    @app.get("/")
-    def home() -> str:
-        return render_template("clerk/home.html")
+    def found(decoded: Decoded) -> None:
+        socketio.emit("code_found", {"code": decoded.code, "format": decoded.format})
 
+    feed = CameraFeed(devices.by_kind["camera"], devices.by_kind["decoder"], found)  # type: ignore[arg-type]
+    feed.start()
+    app.register_blueprint(camera_blueprint(feed, lambda: logins.get(session.get("clerk_login")) is not None))
+
+    def purge_timer() -> None:
+        stop = threading.Event()
+        while not stop.wait(PURGE_CHECK_S):
+            if purge_due(views, logins):
+                socketio.emit("purged", {"reason": "timeout"})
+
+    threading.Thread(target=purge_timer, daemon=True, name="clerk-purge").start()
     return app

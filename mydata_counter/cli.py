@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import click
+from flask import Flask
 
 from mydata_counter import __version__
 from mydata_counter.bench import bench
@@ -26,19 +27,22 @@ def _serve(service: str, settings: Settings, host: str | None, port: int | None)
 
     section = getattr(settings, service)
     configure_logging(settings.logging)
-    if service == "kiosk":
-        from kiosk import create_app as create_kiosk
 
-        app = create_kiosk(settings)
-    elif service == "clerk":
-        from clerk import create_app as create_clerk
+    def build() -> Flask:
+        """Runs in gunicorn's worker process: devices, threads and sockets belong to the worker."""
+        if service == "kiosk":
+            from kiosk import create_app as create_kiosk
 
-        app = create_clerk(settings)
-    else:
+            return create_kiosk(settings)
+        if service == "clerk":
+            from clerk import create_app as create_clerk
+
+            return create_clerk(settings)
         from broker_sandbox import create_app as create_sandbox
 
-        app = create_sandbox(settings)
-    serve(app, host or section.host, port or section.port, threads=section.threads)
+        return create_sandbox(settings)
+
+    serve(build, service, host or section.host, port or section.port, threads=section.threads)
 
 
 @main.command()

@@ -9,6 +9,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -53,8 +54,8 @@ def _make_when_ready(health_url: str) -> Any:
 
 
 class _Server(BaseApplication):  # type: ignore[misc]
-    def __init__(self, app: Flask, options: dict[str, Any]) -> None:
-        self._app = app
+    def __init__(self, factory: Callable[[], Flask], options: dict[str, Any]) -> None:
+        self._factory = factory
         self._options = options
         super().__init__()
 
@@ -63,15 +64,15 @@ class _Server(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        return self._app
+        return self._factory()
 
 
 def _loopback(host: str) -> str:
     return "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
 
 
-def serve(app: Flask, host: str, port: int, threads: int = 16) -> None:
-    """Block serving ``app`` until SIGINT/SIGTERM."""
+def serve(factory: Callable[[], Flask], name: str, host: str, port: int, threads: int = 16) -> None:
+    """Serve the app ``factory`` builds, building it in the worker process (after gunicorn forks)."""
     options = {
         "bind": f"{host}:{port}",
         "workers": 1,
@@ -84,7 +85,7 @@ def serve(app: Flask, host: str, port: int, threads: int = 16) -> None:
         "errorlog": "-",
         "loglevel": "warning",
         "when_ready": _make_when_ready(f"http://{_loopback(host)}:{port}/healthz"),
-        "proc_name": f"mydata-counter:{app.name}",
+        "proc_name": f"mydata-counter:{name}",
     }
-    log.info("serving %s on http://%s:%d", app.name, host, port)
-    _Server(app, options).run()
+    log.info("serving %s on http://%s:%d", name, host, port)
+    _Server(factory, options).run()

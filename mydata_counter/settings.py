@@ -59,10 +59,11 @@ class KioskSettings(ServiceSettings):
 
 class ClerkSettings(ServiceSettings):
     port: int = Field(8702, ge=1, le=65535)
-    purge_after_s: int = Field(600, ge=10, le=3600)
+    purge_after_s: int = Field(600, ge=2, le=3600)
     session_timeout_s: int = Field(900, ge=60)
     audit_db: Path | None = None
     case_file_export: bool = False
+    secure_cookies: bool = False  # true when clerks reach the station over HTTPS (a TLS proxy in front)
 
 
 class SandboxSettings(ServiceSettings):

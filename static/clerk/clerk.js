@@ -1,0 +1,156 @@
+// Clerk scan page: camera (server decodes, Socket.IO tells us), hand scanner, keypad — all live at once.
+// The citizen's data lives only in this page's DOM until purged; it is never in a URL or storage.
+(function () {
+  "use strict";
+  const config = JSON.parse(document.getElementById("config").textContent);
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const $ = (id) => document.getElementById(id);
+  const input = $("code");
+  let lang = "zh-TW", busy = false, countdown = null, lastSubmit = {code: "", at: 0};
+  const REPEAT_MS = 4000;
+
+  function t(key, params) {
+    let text = (config.messages[lang] || {})[key] || (config.messages["zh-TW"] || {})[key] || key;
+    Object.entries(params || {}).forEach(([k, v]) => { text = text.split("{" + k + "}").join(String(v)); });
+    return text;
+  }
+  function pick(text) { return text ? (lang === "en" ? text.en : text["zh-TW"]) : ""; }
+  function applyText() {
+    document.documentElement.lang = lang;
+    document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+    document.querySelectorAll("[data-lang]").forEach((el) => el.setAttribute("aria-pressed", String(el.dataset.lang === lang)));
+    if (current) renderResult(current);
+  }
+  function message(text, kind) { const el = $("message"); el.textContent = text; el.className = kind; el.hidden = !text; }
+
+  async function post(path, body) {
+    const response = await fetch(path, {method: "POST", headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},
+      body: JSON.stringify(body || {}), cache: "no-store", credentials: "same-origin"});
+    let data = {};
+    try { data = await response.json(); } catch (e) { data = {}; }
+    return {status: response.status, data};
+  }
+
+  // ---- entry ------------------------------------------------------------------------------------
+  input.addEventListener("input", () => {
+    const digits = CodeEntry.digitsOnly(input.value);
+    input.value = CodeEntry.grouped(digits);
+    if (digits.length < 16) message("", "");
+  });
+  const wedge = new CodeEntry.WedgeDetector((burst) => { input.value = ""; submit(burst, "wedge"); });
+  document.addEventListener("keydown", (event) => {
+    if (wedge.key(event)) { event.preventDefault(); return; }
+    if (event.key === "Enter" && event.target === input) { event.preventDefault(); submit(input.value, "keypad"); }
+  }, true);
+  $("submit").onclick = () => submit(input.value, "keypad");
+  $("clear").onclick = () => { input.value = ""; message("", ""); input.focus(); };
+
+  let current = null;
+  async function submit(text, source) {
+    const checked = CodeEntry.check(text);
+    if (!checked.ok) {
+      message(t(checked.reason === "typo" ? "clerk.code.typo" : "clerk.code.incomplete"), "error");
+      return;
+    }
+    const now = Date.now();
+    if (busy || (checked.digits === lastSubmit.code && now - lastSubmit.at < REPEAT_MS)) return;
+    lastSubmit = {code: checked.digits, at: now};
+    busy = true; message("", "");
+    $("busy").hidden = false; $("busy-text").textContent = t("clerk.scan.busy");
+    try {
+      for (let attempt = 0; attempt < 4; attempt += 1) {
+        let reply;
+        try { reply = await post("/api/redeem", {code: checked.digits, source}); }
+        catch (e) { reply = {status: 0, data: {error: "broker.unavailable"}}; }
+        if (reply.status === 200) { input.value = ""; show(reply.data); return; }
+        if (reply.status === 401) { window.location.assign("/login"); return; }
+        if (reply.status === 503 || reply.status === 0) {
+          if (attempt < 3) {
+            $("busy-text").textContent = t("clerk.scan.retrying", {attempt: attempt + 1});
+            await new Promise((r) => setTimeout(r, 1000 * (attempt + 1)));
+            continue;
+          }
+        }
+        message(reply.data.message ? pick(reply.data.message) : t("broker.error"), "error");
+        return;
+      }
+    } finally { busy = false; $("busy").hidden = true; }
+  }
+
+  // ---- result -----------------------------------------------------------------------------------
+  function show(data) {
+    current = data.redemption;
+    renderResult(current);
+    $("scan").hidden = true; $("result").hidden = false;
+    let left = data.purge_in_s;
+    const tick = () => {
+      $("countdown").textContent = t("clerk.result.countdown", {minutes: Math.floor(left / 60), seconds: left % 60});
+      left -= 1;
+      if (left < 0) purge();
+    };
+    clearInterval(countdown); tick(); countdown = setInterval(tick, 1000);
+  }
+  function renderResult(r) {
+    const time = (iso) => new Date(iso).toLocaleTimeString(lang === "en" ? "en-GB" : "zh-TW");
+    $("result-service").textContent = t("clerk.result.service", {service: `${pick(r.agency)} ${pick(r.service)}`, transaction: r.transaction_id});
+    $("result-methods").textContent = t("clerk.result.methods", {methods: r.identity_methods.map((m) => t("clerk.method." + m)).join("、")});
+    $("datasets").replaceChildren(...r.datasets.map((d) => {
+      const table = document.createElement("table");
+      table.className = "dataset"; table.dataset.dataset = d.id;
+      const caption = table.createCaption();
+      caption.textContent = pick(d.name);
+      const small = document.createElement("small");
+      small.textContent = t("clerk.result.source", {agency: pick(d.source_agency), time: time(d.retrieved_at)});
+      caption.appendChild(small);
+      const head = table.createTHead().insertRow();
+      ["clerk.result.field", "clerk.result.value", "clerk.result.meaning"].forEach((k) => {
+        const th = document.createElement("th"); th.textContent = t(k); head.appendChild(th);
+      });
+      const body = table.createTBody();
+      d.fields.forEach((f) => {
+        const row = body.insertRow();
+        row.dataset.field = f.key;
+        row.insertCell().textContent = pick(f.name);   // textContent: dataset values are untrusted text
+        row.insertCell().textContent = f.value;
+        row.insertCell().textContent = pick(f.meaning);
+      });
+      return table;
+    }));
+  }
+  function wipe() {
+    clearInterval(countdown); current = null;
+    $("datasets").replaceChildren(); $("result-service").textContent = ""; $("result-methods").textContent = "";
+    $("result").hidden = true; $("scan").hidden = false;
+  }
+  async function purge() {
+    wipe();
+    message(t("clerk.result.purged"), "ok");
+    await post("/api/purge");
+    input.focus();
+  }
+  $("purge").onclick = purge;
+
+  // ---- live -------------------------------------------------------------------------------------
+  const socket = window.counterSocket;
+  let beep = null;
+  function sound() {
+    try {
+      beep = beep || new (window.AudioContext || window.webkitAudioContext)();
+      const osc = beep.createOscillator(); osc.frequency.value = 1320; osc.connect(beep.destination);
+      osc.start(); osc.stop(beep.currentTime + 0.12);
+    } catch (e) { /* no audio device */ }
+  }
+  socket.on("code_found", (event) => {
+    if (!$("scan").hidden && !busy) { sound(); message(t("clerk.scan.found"), "ok"); submit(event.code, "camera"); }
+  });
+  socket.on("purged", () => { if (current) { wipe(); message(t("clerk.result.purged"), "ok"); } });
+  socket.on("disconnect", () => { $("offline").hidden = false; });
+  socket.on("hello", () => { $("offline").hidden = true; });
+
+  // Never bring the data back from the back/forward cache or after the tab slept.
+  window.addEventListener("pagehide", wipe);
+  window.addEventListener("pageshow", (event) => { if (event.persisted) window.location.reload(); });
+  document.querySelectorAll("[data-lang]").forEach((b) => { b.onclick = () => { lang = b.dataset.lang; applyText(); }; });
+  applyText();
+  input.focus();
+})();
