@@ -17,7 +17,7 @@ APT_PACKAGES := pcscd libpcsclite-dev swig pcsc-tools vsmartcard-vpcd python3-vi
 PREFIX ?= $(CURDIR)
 UNITS := mydata-counter-kiosk mydata-counter-clerk mydata-counter-kiosk-browser
 
-.PHONY: openapi fuzz install-system help install system-packages demo test lint typecheck pytest bench fuzz soak screenshots clean
+.PHONY: screenshots openapi fuzz install-system help install system-packages demo test lint typecheck pytest bench fuzz soak screenshots clean
 
 help:
 	@echo "make demo   - install what is missing, then run sandbox broker, kiosk and clerk (simulated devices)"
@@ -83,6 +83,10 @@ openapi: install
 # Long schemathesis run (>= 2000 cases) against a running sandbox.
 fuzz: install
 	MYDATA_FUZZ_EXAMPLES=150 $(BIN)/pytest -q tests/broker/test_broker_schema.py
+
+# Every kiosk screen in zh-TW and en, from a real run, into docs/screens/.
+screenshots: install
+	$(BIN)/python -m mydata_counter.testing.screenshots
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -80,6 +80,7 @@ def create_app(settings: Settings, devices: Devices | None = None, broker: Broke
     page_config = json.dumps({
         "idleWarningS": kiosk.idle_warning_s, "idleWipeS": kiosk.idle_wipe_s, "doneReturnS": kiosk.done_return_s,
         "defaultLanguage": kiosk.default_language, "simulatedReader": settings.devices.reader.driver == "simulated",
+        "demoCitizen": reader.sample_citizen() if hasattr(reader, "sample_citizen") else "",
         "messages": _ui_messages(),
     }, ensure_ascii=False)  # fmt: skip
 

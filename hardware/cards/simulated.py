@@ -57,6 +57,12 @@ class SimulatedReader:
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
 
+    def sample_citizen(self) -> str:
+        """A national ID whose cards this simulator can play (shown in the demo panel)."""
+        from broker_sandbox.citizens import generate_citizens
+
+        return generate_citizens(self.seed, self.citizens)[0].national_id
+
     # -- what a person does at the reader ---------------------------------------------------------
     def insert(self, card_type: CardType, national_id: str, pin: str = DEFAULT_PIN) -> None:
         with self._lock:

@@ -7,9 +7,6 @@ import time
 from pathlib import Path
 
 import click
-import cv2
-
-from hardware.decode.pipeline import decode_frame
 
 
 @click.command("decode")
@@ -17,6 +14,10 @@ from hardware.decode.pipeline import decode_frame
 def decode(files: tuple[Path, ...]) -> None:
     """Decode MyData codes in image files: one JSON object per line per file
     ({"file", "text", "format", "ms"}); text and format are null when no valid code is found."""
+    import cv2  # heavy: only this command needs it, not every `mydata-counter` start
+
+    from hardware.decode.pipeline import decode_frame
+
     for path in files:
         started = time.perf_counter()
         image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE) if path.is_file() else None

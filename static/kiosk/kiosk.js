@@ -248,12 +248,12 @@
 
   async function printReceipt() {
     show("print");
-    $("print-busy").hidden = false; $("print-failed").hidden = true;
+    $("print-busy").hidden = false; $("print-failed").hidden = true; $("print-title").hidden = false;
     try {
       const result = await api("POST", "/print");
       state.result = result;
       if (result.printed) { showDone(); return; }
-      $("print-busy").hidden = true; $("print-failed").hidden = false;
+      $("print-busy").hidden = true; $("print-failed").hidden = false; $("print-title").hidden = true;
       renderCode();
     } catch (e) { handleFatal(e); }
   }
@@ -400,6 +400,7 @@
 
   if (config.simulatedReader) {
     $("demo").hidden = false;
+    $("demo-id").value = config.demoCitizen || "";
     const insert = (type) => fetch("/demo/card", {method: "POST", headers: {"Content-Type": "application/json"},
       body: JSON.stringify({type, national_id: $("demo-id").value.trim()})});
     $("demo-moica").onclick = () => insert("moica");
