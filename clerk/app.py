@@ -16,6 +16,7 @@ from clerk.sessions import ClerkSessions
 from clerk.views import clerk_blueprint, purge_due
 from hardware.decode.interface import Decoded
 from hardware.devices import Devices, build_devices
+from mydata_counter.admin import admin_blueprint
 from mydata_counter.i18n import catalogue as messages
 from mydata_counter.settings import Settings
 from mydata_counter.web import health_blueprint, new_flask_app, register_hello
@@ -29,6 +30,21 @@ def _ui_messages() -> dict[str, dict[str, str]]:
     return {lang: {k: v for k, v in messages(lang).items() if k.startswith(prefixes)} for lang in ("zh-TW", "en")}
 
 
+def _technician(password_hash: str) -> bool:
+    """The admin page shows the camera too: a technician's Basic credentials open the stream."""
+    from argon2 import PasswordHasher
+    from argon2.exceptions import VerificationError
+    from flask import request
+
+    auth = request.authorization
+    if not password_hash or auth is None or auth.username != "technician":
+        return False
+    try:
+        return PasswordHasher().verify(password_hash, auth.password or "")
+    except VerificationError:
+        return False
+
+
 def create_app(settings: Settings, devices: Devices | None = None, broker: BrokerClient | None = None) -> Flask:
     app = new_flask_app(__name__, settings.clerk)
     app.name = "clerk"
@@ -38,7 +54,7 @@ def create_app(settings: Settings, devices: Devices | None = None, broker: Broke
         PERMANENT_SESSION_LIFETIME=settings.clerk.session_timeout_s,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the login session
     )
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
     devices = devices if devices is not None else build_devices(settings.devices, CLERK_DEVICES)
     broker = broker or BrokerClient(settings.broker)
     app.extensions["mydata.settings"] = settings
@@ -61,7 +77,31 @@ def create_app(settings: Settings, devices: Devices | None = None, broker: Broke
 
     feed = CameraFeed(devices.by_kind["camera"], devices.by_kind["decoder"], found)  # type: ignore[arg-type]
     feed.start()
-    app.register_blueprint(camera_blueprint(feed, lambda: logins.get(session.get("clerk_login")) is not None))
+    app.register_blueprint(
+        camera_blueprint(
+            feed,
+            lambda: (
+                logins.get(session.get("clerk_login")) is not None or _technician(settings.clerk.admin_password_hash)
+            ),
+        )
+    )
+
+    def decode_test() -> dict[str, object]:
+        frame = devices.by_kind["camera"].latest_frame()  # type: ignore[attr-defined]
+        if frame is None:
+            return {"frame": None}
+        found = devices.by_kind["decoder"].decode(frame.image)  # type: ignore[attr-defined]
+        return {
+            "frame": list(frame.image.shape),
+            "decoded": found.format if found else None,
+            "ms": round(found.ms, 1) if found else None,
+        }
+
+    admin = admin_blueprint(
+        "clerk", settings, devices, settings.clerk.admin_password_hash, {"decode-test": decode_test}
+    )
+    csrf.exempt(admin)
+    app.register_blueprint(admin)
 
     def purge_timer() -> None:
         stop = threading.Event()

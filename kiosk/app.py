@@ -15,6 +15,7 @@ from hardware.cards.interface import CardEvent
 from hardware.devices import Devices, build_device
 from kiosk.api import kiosk_api
 from kiosk.flow import SessionStore
+from mydata_counter.admin import admin_blueprint
 from mydata_counter.i18n import catalogue as messages
 from mydata_counter.settings import Settings
 from mydata_counter.web import health_blueprint, new_flask_app, register_hello
@@ -83,6 +84,28 @@ def create_app(settings: Settings, devices: Devices | None = None, broker: Broke
         "demoCitizen": reader.sample_citizen() if hasattr(reader, "sample_citizen") else "",
         "messages": _ui_messages(),
     }, ensure_ascii=False)  # fmt: skip
+
+    def print_test() -> dict[str, object]:
+        from datetime import datetime, timedelta
+
+        from hardware.printer.cli import TEST_CODE_BODY
+        from hardware.printer.receipt import sample_receipt
+        from mydata_counter.datacode import damm_check_digit
+
+        code = TEST_CODE_BODY + damm_check_digit(TEST_CODE_BODY)
+        devices.by_kind["printer"].print_receipt(  # type: ignore[attr-defined]
+            sample_receipt(code, datetime.now() + timedelta(minutes=10))
+        )
+        return {"printed": True}
+
+    def list_readers() -> dict[str, object]:
+        return {"readers": [r.__dict__ for r in card_reader.readers()] if card_reader else []}
+
+    app.register_blueprint(
+        admin_blueprint(
+            "kiosk", settings, devices, kiosk.admin_password_hash, {"print-test": print_test, "readers": list_readers}
+        )
+    )
 
     @app.get("/")
     def page() -> str:

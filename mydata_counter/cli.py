@@ -101,6 +101,15 @@ def config_check(config_path: Path, as_json: bool) -> None:
         click.echo(f"設定正確 / config OK: {config_path}")
 
 
+@main.command("admin-hash")
+@click.password_option("--password", prompt="Technician password", help="The password to hash.")
+def admin_hash(password: str) -> None:
+    """Print the argon2 hash for [kiosk]/[clerk] admin_password_hash (the /admin page's password)."""
+    from argon2 import PasswordHasher
+
+    click.echo(PasswordHasher().hash(password))
+
+
 def _register_subcommands() -> None:
     from broker_sandbox.cli import commands as sandbox_commands
     from hardware.cli import hw

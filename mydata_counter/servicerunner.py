@@ -5,6 +5,7 @@ Used by ``demo``-style tooling, benchmarks and test fixtures: real processes, re
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -55,6 +56,14 @@ def wait_healthy(url: str, process: subprocess.Popen[Any], timeout_s: float = 30
     raise TimeoutError(f"service at {url} did not answer /healthz within {timeout_s:g} s")
 
 
+LOG_DIR_VARIABLE = "MYDATA_COUNTER_TEST_LOG_DIR"  # set by the test suite only
+
+
+def _log_dir_from_environment() -> Path | None:
+    value = os.environ.get(LOG_DIR_VARIABLE)
+    return Path(value) if value else None
+
+
 @contextmanager
 def running_service(
     service: str,
@@ -62,12 +71,22 @@ def running_service(
     port: int | None = None,
     env: Mapping[str, str] | None = None,
     timeout_s: float = 30.0,
+    log_dir: Path | None = None,
 ) -> Iterator[str]:
-    """Run ``mydata-counter <service>`` with ``settings`` on ``port`` (free if None); yield its URL."""
+    """Run ``mydata-counter <service>`` with ``settings`` on ``port`` (free if None); yield its URL.
+
+    With ``log_dir`` the service's stderr (its log) is kept there as ``<service>-<port>.log`` — the test
+    suite collects them so a scan can prove no personal data reaches the logs.
+    """
     port = port or free_port()
-    with tempfile.TemporaryDirectory(prefix=f"mydata-{service}-") as tmp:
+    log_dir = log_dir or _log_dir_from_environment()
+    with tempfile.TemporaryDirectory(prefix=f"mydata-{service}-") as tmp, contextlib.ExitStack() as stack:
         config = write_config(settings, Path(tmp) / "config.toml")
         child_env = {**os.environ, **(env or {})}
+        stderr = None
+        if log_dir is not None:
+            log_dir.mkdir(parents=True, exist_ok=True)
+            stderr = stack.enter_context((log_dir / f"{service}-{port}.log").open("ab"))
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -82,6 +101,7 @@ def running_service(
                 str(port),
             ],
             env=child_env,
+            stderr=stderr,
         )
         url = f"http://127.0.0.1:{port}"
         try:

@@ -46,6 +46,7 @@ class ServiceSettings(Section):
     port: int = Field(8701, ge=1, le=65535)
     threads: int = Field(16, ge=1, le=256)
     secret_key_file: Path | None = None
+    admin_password_hash: str = ""  # argon2 hash of the technician password (`mydata-counter admin-hash`)
 
 
 class KioskSettings(ServiceSettings):
@@ -62,7 +63,6 @@ class ClerkSettings(ServiceSettings):
     purge_after_s: int = Field(600, ge=2, le=3600)
     session_timeout_s: int = Field(900, ge=60)
     audit_db: Path | None = None
-    case_file_export: bool = False
     secure_cookies: bool = False  # true when clerks reach the station over HTTPS (a TLS proxy in front)
 
 

@@ -16,6 +16,17 @@ DEMO_CONFIG = ROOT / "config" / "demo.toml"
 CHROMIUM = "/usr/bin/chromium"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Every service a test starts logs into one folder; the last test scans it for personal data."""
+    import os
+    import tempfile
+
+    from mydata_counter.servicerunner import LOG_DIR_VARIABLE
+
+    if LOG_DIR_VARIABLE not in os.environ:
+        os.environ[LOG_DIR_VARIABLE] = tempfile.mkdtemp(prefix="mydata-test-logs-")
+
+
 @pytest.fixture
 def demo_settings(tmp_path: Path) -> Settings:
     """The demo config with every writable path moved into the test's temp folder."""

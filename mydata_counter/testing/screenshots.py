@@ -99,7 +99,7 @@ def _latest_otp(settings: Settings) -> str:
     import requests
 
     body = requests.get(f"{settings.broker.url}/outbox.json", timeout=5).json()["messages"][0]["body"]
-    return re.findall(r"\b\d{6}\b", body)[0]
+    return str(re.findall(r"\b\d{6}\b", body)[0])
 
 
 if __name__ == "__main__":

@@ -35,12 +35,14 @@ def _running() -> bool:
 def _start() -> subprocess.Popen[bytes]:
     process = subprocess.Popen(["pcscd", "--foreground"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     reader = PcscReader(ReaderSettings(driver="real"))
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         if reader.health().state == "ok":
             return process
         time.sleep(0.1)
-    raise RuntimeError("pcscd did not come up with the vpcd readers")
+    process.terminate()  # never leave a half-started daemon behind
+    process.wait(timeout=10)
+    raise RuntimeError("pcscd did not come up with the vpcd readers (is vsmartcard-vpcd installed?)")
 
 
 @pytest.fixture(scope="session")

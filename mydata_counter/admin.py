@@ -1,0 +1,102 @@
+"""The technician's admin page (``/admin`` on kiosk and clerk): device status, config (validated, secrets
+hidden), recent errors (redacted), and device tests — print a test receipt, list card readers, watch the
+camera. HTTP Basic auth against an argon2 hash in config; no hash, no admin page."""
+
+from __future__ import annotations
+
+import collections
+import logging
+import secrets
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
+from flask import Blueprint, Response, jsonify, render_template, request
+
+from hardware.devices import Devices
+from mydata_counter.redaction import RedactionFilter
+from mydata_counter.settings import Settings
+
+Action = Callable[[], dict[str, Any]]
+
+
+class RecentErrors(logging.Handler):
+    """The last warnings and errors, redacted, for the admin page (memory only)."""
+
+    def __init__(self, size: int = 50) -> None:
+        super().__init__(logging.WARNING)
+        self.records: collections.deque[dict[str, str]] = collections.deque(maxlen=size)
+        self.addFilter(RedactionFilter())
+        self._guard = threading.Lock()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with self._guard:
+            self.records.appendleft({
+                "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="seconds"),
+                "level": record.levelname, "logger": record.name, "message": record.getMessage(),
+            })  # fmt: skip
+
+
+def _shown_config(settings: Settings) -> dict[str, Any]:
+    data = settings.model_dump(mode="json")
+    for section in ("kiosk", "clerk", "sandbox"):
+        data.get(section, {}).pop("admin_password_hash", None)
+    return data
+
+
+def admin_blueprint(
+    service: str, settings: Settings, devices: Devices, password_hash: str, actions: dict[str, Action]
+) -> Blueprint:
+    bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+    hasher = PasswordHasher()
+    errors = RecentErrors()
+    logging.getLogger().addHandler(errors)
+
+    @bp.before_request
+    def _technicians_only() -> Response | None:
+        if not password_hash:
+            return Response("admin page disabled (no admin_password_hash in config)", 404)
+        auth = request.authorization
+        try:
+            if auth is None or not secrets.compare_digest(auth.username or "", "technician"):
+                raise VerificationError
+            hasher.verify(password_hash, auth.password or "")
+        except VerificationError:
+            return Response(
+                "technician login required", 401, {"WWW-Authenticate": 'Basic realm="MyData Counter admin"'}
+            )
+        if request.method == "POST" and request.headers.get("X-Requested-With") != "admin":
+            # Browsers resend Basic credentials by themselves; a custom header cannot be sent cross-site.
+            return Response("missing X-Requested-With: admin", 403)
+        return None
+
+    @bp.get("/")
+    def page() -> str:
+        return render_template(
+            "admin.html",
+            service=service,
+            devices=devices.states(),
+            config=_shown_config(settings),
+            errors=list(errors.records),
+            actions=sorted(actions),
+        )
+
+    @bp.get("/status")
+    def status() -> Response:
+        return jsonify({"service": service, "devices": devices.states(), "errors": list(errors.records)})
+
+    @bp.post("/action/<name>")
+    def action(name: str) -> Response | tuple[Response, int]:
+        if name not in actions:
+            return jsonify({"error": "unknown action"}), 404
+        try:
+            return jsonify({"ok": True, **actions[name]()})
+        except Exception as exc:  # a device test's failure is the technician's information
+            logging.getLogger(__name__).warning("admin action %s failed: %s", name, type(exc).__name__)
+            message = exc.bilingual() if hasattr(exc, "bilingual") else type(exc).__name__
+            return jsonify({"ok": False, "error": message}), 200
+
+    return bp
