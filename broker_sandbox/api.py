@@ -26,7 +26,7 @@ from broker_client.models import (
 from broker_client.signing import RequestVerifier, SignatureRejected
 from broker_sandbox.clerk_flow import ClerkFlow
 from broker_sandbox.kiosk_flow import KioskFlow
-from mydata_counter.i18n import translate
+from mydata_counter.i18n import both
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -35,9 +35,7 @@ def error_response(error: BrokerError) -> Response:
     params = {k: v for k, v in error.params.items() if isinstance(v, str | int)}
     body = ErrorBody(
         error=error.key,
-        message=Text.model_validate(
-            {"zh-TW": translate(error.key, "zh-TW", **params), "en": translate(error.key, "en", **params)}
-        ),
+        message=Text.model_validate(both(error.key, **params)),
         retry_after_s=int(params["retry_after_s"]) if "retry_after_s" in params else None,
         tries_left=int(params["tries_left"]) if "tries_left" in params else None,
     )

@@ -17,17 +17,12 @@ from clerk.views import clerk_blueprint, purge_due
 from hardware.decode.interface import Decoded
 from hardware.devices import Devices, build_devices
 from mydata_counter.admin import admin_blueprint
-from mydata_counter.i18n import catalogue as messages
+from mydata_counter.i18n import subset
 from mydata_counter.settings import Settings
 from mydata_counter.web import health_blueprint, new_flask_app, register_hello
 
 CLERK_DEVICES = ("camera", "decoder")
 PURGE_CHECK_S = 1.0
-
-
-def _ui_messages() -> dict[str, dict[str, str]]:
-    prefixes = ("clerk.", "broker.", "camera.")
-    return {lang: {k: v for k, v in messages(lang).items() if k.startswith(prefixes)} for lang in ("zh-TW", "en")}
 
 
 def _technician(password_hash: str) -> bool:
@@ -66,7 +61,8 @@ def create_app(settings: Settings, devices: Devices | None = None, broker: Broke
     audit = LocalAudit(settings.clerk.audit_db)
     app.extensions["mydata.clerk"] = {"logins": logins, "audit": audit}
     page_config = json.dumps(
-        {"messages": _ui_messages(), "purgeAfterS": settings.clerk.purge_after_s}, ensure_ascii=False
+        {"messages": subset(("clerk.", "broker.", "camera.")), "purgeAfterS": settings.clerk.purge_after_s},
+        ensure_ascii=False,
     )
     views = clerk_blueprint(broker, logins, audit, settings.clerk.purge_after_s, lambda: page_config)
     app.register_blueprint(health_blueprint("clerk", devices.states))

@@ -15,7 +15,7 @@ from clerk.audit import LocalAudit
 from clerk.sessions import ClerkLogin, ClerkSessions, Viewing
 from mydata_counter.datacode import is_valid_code, normalise_typed
 from mydata_counter.errors import CounterError
-from mydata_counter.i18n import translate
+from mydata_counter.i18n import both
 from mydata_counter.metrics import REDEMPTIONS, SCANS
 
 OUTCOMES = {
@@ -24,13 +24,9 @@ OUTCOMES = {
 }  # fmt: skip
 
 
-def _text(key: str, **params: object) -> dict[str, str]:
-    return {"zh-TW": translate(key, "zh-TW", **params), "en": translate(key, "en", **params)}
-
-
 def _error(error: CounterError, status: int) -> tuple[Response, int]:
     params = {k: v for k, v in error.params.items() if isinstance(v, str | int)}
-    return jsonify({"error": error.key, "message": _text(error.key, **params), "params": params}), status
+    return jsonify({"error": error.key, "message": both(error.key, **params), "params": params}), status
 
 
 def clerk_blueprint(
@@ -54,11 +50,11 @@ def clerk_blueprint(
             clerk = broker.clerk_login(username, password)
         except (errors.ClerkLoginFailed, errors.ValidationFailed):
             return render_template(
-                "clerk/login.html", error=_text("broker.clerk.login_failed"), username=username, config=page_config()
+                "clerk/login.html", error=both("broker.clerk.login_failed"), username=username, config=page_config()
             ), 401
         except errors.BrokerError as error:
             return render_template(
-                "clerk/login.html", error=_text(error.key), username=username, config=page_config()
+                "clerk/login.html", error=both(error.key), username=username, config=page_config()
             ), 503
         session.clear()  # a fresh session id on login: no fixation
         login = logins.add(clerk)

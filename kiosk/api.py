@@ -18,7 +18,7 @@ from hardware.printer.interface import Printer, PrinterError
 from hardware.printer.receipt import Receipt
 from kiosk.flow import KioskSession, SessionStore
 from mydata_counter.errors import CounterError
-from mydata_counter.i18n import translate
+from mydata_counter.i18n import both
 from mydata_counter.metrics import IDENTITY_RESULTS, PRINTER_FAULTS, PUSH_WAIT_SECONDS, RECEIPTS
 from mydata_counter.national_id import is_valid_national_id
 from mydata_counter.personal import Personal
@@ -33,13 +33,9 @@ class Failure(Exception):
         self.status = status
 
 
-def _text(key: str, **params: object) -> dict[str, str]:
-    return {"zh-TW": translate(key, "zh-TW", **params), "en": translate(key, "en", **params)}
-
-
 def error_body(error: CounterError) -> dict[str, Any]:
     params = {k: v for k, v in error.params.items() if isinstance(v, str | int)}
-    return {"error": error.key, "message": _text(error.key, **params), "params": params}
+    return {"error": error.key, "message": both(error.key, **params), "params": params}
 
 
 def kiosk_api(
@@ -190,7 +186,7 @@ def kiosk_api(
             else:
                 IDENTITY_RESULTS.labels("mobile", result.state).inc()
             key = {"denied": "broker.push.denied", "expired": "broker.push.expired"}.get(result.state, "")
-            emit("push", {"state": result.state, "session": state.public(), "message": _text(key) if key else None})
+            emit("push", {"state": result.state, "session": state.public(), "message": both(key) if key else None})
             return
 
     @bp.delete("/identity/mobile")

@@ -16,18 +16,12 @@ from hardware.devices import Devices, build_device
 from kiosk.api import kiosk_api
 from kiosk.flow import SessionStore
 from mydata_counter.admin import admin_blueprint
-from mydata_counter.i18n import catalogue as messages
+from mydata_counter.i18n import subset
 from mydata_counter.settings import Settings
 from mydata_counter.web import health_blueprint, new_flask_app, register_hello
 
 KIOSK_DEVICES = ("reader", "printer")
 SWEEP_EVERY_S = 2.0
-
-
-def _ui_messages() -> dict[str, dict[str, str]]:
-    """The kiosk's strings (and the error texts it shows) in both languages, for the page."""
-    prefixes = ("kiosk.", "broker.", "card.", "printer.")
-    return {lang: {k: v for k, v in messages(lang).items() if k.startswith(prefixes)} for lang in ("zh-TW", "en")}
 
 
 def create_app(settings: Settings, devices: Devices | None = None, broker: BrokerClient | None = None) -> Flask:
@@ -82,7 +76,7 @@ def create_app(settings: Settings, devices: Devices | None = None, broker: Broke
         "idleWarningS": kiosk.idle_warning_s, "idleWipeS": kiosk.idle_wipe_s, "doneReturnS": kiosk.done_return_s,
         "defaultLanguage": kiosk.default_language, "simulatedReader": settings.devices.reader.driver == "simulated",
         "demoCitizen": reader.sample_citizen() if hasattr(reader, "sample_citizen") else "",
-        "messages": _ui_messages(),
+        "messages": subset(("kiosk.", "broker.", "card.", "printer.")),
     }, ensure_ascii=False)  # fmt: skip
 
     def print_test() -> dict[str, object]:

@@ -48,3 +48,13 @@ def bilingual(key: str, **params: object) -> str:
 
 def has_message(key: str) -> bool:
     return key in catalogue(DEFAULT_LANGUAGE)
+
+
+def both(key: str, **params: object) -> dict[str, str]:
+    """``{"zh-TW": …, "en": …}``: how error messages travel to pages, which pick by their language."""
+    return {language: translate(key, language, **params) for language in LANGUAGES}
+
+
+def subset(prefixes: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """The keys starting with ``prefixes`` in every language, for a page's own catalogue."""
+    return {lang: {k: v for k, v in catalogue(lang).items() if k.startswith(prefixes)} for lang in LANGUAGES}

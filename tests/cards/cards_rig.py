@@ -13,6 +13,7 @@ import pytest
 
 from hardware.cards.pcsc import PcscReader
 from mydata_counter.settings import ReaderSettings
+from mydata_counter.testing import wait_for
 
 
 @dataclass
@@ -56,15 +57,6 @@ def pcscd() -> Iterator[Pcscd]:
     yield daemon
     if daemon.process is not None and daemon.process.poll() is None:
         daemon.stop()
-
-
-def wait_for(predicate: object, timeout_s: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.fixture

@@ -26,7 +26,8 @@ from hardware.cards.softhsm import MODULE, create_token
 from hardware.cards.vpcd import VirtualCard, nhi_responder
 from mydata_counter.personal import Personal
 from mydata_counter.settings import ReaderSettings
-from tests.cards.cards_rig import Pcscd, wait_for
+from mydata_counter.testing import wait_for
+from tests.cards.cards_rig import Pcscd
 
 SEED = 20261124
 CITIZEN = generate_citizens(SEED, 240)[12]

@@ -3,7 +3,6 @@ reported and reconnected."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import cv2
@@ -12,15 +11,7 @@ import numpy as np
 from hardware.camera import build_camera
 from hardware.decode.corpus import generate
 from mydata_counter.settings import CameraSettings
-
-
-def _wait(predicate: object, timeout_s: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return True
-        time.sleep(0.02)
-    return False
+from mydata_counter.testing import wait_for
 
 
 def test_image_folder_source_streams_frames_with_increasing_sequence(tmp_path: Path) -> None:
@@ -30,10 +21,10 @@ def test_image_folder_source_streams_frames_with_increasing_sequence(tmp_path: P
     camera = build_camera(CameraSettings(driver="real", source=str(tmp_path), fps=30))
     camera.start()
     try:
-        assert _wait(lambda: camera.latest_frame() is not None)
+        assert wait_for(lambda: camera.latest_frame() is not None)
         first = camera.latest_frame()
         assert first is not None and first.image.shape[:2] == (480, 640)
-        assert _wait(lambda: (camera.latest_frame() or first).sequence > first.sequence + 2)
+        assert wait_for(lambda: (camera.latest_frame() or first).sequence > first.sequence + 2)
         assert camera.health().state == "ok"
     finally:
         camera.close()
@@ -48,9 +39,9 @@ def test_video_file_that_ends_is_reported_and_reopened(tmp_path: Path) -> None:
     camera = build_camera(CameraSettings(driver="real", source=str(video), fps=30))
     camera.start()
     try:
-        assert _wait(lambda: camera.health().message_key == "camera.streaming")
-        assert _wait(lambda: camera.health().message_key == "camera.stream_lost", 5)  # the clip ended
-        assert _wait(lambda: camera.health().message_key == "camera.streaming", 5)  # and plays again
+        assert wait_for(lambda: camera.health().message_key == "camera.streaming")
+        assert wait_for(lambda: camera.health().message_key == "camera.stream_lost", 5)  # the clip ended
+        assert wait_for(lambda: camera.health().message_key == "camera.streaming", 5)  # and plays again
     finally:
         camera.close()
 
@@ -59,7 +50,7 @@ def test_missing_camera_is_reported_not_found(tmp_path: Path) -> None:
     camera = build_camera(CameraSettings(driver="real", source=str(tmp_path / "no-such.avi")))
     camera.start()
     try:
-        assert _wait(lambda: camera.health().message_key == "camera.not_found", 5)
+        assert wait_for(lambda: camera.health().message_key == "camera.not_found", 5)
         assert camera.latest_frame() is None
         assert camera.health().state == "fail"
     finally:
