@@ -72,6 +72,7 @@ class Outbox:
         with self._lock:
             if self._controller is not None:
                 return
+            logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP line at INFO
             self._controller = Controller(_SinkHandler(self._store), hostname="127.0.0.1", port=self._port)
             self._controller.start()
             threading.Thread(target=self._send_loop, daemon=True, name="mail-sender").start()

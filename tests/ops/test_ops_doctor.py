@@ -91,3 +91,22 @@ def test_human_output_has_one_line_per_check_with_status_words(demo_settings: Se
     first_words = {line.split()[0] for line in result.stdout.splitlines() if line and not line.startswith(" ")}
     assert first_words <= {"OK", "WARN", "FAIL"}
     assert "FAIL" in first_words
+
+
+def test_each_broken_device_fails_with_its_own_message_and_hint(demo_settings: Settings, tmp_path: Path) -> None:
+    data = _with_broker(demo_settings, f"http://127.0.0.1:{free_port()}").model_dump()
+    data["devices"]["printer"].update({"driver": "real", "kind": "escpos-network", "port": free_port()})
+    data["devices"]["camera"].update({"driver": "real", "source": str(tmp_path / "no-camera.avi")})
+    config = write_config(Settings(**data), tmp_path / "c.toml")
+    status, checks = _doctor(config, "--role", "all")
+    assert status == 1
+    assert checks["printer"]["status"] == "FAIL" and checks["printer"]["key"] == "printer.offline"
+    assert "cable" in checks["printer"]["hint"]
+    assert checks["camera"]["status"] in ("WARN", "FAIL") and checks["camera"]["key"].startswith("camera.")
+    assert checks["decoder"]["status"] == "OK"
+
+
+def test_simulated_devices_report_ok(demo_settings: Settings, tmp_path: Path) -> None:
+    config = write_config(_with_broker(demo_settings, f"http://127.0.0.1:{free_port()}"), tmp_path / "c.toml")
+    _, checks = _doctor(config, "--role", "all")
+    assert {checks[kind]["status"] for kind in ("reader", "printer", "camera", "decoder")} == {"OK"}
