@@ -1,0 +1,114 @@
+"""Deblurring for hard frames: Wiener deconvolution with a point-spread function estimated from the frame.
+
+A hand moving the receipt smears it along a line (motion blur); a camera focused on the desk spreads
+every point into a blob (defocus). Sharpening only steepens edges that are still there; deconvolution
+undoes the smear when its shape is known. Motion blur leaves a tell-tale negative peak in the image's
+cepstrum at the blur's length and direction, so the kernel is measured rather than guessed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from hardware.decode.interface import Image
+
+NOISE_TO_SIGNAL = 0.01  # Wiener regularisation: larger = smoother, less ringing, less sharpening
+MOTION_PEAK = -0.045  # cepstrum value below which a motion-blur peak is taken as real
+MAX_BLUR_PX = 40
+
+
+@dataclass(frozen=True)
+class MotionBlur:
+    length: float  # pixels
+    angle: float  # degrees, image coordinates (x right, y down)
+    strength: float  # how pronounced the cepstrum peak is (more negative = clearer)
+
+
+def _taper(image: Image, margin: int = 16) -> Image:
+    """Blend the borders into a blurred copy so the FFT's wrap-around does not ring across the crop."""
+    f = image.astype(np.float32)
+    soft = cv2.GaussianBlur(f, (0, 0), margin / 2)
+    height, width = f.shape
+    ramp_y = np.minimum(np.arange(height), np.arange(height)[::-1]).astype(np.float32)
+    ramp_x = np.minimum(np.arange(width), np.arange(width)[::-1]).astype(np.float32)
+    alpha = np.clip(np.minimum.outer(ramp_y, ramp_x) / margin, 0.0, 1.0)
+    return f * alpha + soft * (1.0 - alpha)  # type: ignore[no-any-return]
+
+
+def _padded_dft(f: Image) -> tuple[Image, tuple[int, int]]:
+    height, width = f.shape
+    size = (cv2.getOptimalDFTSize(height), cv2.getOptimalDFTSize(width))
+    padded = cv2.copyMakeBorder(f, 0, size[0] - height, 0, size[1] - width, cv2.BORDER_REFLECT)
+    return cv2.dft(padded, flags=cv2.DFT_COMPLEX_OUTPUT), size  # type: ignore[return-value]
+
+
+def estimate_motion(grey: Image) -> MotionBlur | None:
+    """The motion blur in ``grey``, from the strongest negative cepstrum peak, or None if there is none."""
+    f = grey.astype(np.float32)
+    f -= float(f.mean())
+    height, width = f.shape
+    window = cv2.createHanningWindow((width, height), cv2.CV_32F)
+    spectrum, size = _padded_dft(f * window)
+    magnitude = cv2.magnitude(spectrum[..., 0], spectrum[..., 1])
+    log_spectrum = np.log(magnitude + 1e-3).astype(np.float32)
+    complex_log = np.dstack([log_spectrum, np.zeros_like(log_spectrum)])
+    cepstrum = cv2.idft(complex_log, flags=cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
+    reach = min(MAX_BLUR_PX, size[0] // 2 - 1, size[1] // 2 - 1)
+    # the cepstrum is periodic: gather the (-reach..reach)² neighbourhood of the origin
+    rows = np.r_[size[0] - reach : size[0], 0 : reach + 1]
+    cols = np.r_[size[1] - reach : size[1], 0 : reach + 1]
+    near = cepstrum[np.ix_(rows, cols)]
+    yy, xx = np.mgrid[-reach : reach + 1, -reach : reach + 1]
+    radius = np.hypot(yy, xx)
+    near = np.where((radius < 3) | (radius > reach), 0.0, near)
+    index = np.unravel_index(int(np.argmin(near)), near.shape)
+    value = float(near[index])
+    if value > MOTION_PEAK:
+        return None
+    dy, dx = float(yy[index]), float(xx[index])
+    return MotionBlur(math.hypot(dx, dy), math.degrees(math.atan2(dy, dx)) % 180.0, value)
+
+
+def line_kernel(length: float, angle: float) -> Image:
+    """A straight smear of ``length`` pixels at ``angle`` degrees, anti-aliased, summing to 1."""
+    size = math.ceil(length) + 3 | 1
+    kernel = np.zeros((size, size), np.float32)
+    centre = size // 2
+    half = max(length - 1, 0.0) / 2
+    end_x, end_y = math.cos(math.radians(angle)) * half, math.sin(math.radians(angle)) * half
+    for t in np.linspace(-1.0, 1.0, 4 * size):
+        x, y = centre + t * end_x, centre + t * end_y
+        x0, y0 = math.floor(x), math.floor(y)
+        fx, fy = x - x0, y - y0
+        kernel[y0, x0] += (1 - fx) * (1 - fy)
+        kernel[y0, x0 + 1] += fx * (1 - fy)
+        kernel[y0 + 1, x0] += (1 - fx) * fy
+        kernel[y0 + 1, x0 + 1] += fx * fy
+    return kernel / kernel.sum()  # type: ignore[no-any-return]
+
+
+def gaussian_kernel(sigma: float) -> Image:
+    size = int(6 * sigma) | 1
+    column = cv2.getGaussianKernel(size, sigma, cv2.CV_32F)
+    return (column @ column.T).astype(np.float32)  # type: ignore[no-any-return]
+
+
+def wiener(grey: Image, kernel: Image, noise_to_signal: float = NOISE_TO_SIGNAL) -> Image:
+    """``grey`` deconvolved by ``kernel`` (Wiener filter), as uint8."""
+    height, width = grey.shape
+    spectrum, size = _padded_dft(_taper(grey))
+    psf = np.zeros(size, np.float32)
+    kh, kw = kernel.shape
+    psf[:kh, :kw] = kernel
+    psf = np.roll(psf, (-(kh // 2), -(kw // 2)), axis=(0, 1))
+    transfer = cv2.dft(psf, flags=cv2.DFT_COMPLEX_OUTPUT)
+    power = transfer[..., 0] ** 2 + transfer[..., 1] ** 2 + noise_to_signal
+    # G · conj(H) / (|H|² + k)
+    real = (spectrum[..., 0] * transfer[..., 0] + spectrum[..., 1] * transfer[..., 1]) / power
+    imag = (spectrum[..., 1] * transfer[..., 0] - spectrum[..., 0] * transfer[..., 1]) / power
+    restored = cv2.idft(np.dstack([real, imag]), flags=cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
+    return np.clip(restored[:height, :width], 0, 255).astype(np.uint8)  # type: ignore[no-any-return]

@@ -1,0 +1,72 @@
+"""The two barcode engines behind one signature, and the rule that only valid MyData codes count."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import cv2
+import zxingcpp
+from pyzbar import pyzbar
+
+from hardware.decode.interface import Image, Symbology
+from mydata_counter.datacode import code_from_symbol
+
+FORMATS = zxingcpp.BarcodeFormats([zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.Code128])
+_ZBAR_TYPES = [pyzbar.ZBarSymbol.QRCODE, pyzbar.ZBarSymbol.CODE128]
+Points = tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class Symbol:
+    text: str
+    format: Symbology
+    points: Points
+
+
+Engine = Callable[[Image], list[Symbol]]
+
+
+def grey(image: Image) -> Image:
+    if image.ndim == 3:
+        return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)  # type: ignore[no-any-return]
+    return image
+
+
+def zxing(
+    image: Image,
+    *,
+    binarizer: zxingcpp.Binarizer = zxingcpp.Binarizer.LocalAverage,
+    downscale: bool = True,
+    rotate: bool = True,
+) -> list[Symbol]:
+    found = []
+    for result in zxingcpp.read_barcodes(
+        image, formats=FORMATS, try_rotate=rotate, try_downscale=downscale, try_invert=False, binarizer=binarizer
+    ):
+        fmt: Symbology = "QRCode" if result.format == zxingcpp.BarcodeFormat.QRCode else "Code128"
+        p = result.position
+        points = tuple((int(q.x), int(q.y)) for q in (p.top_left, p.top_right, p.bottom_right, p.bottom_left))
+        found.append(Symbol(result.text, fmt, points))
+    return found
+
+
+def zbar(image: Image) -> list[Symbol]:
+    found = []
+    for result in pyzbar.decode(image, symbols=_ZBAR_TYPES):
+        try:
+            text = result.data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        fmt: Symbology = "QRCode" if result.type == "QRCODE" else "Code128"
+        found.append(Symbol(text, fmt, tuple((int(p.x), int(p.y)) for p in result.polygon)))
+    return found
+
+
+def first_valid(symbols: Iterable[Symbol]) -> tuple[Symbol, str] | None:
+    """The first symbol that is a valid MyData code, with its 16 digits."""
+    for symbol in symbols:
+        code = code_from_symbol(symbol.text, symbol.format)
+        if code is not None:
+            return symbol, code
+    return None
