@@ -59,7 +59,13 @@ def _transmit(connection: Any, apdu: bytes) -> tuple[bytes, bytes]:
     return bytes(data), bytes([sw1, sw2])
 
 
+# MOICA cards (HiCOS, made for 內政部憑證管理中心) carry "CNS" in their ATR's historical bytes.
+MOICA_ATR_MARK = b"CNS"
+
+
 def _card_type(connection: Any) -> CardType:
+    if MOICA_ATR_MARK in bytes(connection.getATR()):
+        return "moica"
     _, status = _transmit(connection, SELECT_NHI)
     return "nhi" if status == OK else "unknown"
 
@@ -68,6 +74,7 @@ class PcscReader:
     def __init__(self, settings: ReaderSettings) -> None:
         self.settings = settings
         self._listeners: list[Listener] = []
+        self._inserted: dict[str, CardType] = {}
         self._monitors: tuple[Any, Any, Any, Any] | None = None
         self._supervisor: threading.Thread | None = None
         self._stop = threading.Event()
@@ -110,7 +117,8 @@ class PcscReader:
                 for card in added:  # typing the card talks to it: never on the monitor's own thread
                     threading.Thread(target=reader._announce, args=(card,), daemon=True).start()
                 for card in removed:
-                    reader._emit(CardEvent("card_removed", str(card.reader)))
+                    kind = reader._inserted.pop(str(card.reader), None)
+                    reader._emit(CardEvent("card_removed", str(card.reader), kind))
 
         class Readers(ReaderObserver):  # type: ignore[misc]
             def update(self, _observable: Any, actions: tuple[list[Any], list[Any]]) -> None:
@@ -139,7 +147,9 @@ class PcscReader:
                     log.debug("card reader: monitor already stopped")
 
     def _announce(self, card: Any) -> None:
-        self._emit(CardEvent("card_inserted", str(card.reader), self._type_of(card)))
+        kind = self._type_of(card)
+        self._inserted[str(card.reader)] = kind  # so its removal can say which card left
+        self._emit(CardEvent("card_inserted", str(card.reader), kind))
 
     def _type_of(self, card: Any) -> CardType:
         try:

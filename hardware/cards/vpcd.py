@@ -61,21 +61,25 @@ class VirtualCard:
         return self
 
     def _receive(self, count: int) -> bytes:
-        assert self._sock is not None
+        sock = self._sock
+        if sock is None:  # removed while the reader was talking to us
+            raise ConnectionError("card removed")
         data = b""
         while len(data) < count:
             # pcscd's driver writes each message in two parts; without QUICKACK every exchange waits ~40 ms.
             with contextlib.suppress(OSError, AttributeError):
-                self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
-            chunk = self._sock.recv(count - len(data))
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+            chunk = sock.recv(count - len(data))
             if not chunk:
                 raise ConnectionError("reader closed the connection")
             data += chunk
         return data
 
     def _send(self, payload: bytes) -> None:
-        assert self._sock is not None
-        self._sock.sendall(struct.pack(">H", len(payload)) + payload)
+        sock = self._sock
+        if sock is None:
+            raise ConnectionError("card removed")
+        sock.sendall(struct.pack(">H", len(payload)) + payload)
 
     def _serve(self) -> None:
         try:

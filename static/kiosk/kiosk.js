@@ -141,9 +141,10 @@
       return b;
     }));
     METHODS.forEach((m) => { $("pane-" + m).hidden = state.method !== m; });
-    const inserted = (type) => Boolean(state.card && state.card.kind === "card_inserted" && state.card.card_type === type);
-    $("moica-card").textContent = inserted("moica") ? t("kiosk.card.inserted") : t("kiosk.card.insert");
-    $("moica-pin").hidden = !inserted("moica");
+    const inserted = (...types) => Boolean(state.card && state.card.kind === "card_inserted" && types.includes(state.card.card_type));
+    // A certificate card the reader cannot name is offered the PIN pad too: its PKCS#11 module decides.
+    $("moica-card").textContent = inserted("moica", "unknown") ? t("kiosk.card.inserted") : t("kiosk.card.insert");
+    $("moica-pin").hidden = !inserted("moica", "unknown");
     $("nhi-card").textContent = inserted("nhi") ? t("kiosk.card.inserted") : t("kiosk.card.insert_nhi");
     $("pin-display").textContent = "●".repeat(state.inputs.pin.length);
     $("nid-display").textContent = state.inputs.nid;
