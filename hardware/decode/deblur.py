@@ -19,6 +19,7 @@ from hardware.decode.interface import Image
 NOISE_TO_SIGNAL = 0.01  # Wiener regularisation: larger = smoother, less ringing, less sharpening
 MOTION_PEAK = -0.045  # cepstrum value below which a motion-blur peak is taken as real
 MAX_BLUR_PX = 40
+MIN_BLUR_PX = 5  # shorter smears are left to sharpening (and module pitch would pass for one)
 
 
 @dataclass(frozen=True)
@@ -64,13 +65,39 @@ def estimate_motion(grey: Image) -> MotionBlur | None:
     near = cepstrum[np.ix_(rows, cols)]
     yy, xx = np.mgrid[-reach : reach + 1, -reach : reach + 1]
     radius = np.hypot(yy, xx)
-    near = np.where((radius < 3) | (radius > reach), 0.0, near)
-    index = np.unravel_index(int(np.argmin(near)), near.shape)
-    value = float(near[index])
+    masked = np.where((radius < MIN_BLUR_PX) | (radius > reach), 0.0, near)
+    row, col = np.unravel_index(int(np.argmin(masked)), masked.shape)
+    value = float(masked[row, col])
     if value > MOTION_PEAK:
         return None
-    dy, dx = float(yy[index]), float(xx[index])
+    dy = float(yy[row, col]) + _vertex(near[row - 1 : row + 2, col])
+    dx = float(xx[row, col]) + _vertex(near[row, col - 1 : col + 2])
     return MotionBlur(math.hypot(dx, dy), math.degrees(math.atan2(dy, dx)) % 180.0, value)
+
+
+def _vertex(samples: Image) -> float:
+    """Sub-pixel offset of a minimum from three samples around it (parabola through them)."""
+    if samples.shape[0] != 3:
+        return 0.0
+    left, middle, right = (float(v) for v in samples)
+    curvature = left - 2 * middle + right
+    return 0.0 if curvature <= 0 else max(-0.5, min(0.5, 0.5 * (left - right) / curvature))
+
+
+def _percentile(histogram: Image, share: float) -> int:
+    cumulative = np.cumsum(histogram.ravel())
+    return int(np.searchsorted(cumulative, share * cumulative[-1]))
+
+
+def estimate_defocus(grey: Image) -> float:
+    """Gaussian blur sigma in pixels, from the steepest edges: a step of height A blurred by sigma
+    has a slope of at most A / (sigma·√(2π))."""
+    levels = cv2.calcHist([grey], [0], None, [256], [0, 256])
+    contrast = _percentile(levels, 0.95) - _percentile(levels, 0.05)
+    slope = cv2.magnitude(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1))
+    slopes = cv2.calcHist([cv2.convertScaleAbs(slope, alpha=1 / 8)], [0], None, [256], [0, 256])
+    steepest = _percentile(slopes, 0.995)
+    return contrast / max(steepest * math.sqrt(2 * math.pi), 1e-3)
 
 
 def line_kernel(length: float, angle: float) -> Image:

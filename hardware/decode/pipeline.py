@@ -27,7 +27,7 @@ from hardware.decode.regions import Box, candidate_regions, covered
 
 WORK_PX = 720  # a region's longest side after rescaling
 MAX_UPSCALE = 3.0
-DEFOCUS_SIGMA = 2.0
+MIN_DEFOCUS_SIGMA, MAX_DEFOCUS_SIGMA = 1.4, 4.0
 _CLAHE = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8))
 
 
@@ -44,12 +44,18 @@ def _motion_deblurred(work: Image) -> Image | None:
     return deblur.wiener(work, deblur.line_kernel(blur.length, blur.angle))
 
 
+def _defocus_deblurred(work: Image) -> Image | None:
+    sigma = deblur.estimate_defocus(work)
+    if sigma < MIN_DEFOCUS_SIGMA:  # sharp enough: zxing-cpp already saw what there is
+        return None
+    return deblur.wiener(work, deblur.gaussian_kernel(min(MAX_DEFOCUS_SIGMA, sigma)), 0.005)
+
+
 Variant = tuple[str, Callable[[Image], Image | None], Callable[[Image], list[Symbol]]]
 REGION_PASSES: tuple[Variant, ...] = (
     ("region", lambda work: work, zxing),
     ("region-motion", _motion_deblurred, zxing),
-    ("region-defocus", lambda work: deblur.wiener(work, deblur.gaussian_kernel(DEFOCUS_SIGMA)), zxing),
-    ("region-sharpen", _sharpen, zxing),
+    ("region-defocus", _defocus_deblurred, zxing),
     ("region-zbar", _sharpen, zbar),
 )
 
