@@ -13,9 +13,11 @@ import smtplib
 import socket
 import threading
 from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.parser import BytesParser
-from email.policy import default as default_policy
+from email import message_from_bytes
+from email.header import Header, decode_header, make_header
+from email.mime.text import MIMEText
+from email.policy import compat32
+from email.utils import formataddr
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -23,7 +25,9 @@ from aiosmtpd.controller import Controller
 from broker_sandbox.store import Store
 
 log = logging.getLogger(__name__)
-SENDER = "MyData 個人化資料自主運用 <no-reply@mydata.sandbox>"
+SENDER_ADDRESS = "no-reply@mydata.sandbox"
+_SMTP_LINES = compat32.clone(linesep="\r\n")  # SMTP wants CRLF; smtplib leaves bytes as they are
+SENDER = formataddr(("MyData 個人化資料自主運用", SENDER_ADDRESS), "utf-8")
 
 
 def _now() -> str:
@@ -35,22 +39,24 @@ class _SinkHandler:
         self._store = store
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
-        message = BytesParser(policy=default_policy).parsebytes(envelope.content)
-        body = message.get_body(preferencelist=("plain",))
-        self._store.db.table("outbox").insert({
-            "kind": "email", "recipient": ", ".join(envelope.rcpt_tos), "subject": str(message["Subject"]),
-            "body": body.get_content() if body else "", "time": _now(),
-        })  # fmt: skip
+        message = message_from_bytes(envelope.content)
+        payload = message.get_payload(decode=True)
+        text = payload.decode(message.get_content_charset() or "utf-8") if isinstance(payload, bytes) else ""
+        self._store.db.execute(
+            "INSERT INTO outbox (kind, recipient, subject, body, time) VALUES ('email', ?, ?, ?, ?)",
+            [", ".join(envelope.rcpt_tos), str(make_header(decode_header(message["Subject"] or ""))), text, _now()],
+        )
         return "250 OK"
 
 
-def _message(recipient: str, subject: str, body: str) -> EmailMessage:
-    message = EmailMessage()
+def _message(recipient: str, subject: str, body: str) -> bytes:
+    """A plain UTF-8 text mail. The compat32 ``MIMEText`` API on purpose: it is ~10x cheaper than
+    ``EmailMessage`` with the default policy, which matters at hundreds of redemptions a second."""
+    message = MIMEText(body, "plain", "utf-8")
     message["From"] = SENDER
     message["To"] = recipient
-    message["Subject"] = subject
-    message.set_content(body)
-    return message
+    message["Subject"] = Header(subject, "utf-8").encode()
+    return message.as_bytes(policy=_SMTP_LINES)
 
 
 def _free_port() -> int:
@@ -67,6 +73,8 @@ class Outbox:
         self._controller: Controller | None = None
         self._queue: queue.Queue[tuple[str, str, str]] = queue.Queue()
         self._lock = threading.Lock()
+        # aiosmtpd logs every SMTP command at INFO, addresses included: keep it to warnings.
+        logging.getLogger("mail.log").setLevel(logging.WARNING)
 
     def _start(self) -> None:
         with self._lock:
@@ -89,9 +97,9 @@ class Outbox:
             try:
                 with smtplib.SMTP("127.0.0.1", self._port, timeout=10) as smtp:
                     for recipient, subject, body in batch:
-                        smtp.send_message(_message(recipient, subject, body))
-            except (OSError, smtplib.SMTPException):
-                log.warning("outbox: could not deliver %d notification e-mail(s)", len(batch))
+                        smtp.sendmail(SENDER_ADDRESS, [recipient], _message(recipient, subject, body))
+            except (OSError, smtplib.SMTPException) as exc:
+                log.warning("outbox: could not deliver %d notification e-mail(s): %s", len(batch), type(exc).__name__)
 
     def send_email(self, recipient: str, subject: str, body: str) -> None:
         """Queue a mail; delivery happens in the background so redemptions never wait for SMTP."""

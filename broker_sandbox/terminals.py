@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from functools import lru_cache
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -19,6 +18,7 @@ log = logging.getLogger(__name__)
 class Terminals:
     def __init__(self, store: Store) -> None:
         self._store = store
+        self._keys: dict[str, Ed25519PublicKey] = {}
 
     def register(self, terminal_id: str, public_pem: str) -> None:
         serialization.load_pem_public_key(public_pem.encode())  # refuse garbage early
@@ -26,18 +26,22 @@ class Terminals:
             {"id": terminal_id, "public_key": public_pem, "registered_at": datetime.now(UTC).isoformat()},
             pk="id",
         )
-        self._key.cache_clear()
+        self._keys.pop(terminal_id, None)
 
-    @lru_cache(maxsize=256)  # noqa: B019 - one Terminals per app, lives as long as it
-    def _key(self, terminal_id: str) -> Ed25519PublicKey | None:
+    def public_key(self, terminal_id: str) -> Ed25519PublicKey | None:
+        """The terminal's key. Only known keys are cached: a terminal registered from the command line
+        while the sandbox runs is trusted on its next request, without a restart."""
+        key = self._keys.get(terminal_id)
+        if key is not None:
+            return key
         rows = list(self._store.db.query("SELECT public_key FROM terminals WHERE id = ?", [terminal_id]))
         if not rows:
             return None
-        key = serialization.load_pem_public_key(rows[0]["public_key"].encode())
-        return key if isinstance(key, Ed25519PublicKey) else None
-
-    def public_key(self, terminal_id: str) -> Ed25519PublicKey | None:
-        return self._key(terminal_id)
+        loaded = serialization.load_pem_public_key(rows[0]["public_key"].encode())
+        if not isinstance(loaded, Ed25519PublicKey):
+            return None
+        self._keys[terminal_id] = loaded
+        return loaded
 
     def register_demo_key(self, terminal_id: str, key_file: Path) -> None:
         """Demo mode only: create the terminal key if missing and trust it."""

@@ -40,7 +40,9 @@ def test_redeemed_code_shows_the_citizens_fields_with_meanings_once(
         if mails:
             break
         time.sleep(0.1)
-    assert mails and redemption.transaction_id in mails[0]["body"] and "0800-009-868" in mails[0]["body"]
+    assert mails and mails[0]["subject"] == "MyData 資料取用通知 / Your data was accessed"
+    assert redemption.transaction_id in mails[0]["body"] and citizen.name in mails[0]["body"]
+    assert "0800-009-868" in mails[0]["body"]
 
 
 def test_code_for_another_agency_is_refused_and_stays_usable(

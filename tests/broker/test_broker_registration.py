@@ -1,0 +1,58 @@
+"""Outside demo mode the sandbox trusts no terminal by itself: no key is created, requests are refused
+until `mydata-counter sandbox register-terminal` registers the terminal's public key (while the
+sandbox runs, as the central broker's registration would)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from broker_client import BrokerClient, errors
+from broker_client.signing import create_private_key, public_key_pem
+from broker_sandbox.testing import running_sandbox, sandbox_settings
+from mydata_counter.servicerunner import write_config
+from mydata_counter.settings import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def production_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, Path]]:
+    folder = tmp_path_factory.mktemp("production")
+    settings = sandbox_settings(load_settings(ROOT / "config" / "demo.toml"), folder, demo_mode=False)
+    with running_sandbox(settings):
+        yield settings, folder
+
+
+def test_production_mode_creates_no_key_and_trusts_no_terminal(production_broker: tuple[Settings, Path]) -> None:
+    settings, _ = production_broker
+    assert settings.broker.key_file is not None
+    assert not settings.broker.key_file.exists()
+    with pytest.raises(errors.AuthFailed):
+        BrokerClient(settings.broker).catalogue()  # no key file: refused before sending
+    create_private_key(settings.broker.key_file)
+    with pytest.raises(errors.AuthFailed) as caught:
+        BrokerClient(settings.broker).catalogue()
+    assert "unknown terminal" in str(caught.value.params["reason"])
+
+
+def test_registered_terminal_is_trusted_without_a_restart(production_broker: tuple[Settings, Path]) -> None:
+    settings, folder = production_broker
+    key_file = folder / "station-7.pem"
+    public = folder / "station-7.pub.pem"
+    public.write_text(public_key_pem(create_private_key(key_file)))
+    station = settings.broker.model_copy(update={"terminal_id": "clerk-station-7", "key_file": key_file})
+    with pytest.raises(errors.AuthFailed):
+        BrokerClient(station).catalogue()
+    config = write_config(settings, folder / "config.toml")
+    done = subprocess.run(
+        [sys.executable, "-m", "mydata_counter.cli", "sandbox", "--config", str(config), "register-terminal",
+         "--id", "clerk-station-7", "--public-key", str(public)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert BrokerClient(station).catalogue().agencies
