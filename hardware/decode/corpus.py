@@ -28,7 +28,21 @@ from hardware.printer.render_raster import render_receipt_image
 from mydata_counter.datacode import CODE_LENGTH, QR_PREFIX, damm_check_digit
 
 RESOLUTIONS = {"480p": (640, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
-CONDITIONS = ("clean", "perspective", "motion", "defocus", "glare", "dim", "faded", "jpeg", "far", "mixed")
+CONDITIONS = (
+    "clean",
+    "perspective",
+    "motion",
+    "defocus",
+    "glare",
+    "dim",
+    "faded",
+    "jpeg",
+    "far",
+    "tiny",  # the QR at ~1.5 px per module: the edge of what the resolution allows
+    "code128",  # the QR torn off or covered: only the Code128 is there, at any orientation
+    "mixed",
+)
+QR_ROWS, CODE128_ROWS = (236, 460), (480, 572)  # where render_receipt_image puts the symbols (576 px wide)
 NEGATIVES = ("empty_receipt", "ean13", "url_qr", "bad_check_digit")
 
 
@@ -46,11 +60,13 @@ def _code(rng: random.Random) -> str:
     return body + damm_check_digit(body)
 
 
-def _receipt(code: str, *, hide_codes: bool = False) -> Image:
+def _receipt(code: str, *, hide_codes: bool = False, hide_qr: bool = False) -> Image:
     image = np.asarray(render_receipt_image(sample_receipt(code, datetime(2026, 11, 24, 16, 40)), 576).convert("L"))
-    if hide_codes:  # an "empty" receipt: everything but the symbols
+    if hide_codes or hide_qr:
         image = image.copy()
-        image[230:660, :] = 255
+        image[QR_ROWS[0] : QR_ROWS[1], :] = 255
+    if hide_codes:  # an "empty" receipt: everything but the symbols
+        image[CODE128_ROWS[0] : CODE128_ROWS[1], :] = 255
     return image
 
 
@@ -64,7 +80,9 @@ def _desk(rng: random.Random, size: tuple[int, int]) -> Image:
     return np.clip(base + gradient + noise, 0, 255).astype(np.uint8)
 
 
-def _place(rng: random.Random, receipt: Image, size: tuple[int, int], fraction: float, tilt: float) -> Image:
+def _place(
+    rng: random.Random, receipt: Image, size: tuple[int, int], fraction: float, tilt: float, turn: float = 0.0
+) -> Image:
     """The receipt on the desk: scaled so it spans ``fraction`` of the frame height, rotated and in
     perspective (``tilt`` = how far the corners move, relative to the receipt's size)."""
     width, height = size
@@ -74,7 +92,7 @@ def _place(rng: random.Random, receipt: Image, size: tuple[int, int], fraction: 
     rw, rh = receipt.shape[1] * scale, receipt.shape[0] * scale
     cx = rng.uniform(rw / 2, max(rw / 2 + 1, width - rw / 2))
     cy = rng.uniform(min(rh / 2, height / 2), max(min(rh / 2, height / 2) + 1, height - rh / 2))
-    angle = np.deg2rad(rng.uniform(-12, 12))
+    angle = np.deg2rad(rng.uniform(-12, 12) + turn)
     corners = np.array([[-rw / 2, -rh / 2], [rw / 2, -rh / 2], [rw / 2, rh / 2], [-rw / 2, rh / 2]], np.float32)
     rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], np.float32)
     moved = corners @ rotation.T + np.array([cx, cy], np.float32)
@@ -137,7 +155,13 @@ def _degrade(rng: random.Random, condition: str, receipt: Image, size: tuple[int
         tilt = rng.uniform(0.1, 0.16)
     if condition == "far":
         fraction = rng.uniform(0.3, 0.45) if size[1] >= 720 else rng.uniform(0.6, 0.75)
-    frame = _place(rng, receipt, size, fraction, tilt)
+    turn = 0.0
+    if condition == "tiny":  # a receipt far away: QR modules of ~1.5-1.9 px
+        fraction = rng.uniform(1.5, 1.9) * 1040 / 8 / size[1]
+    if condition == "code128":  # held closer so the bars (3 px on paper) are 1.6-2.4 px wide, any way up
+        fraction = rng.uniform(1.6, 2.4) * 1040 / 3 / size[1]
+        turn = rng.choice([0.0, 90.0, 180.0, 270.0]) + rng.uniform(-20, 20)
+    frame = _place(rng, receipt, size, fraction, tilt, turn)
     for step in steps:
         if step == "motion":
             frame = _motion(rng, frame, rng.uniform(6, 14) * scale)
@@ -180,7 +204,7 @@ def generate(seed: int = 20261124, per_cell: int = 1) -> Iterator[Frame]:
                 code = _code(rng)
                 yield Frame(
                     f"{resolution}-{condition}-{index}",
-                    _degrade(rng, condition, _receipt(code), size),
+                    _degrade(rng, condition, _receipt(code, hide_qr=condition == "code128"), size),
                     code,
                     resolution,
                     condition,

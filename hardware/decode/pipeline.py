@@ -23,11 +23,12 @@ import cv2
 from hardware.decode import deblur
 from hardware.decode.engines import Symbol, first_valid, grey, zbar, zxing
 from hardware.decode.interface import Decoded, Image
-from hardware.decode.regions import Box, candidate_regions, covered
+from hardware.decode.regions import Box, candidate_regions, covered, deskewed, skew_degrees
 
 WORK_PX = 720  # a region's longest side after rescaling
 MAX_UPSCALE = 3.0
 MIN_DEFOCUS_SIGMA, MAX_DEFOCUS_SIGMA = 1.4, 4.0
+MIN_SKEW_DEGREES = 4.0
 _CLAHE = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8))
 
 
@@ -37,44 +38,96 @@ def _sharpen(image: Image, sigma: float = 2.0, amount: float = 0.8) -> Image:
     return cv2.addWeighted(image, 1 + amount, blurred, -amount, 0)  # type: ignore[no-any-return]
 
 
-def _motion_deblurred(work: Image) -> Image | None:
-    blur = deblur.estimate_motion(work)
+Points = tuple[tuple[int, int], ...]
+ToFrame = Callable[[Points], Points]
+
+
+class _Region:
+    """A candidate region at two scales: ``native`` (never downscaled, small regions upscaled, for 1-D
+    codes whose bars may be 1.5 px wide) and ``work`` (longest side WORK_PX, for the deblurring)."""
+
+    def __init__(self, frame: Image, box: Box) -> None:
+        x, y, w, h = box
+        self.origin = (x, y)
+        crop = frame[y : y + h, x : x + w]
+        self.native_factor = max(1.0, min(MAX_UPSCALE, WORK_PX / max(w, h)))
+        self.native = _scaled(crop, self.native_factor)
+        self.work_factor = min(MAX_UPSCALE, WORK_PX / max(w, h))
+        self.work = self.native if self.work_factor == self.native_factor else _scaled(crop, self.work_factor)
+
+    def mapper(self, factor: float, inverse: Image | None = None) -> ToFrame:
+        def to_frame(points: Points) -> Points:
+            if inverse is not None:
+                points = tuple(
+                    (
+                        int(inverse[0, 0] * x + inverse[0, 1] * y + inverse[0, 2]),
+                        int(inverse[1, 0] * x + inverse[1, 1] * y + inverse[1, 2]),
+                    )
+                    for x, y in points
+                )
+            return tuple((int(x / factor) + self.origin[0], int(y / factor) + self.origin[1]) for x, y in points)
+
+        return to_frame
+
+
+def _scaled(crop: Image, factor: float) -> Image:
+    if abs(factor - 1.0) < 0.05:
+        return crop
+    interpolation = cv2.INTER_CUBIC if factor > 1 else cv2.INTER_AREA
+    return cv2.resize(crop, None, fx=factor, fy=factor, interpolation=interpolation)  # type: ignore[no-any-return]
+
+
+Prepared = tuple[Image, ToFrame] | None
+
+
+def _upscaled(region: _Region) -> Prepared:
+    """A small region (a far receipt) enlarged so a module spans several pixels."""
+    return (region.native, region.mapper(region.native_factor)) if region.native_factor > 1 else None
+
+
+def _straightened(region: _Region) -> Prepared:
+    """Turned so its bars stand upright: a Code128 tilted more than a few degrees has no scan line
+    that crosses all its bars."""
+    skew = skew_degrees(region.work)
+    if abs(skew) < MIN_SKEW_DEGREES:
+        return None
+    turned, inverse = deskewed(region.native, skew)
+    return turned, region.mapper(region.native_factor, inverse)
+
+
+def _motion_deblurred(region: _Region) -> Prepared:
+    blur = deblur.estimate_motion(region.work)
     if blur is None:
         return None
-    return deblur.wiener(work, deblur.line_kernel(blur.length, blur.angle))
+    restored = deblur.wiener(region.work, deblur.line_kernel(blur.length, blur.angle))
+    return restored, region.mapper(region.work_factor)
 
 
-def _defocus_deblurred(work: Image) -> Image | None:
-    sigma = deblur.estimate_defocus(work)
+def _defocus_deblurred(region: _Region) -> Prepared:
+    sigma = deblur.estimate_defocus(region.work)
     if sigma < MIN_DEFOCUS_SIGMA:  # sharp enough: zxing-cpp already saw what there is
         return None
-    return deblur.wiener(work, deblur.gaussian_kernel(min(MAX_DEFOCUS_SIGMA, sigma)), 0.005)
+    restored = deblur.wiener(region.work, deblur.gaussian_kernel(min(MAX_DEFOCUS_SIGMA, sigma)), 0.005)
+    return restored, region.mapper(region.work_factor)
 
 
-Variant = tuple[str, Callable[[Image], Image | None], Callable[[Image], list[Symbol]]]
-REGION_PASSES: tuple[Variant, ...] = (
-    ("region", lambda work: work, zxing),
+def _sharpened(region: _Region) -> Prepared:
+    return _sharpen(region.work), region.mapper(region.work_factor)
+
+
+Pass = tuple[str, Callable[[_Region], Prepared], Callable[[Image], list[Symbol]]]
+REGION_PASSES: tuple[Pass, ...] = (
+    ("region", _upscaled, zxing),
+    ("region-deskew", _straightened, zxing),
     ("region-motion", _motion_deblurred, zxing),
     ("region-defocus", _defocus_deblurred, zxing),
-    ("region-zbar", _sharpen, zbar),
+    ("region-zbar", _sharpened, zbar),
 )
 
 
-def _work_image(frame: Image, box: Box) -> tuple[Image, float]:
-    x, y, w, h = box
-    crop = frame[y : y + h, x : x + w]
-    factor = min(MAX_UPSCALE, WORK_PX / max(w, h))
-    if abs(factor - 1.0) < 0.05:
-        return crop, 1.0
-    interpolation = cv2.INTER_CUBIC if factor > 1 else cv2.INTER_AREA
-    return cv2.resize(crop, None, fx=factor, fy=factor, interpolation=interpolation), factor
-
-
-def _decoded(
-    symbol: Symbol, code: str, started: float, name: str, offset: tuple[int, int] = (0, 0), factor: float = 1.0
-) -> Decoded:
-    points = tuple((int(x / factor) + offset[0], int(y / factor) + offset[1]) for x, y in symbol.points)
-    return Decoded(symbol.text, symbol.format, code, points, (time.perf_counter() - started) * 1000, name)
+def _decoded(symbol: Symbol, code: str, started: float, name: str, to_frame: ToFrame = lambda p: p) -> Decoded:
+    elapsed = (time.perf_counter() - started) * 1000
+    return Decoded(symbol.text, symbol.format, code, to_frame(symbol.points), elapsed, name)
 
 
 def decode_frame(image: Image) -> Decoded | None:
@@ -87,14 +140,15 @@ def decode_frame(image: Image) -> Decoded | None:
         return _decoded(*hit, started, "zxing")
     regions = [box for box in candidate_regions(frame) if not any(covered(box, s.points) for s in symbols)]
     for box in regions:
-        work, factor = _work_image(frame, box)
+        region = _Region(frame, box)
         for name, prepare, engine in REGION_PASSES:
-            variant = prepare(work)
-            if variant is None:
+            prepared = prepare(region)
+            if prepared is None:
                 continue
+            variant, to_frame = prepared
             hit = first_valid(engine(variant))
             if hit:
-                return _decoded(*hit, started, name, (box[0], box[1]), factor)
+                return _decoded(*hit, started, name, to_frame)
     if regions or symbols:  # the frame's barcode-like texture was searched; the rest is plain
         return None
     for name, variant, engine in (("clahe", _CLAHE.apply(frame), zxing), ("zbar", frame, zbar)):

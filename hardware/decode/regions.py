@@ -49,3 +49,32 @@ def covered(box: Box, points: tuple[tuple[int, int], ...], share: float = 0.35) 
     overlap_w = max(0, min(x + w, max(xs)) - max(x, min(xs)))
     overlap_h = max(0, min(y + h, max(ys)) - max(y, min(ys)))
     return overlap_w * overlap_h >= share * w * h
+
+
+def skew_degrees(grey: Image) -> float:
+    """How far the region's strokes (bars, text, receipt edges) are turned from the image axes, in
+    (-45, 45]: the angle of the strongest edges, averaged modulo 90° (quadrupled-angle mean)."""
+    gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
+    magnitude, angle = cv2.cartToPolar(gx, gy)
+    weight = magnitude * magnitude
+    total = float(weight.sum())
+    if total == 0:
+        return 0.0
+    quadrupled = 4 * angle
+    x = float((weight * np.cos(quadrupled)).sum())
+    y = float((weight * np.sin(quadrupled)).sum())
+    return float(np.degrees(np.arctan2(y, x)) / 4)
+
+
+def deskewed(grey: Image, degrees: float) -> tuple[Image, Image]:
+    """``grey`` turned by ``degrees`` about its centre (canvas grown to fit), with the inverse 2×3
+    transform that maps the result's points back."""
+    height, width = grey.shape
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    new_w, new_h = int(height * sin + width * cos), int(height * cos + width * sin)
+    matrix[0, 2] += new_w / 2 - width / 2
+    matrix[1, 2] += new_h / 2 - height / 2
+    turned = cv2.warpAffine(grey, matrix, (new_w, new_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return turned, cv2.invertAffineTransform(matrix)
