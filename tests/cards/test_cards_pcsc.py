@@ -18,7 +18,16 @@ from hypothesis import strategies as st
 
 from broker_sandbox.ca import citizen_credentials, verify_citizen_signature
 from broker_sandbox.citizens import generate_citizens
-from hardware.cards.interface import CardEvent, CardRemoved, CardServiceDown, PinLocked, PinWrong, UnknownCard
+from hardware.cards.interface import (
+    CardEvent,
+    CardRemoved,
+    CardServiceDown,
+    NoCard,
+    NoReader,
+    PinLocked,
+    PinWrong,
+    UnknownCard,
+)
 from hardware.cards.moica_pkcs11 import sign_with_token
 from hardware.cards.nhi_card import encode_basic_data, parse_basic_data
 from hardware.cards.pcsc import PcscReader
@@ -83,6 +92,22 @@ def test_an_unknown_card_is_named_as_such(pcscd: Pcscd, empty_reader: None) -> N
         assert reader.readers()[0].card_type == "unknown"
         with pytest.raises(UnknownCard):
             reader.read_nhi()
+
+
+def test_empty_reader_asks_for_the_card(pcscd: Pcscd, empty_reader: None) -> None:
+    reader = _reader()
+    assert reader.readers()[0].card_present is False
+    with pytest.raises(NoCard) as raised:
+        reader.read_nhi()
+    assert "插入" in raised.value.message("zh-TW")
+
+
+def test_missing_reader_is_named_in_health_and_reads(pcscd: Pcscd) -> None:
+    reader = PcscReader(ReaderSettings(driver="real", reader_name="ACS ACR39U"))
+    assert reader.health().message_key == "card.no_reader"
+    with pytest.raises(NoReader) as raised:
+        reader.read_nhi()
+    assert "plugged in" in raised.value.message("en")
 
 
 def test_hw_readers_lists_the_card(pcscd: Pcscd, empty_reader: None, tmp_path: Path) -> None:

@@ -1,0 +1,96 @@
+"""The simulated reader behaves like the device: events arrive late from another thread, a wrong PIN
+counts down to a locked card, a pulled card is a typed error; the signature still passes the sandbox CA."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from broker_sandbox.ca import verify_citizen_signature
+from hardware.cards import build_reader
+from hardware.cards.interface import CardEvent, CardRemoved, NoCard, PinLocked, PinWrong, UnknownCard
+from hardware.cards.simulated import MOICA_TRIES, SimulatedReader
+from mydata_counter.personal import Personal
+from mydata_counter.settings import ReaderSettings
+from mydata_counter.testing import wait_for
+
+SEED = 20261124
+
+
+def _reader() -> SimulatedReader:
+    reader = build_reader(ReaderSettings(driver="simulated"), SEED, 240)
+    assert isinstance(reader, SimulatedReader)
+    return reader
+
+
+def test_events_arrive_from_a_device_thread_after_insert_and_remove() -> None:
+    reader = _reader()
+    events: list[tuple[CardEvent, str]] = []
+    reader.subscribe(lambda event: events.append((event, threading.current_thread().name)))
+    reader.insert("nhi", reader.sample_citizen())
+    assert not events  # like pcscd's polling, the event is not instantaneous
+    assert wait_for(lambda: len(events) == 1)
+    reader.remove()
+    assert wait_for(lambda: len(events) == 2)
+    (inserted, thread), (removed, _) = events
+    assert inserted.kind == "card_inserted" and inserted.card_type == "nhi"
+    assert removed.kind == "card_removed" and removed.card_type == "nhi"
+    assert thread != threading.main_thread().name
+
+
+def test_reading_without_a_card_or_with_the_wrong_card_is_a_typed_error() -> None:
+    reader = _reader()
+    with pytest.raises(NoCard):
+        reader.read_nhi()
+    reader.insert("moica", reader.sample_citizen())
+    with pytest.raises(UnknownCard):
+        reader.read_nhi()
+
+
+def test_nhi_card_holds_the_sandbox_citizen() -> None:
+    reader = _reader()
+    citizen = reader.sample_citizen()
+    reader.insert("nhi", citizen)
+    assert reader.readers()[0].card_type == "nhi"
+    card = reader.read_nhi()
+    assert card.national_id.reveal() == citizen
+    assert citizen not in repr(card)
+
+
+def test_card_pulled_during_the_read_is_reported_as_removed() -> None:
+    reader = _reader()
+    reader.insert("nhi", reader.sample_citizen())
+    threading.Timer(0.05, reader.remove).start()
+    with pytest.raises(CardRemoved):
+        reader.read_nhi()
+
+
+def test_wrong_pins_count_down_then_lock_even_the_right_pin() -> None:
+    reader = _reader()
+    reader.insert("moica", reader.sample_citizen(), pin="246810")
+    for left in range(MOICA_TRIES - 1, 0, -1):
+        pin = Personal("000000")
+        with pytest.raises(PinWrong) as raised:
+            reader.moica_sign(pin, b"challenge")
+        assert raised.value.tries_left == left and pin.wiped
+        assert f"{left}" in raised.value.message("zh-TW")
+    with pytest.raises(PinLocked):
+        reader.moica_sign(Personal("000000"), b"challenge")
+    with pytest.raises(PinLocked):
+        reader.moica_sign(Personal("246810"), b"challenge")
+
+
+def test_right_pin_signs_a_challenge_the_sandbox_ca_accepts() -> None:
+    reader = _reader()
+    citizen = reader.sample_citizen()
+    reader.insert("moica", citizen)
+    with pytest.raises(PinWrong):
+        reader.moica_sign(Personal("000000"), b"c")
+    pin = Personal("123456")
+    signed = reader.moica_sign(pin, b"broker-challenge")
+    assert pin.wiped
+    assert verify_citizen_signature(SEED, signed.certificate_der, b"broker-challenge", signed.signature_der) == citizen
+    with pytest.raises(PinWrong) as raised:  # a successful login resets the counter, as cards do
+        reader.moica_sign(Personal("000000"), b"c")
+    assert raised.value.tries_left == MOICA_TRIES - 1
