@@ -10,6 +10,8 @@ import pytest
 import zxingcpp
 from playwright.sync_api import Page, expect
 
+from broker_client import BrokerClient
+from broker_sandbox.testing import issue_code
 from tests.kiosk.kiosk_rig import KioskRig, insert, to_identity, type_keys
 
 pytestmark = pytest.mark.e2e
@@ -159,3 +161,19 @@ def _switch(page: Page, selector: str, zh: str, en: str) -> None:
     expect(page.locator(selector)).to_contain_text(en)
     page.click('.langbtn[data-lang="zh-TW"]')
     expect(page.locator(selector)).to_contain_text(zh)
+
+
+def test_sms_otp_method_and_language_switch_on_the_last_screens(kiosk: Page, rig: KioskRig) -> None:
+    citizen = rig.citizen(110)
+    issue_code(BrokerClient(rig.settings.broker), rig.settings, citizen)  # used MyData before: one method will do
+    to_identity(kiosk)
+    kiosk.click('.method[data-method="otp"]')
+    type_keys(kiosk, "otpid", citizen.national_id)
+    expect(kiosk.locator("#otp-sent")).to_contain_text(citizen.phone[:4])
+    assert citizen.phone not in kiosk.content()  # only the masked number is shown
+    body = kiosk.request.get(rig.broker_url + "/outbox.json").json()["messages"][0]["body"]
+    otp = re.findall(r"\b\d{6}\b", body)[0]
+    type_keys(kiosk, "otp", otp)
+    expect(kiosk.locator("#screen-done")).to_be_visible(timeout=15_000)
+    _switch(kiosk, "#screen-done h1", "請取收據，到櫃台辦理", "Take your receipt and go to the counter")
+    _switch(kiosk, "#done-valid", "此條碼於", "Valid until")
