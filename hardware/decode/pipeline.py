@@ -29,6 +29,7 @@ WORK_PX = 720  # a region's longest side after rescaling
 MAX_UPSCALE = 3.0
 MIN_DEFOCUS_SIGMA, MAX_DEFOCUS_SIGMA = 1.4, 4.0
 MIN_SKEW_DEGREES = 4.0
+RESTORED_PX, MAX_RESTORED_UPSCALE = 960, 2.0
 _CLAHE = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8))
 
 
@@ -43,8 +44,10 @@ ToFrame = Callable[[Points], Points]
 
 
 class _Region:
-    """A candidate region at two scales: ``native`` (never downscaled, small regions upscaled, for 1-D
-    codes whose bars may be 1.5 px wide) and ``work`` (longest side WORK_PX, for the deblurring)."""
+    """A candidate region at three scales: ``native`` (never downscaled, small regions upscaled, for 1-D
+    codes whose bars may be 1.5 px wide), ``work`` (longest side WORK_PX, for measuring skew) and ``base``
+    (never upscaled, at most WORK_PX: deblurring works on the pixels the camera gave, where a blur
+    kernel is sharpest, and its result is enlarged afterwards)."""
 
     def __init__(self, frame: Image, box: Box) -> None:
         x, y, w, h = box
@@ -54,6 +57,13 @@ class _Region:
         self.native = _scaled(crop, self.native_factor)
         self.work_factor = min(MAX_UPSCALE, WORK_PX / max(w, h))
         self.work = self.native if self.work_factor == self.native_factor else _scaled(crop, self.work_factor)
+        self.base_factor = min(1.0, self.work_factor)
+        self.base = self.work if self.base_factor == self.work_factor else crop
+
+    def restored(self, image: Image) -> tuple[Image, ToFrame]:
+        """A deblurred ``base`` enlarged for the decoder: deconvolution leaves modules crisp but small."""
+        enlarge = max(1.0, min(MAX_RESTORED_UPSCALE, RESTORED_PX / max(image.shape)))
+        return _scaled(image, enlarge), self.mapper(self.base_factor * enlarge)
 
     def mapper(self, factor: float, inverse: Image | None = None) -> ToFrame:
         def to_frame(points: Points) -> Points:
@@ -96,14 +106,14 @@ def _straightened(region: _Region) -> Prepared:
 
 
 def _motion_deblurred(region: _Region) -> Prepared:
-    blur = deblur.estimate_motion(region.work)
+    blur = deblur.estimate_motion(region.base)
     if blur is None:
         return None
-    restored = deblur.wiener(region.work, deblur.line_kernel(blur.length, blur.angle))
-    return restored, region.mapper(region.work_factor)
+    return region.restored(deblur.wiener(region.base, deblur.line_kernel(blur.length, blur.angle)))
 
 
 def _defocus_deblurred(region: _Region) -> Prepared:
+    """A Gaussian blur stays Gaussian when enlarged, so this one works at ``work`` scale."""
     sigma = deblur.estimate_defocus(region.work)
     if sigma < MIN_DEFOCUS_SIGMA:  # sharp enough: zxing-cpp already saw what there is
         return None
