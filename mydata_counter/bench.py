@@ -23,6 +23,7 @@ from mydata_counter.settings import Settings
 BENCH_MODULES = (
     "mydata_counter.bench_serving",
     "broker_sandbox.bench",
+    "hardware.cards.bench",
     "hardware.decode.bench",
     "hardware.printer.bench",
     "kiosk.bench",
