@@ -6,7 +6,6 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 
 from broker_sandbox.ca import citizen_credentials
