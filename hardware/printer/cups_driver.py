@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 import time
+from urllib.parse import quote
 
 from hardware.health import DeviceHealth
 from hardware.printer.interface import PrinterOffline, PrinterStatus, PrintFailed, health_from_status
@@ -20,6 +23,24 @@ def _run(*command: str, stdin: bytes | None = None) -> subprocess.CompletedProce
         return subprocess.run(command, input=stdin, capture_output=True, timeout=10, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise PrinterOffline(detail=f"{command[0]}: {type(exc).__name__}") from exc
+
+
+def _server_host() -> str:
+    """The scheduler as an IPP URI host: ``CUPS_SERVER`` (a socket path or host[:port]), else localhost."""
+    server = os.environ.get("CUPS_SERVER", "") or "localhost:631"
+    return quote(server, safe="") if server.startswith("/") else server
+
+
+def job_state(job_id: str) -> str | None:
+    """The IPP ``job-state`` of a job (completed, aborted, canceled, ...) via ``ipptool``, or None.
+
+    ``lpstat -W completed`` also lists aborted and cancelled jobs, so it cannot tell success alone."""
+    number = job_id.rsplit("-", 1)[-1]
+    if shutil.which("ipptool") is None or not number.isdigit():
+        return None
+    result = _run("ipptool", "-tv", f"ipp://{_server_host()}/jobs/{number}", "get-job-attributes.test")
+    match = re.search(rb"job-state \(enum\) = (\S+)", result.stdout)
+    return match.group(1).decode() if match else None
 
 
 class CupsPrinter:
@@ -57,6 +78,11 @@ class CupsPrinter:
         while time.monotonic() < deadline:
             pending = _run("lpstat", "-o", self.queue).stdout.decode(errors="replace")
             if job not in pending:
+                state = job_state(job)
+                if state == "completed":
+                    return
+                if state is not None:
+                    raise PrintFailed(detail=f"job {job} {state}")
                 completed = _run("lpstat", "-W", "completed", "-o", self.queue).stdout.decode(errors="replace")
                 if job in completed:
                     return
