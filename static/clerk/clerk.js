@@ -62,7 +62,7 @@
         let reply;
         try { reply = await post("/api/redeem", {code: checked.digits, source}); }
         catch (e) { reply = {status: 0, data: {error: "broker.unavailable"}}; }
-        if (reply.status === 200) { input.value = ""; show(reply.data); return; }
+        if (reply.status === 200) { input.value = ""; if (source !== "camera") sound(); show(reply.data); return; }
         if (reply.status === 401) { window.location.assign("/login"); return; }
         if (reply.status === 503 || reply.status === 0) {
           if (attempt < 3) {
