@@ -29,10 +29,10 @@
   }
 
   // A keyboard-wedge scanner "types" a whole code in a few tens of milliseconds and ends with Enter;
-  // people take well over 50 ms per key. A burst of >= minLength keys, each within maxGapMs of the
+  // people take well over 50 ms per key (16 keys under 50 ms each is >240 words a minute). A burst of >= minLength keys, each within maxGapMs of the
   // previous, ended by Enter, is a scan.
   function WedgeDetector(onScan, options) {
-    const opts = Object.assign({maxGapMs: 35, minLength: 16}, options || {});
+    const opts = Object.assign({maxGapMs: 50, minLength: 16}, options || {});
     let buffer = "", last = 0, fast = true;
     this.key = function (event) {
       const now = event.timeStamp || performance.now();
