@@ -47,7 +47,7 @@ class CupsRig:
 
 
 def cupsd_available() -> bool:
-    return shutil.which("cupsd") is not None and Path("/usr/lib/cups/filter").is_dir()
+    return all(shutil.which(tool) for tool in ("cupsd", "lpadmin", "ipptool")) and Path("/usr/lib/cups").is_dir()
 
 
 @contextmanager

@@ -20,7 +20,9 @@ from mydata_counter.datacode import new_code, qr_payload
 from mydata_counter.settings import PrinterSettings
 from tests.printer.cups_rig import CupsRig, cupsd_available, running_cupsd
 
-pytestmark = pytest.mark.skipif(not cupsd_available(), reason="cupsd (Debian package cups) not installed")
+pytestmark = pytest.mark.skipif(
+    not cupsd_available(), reason="cupsd or ipptool missing (Debian packages cups, cups-ipp-utils)"
+)
 RECEIPT = sample_receipt(new_code(), datetime(2026, 11, 24, 16, 40))
 
 
