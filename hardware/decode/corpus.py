@@ -53,6 +53,7 @@ class Frame:
     code: str | None  # the code a decoder must find, None for negative frames
     resolution: str
     condition: str
+    detail: str = ""  # what was done to it (the two degradations of a "mixed" frame)
 
 
 def _code(rng: random.Random) -> str:
@@ -142,7 +143,7 @@ def _fade(rng: random.Random, receipt: Image) -> Image:
     return (ink + (receipt.astype(np.float32) / 255.0) * (255 - ink)).astype(np.uint8)
 
 
-def _degrade(rng: random.Random, condition: str, receipt: Image, size: tuple[int, int]) -> Image:
+def _degrade(rng: random.Random, condition: str, receipt: Image, size: tuple[int, int]) -> tuple[Image, str]:
     scale = size[1] / 720
     fraction = rng.uniform(0.7, 0.98)
     tilt = 0.03
@@ -173,7 +174,7 @@ def _degrade(rng: random.Random, condition: str, receipt: Image, size: tuple[int
             frame = _dim(rng, frame)
     if "jpeg" in steps:
         frame = _jpeg(rng, frame)
-    return _jpeg(rng, frame, 90)  # every camera frame arrives compressed
+    return _jpeg(rng, frame, 90), "+".join(steps)  # every camera frame arrives compressed
 
 
 def _negative(rng: random.Random, kind: str, size: tuple[int, int]) -> Image:
@@ -202,13 +203,8 @@ def generate(seed: int = 20261124, per_cell: int = 1) -> Iterator[Frame]:
         for condition in CONDITIONS:
             for index in range(per_cell):
                 code = _code(rng)
-                yield Frame(
-                    f"{resolution}-{condition}-{index}",
-                    _degrade(rng, condition, _receipt(code, hide_qr=condition == "code128"), size),
-                    code,
-                    resolution,
-                    condition,
-                )
+                image, detail = _degrade(rng, condition, _receipt(code, hide_qr=condition == "code128"), size)
+                yield Frame(f"{resolution}-{condition}-{index}", image, code, resolution, condition, detail)
         for kind in NEGATIVES:
             for index in range(max(1, per_cell // 2)):
                 yield Frame(f"{resolution}-neg-{kind}-{index}", _negative(rng, kind, size), None, resolution, kind)
