@@ -29,6 +29,8 @@ VIEW_WINDOW_S = 600
 # more than LOCKOUT_AFTER in LOCKOUT_WINDOW → locked for LOCKOUT_S.
 BURST, WINDOW_S = 10, 60
 LOCKOUT_AFTER, LOCKOUT_WINDOW_S, LOCKOUT_S = 30, 900, 900
+# Wrong passwords per clerk account: more than LOGIN_BURST in LOGIN_WINDOW_S → 429 (password guessing).
+LOGIN_BURST, LOGIN_WINDOW_S = 5, 300
 
 # Demo clerk accounts: one per agency, password "<agency>-demo" (printed on the sandbox home page).
 DEMO_CLERKS = {
@@ -64,39 +66,53 @@ CLERK_NAMES = [
 ]
 
 
+def password_hasher() -> PasswordHasher:
+    """argon2id with OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): a sandbox start hashes
+    every demo account, and the library default (64 MiB, 3 passes) costs seconds on a busy 2-core
+    machine. Stored hashes carry their parameters, so older ones still verify."""
+    return PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
+
+
 def _ts(value: float) -> datetime:
     return datetime.fromtimestamp(value, UTC)
 
 
-class WrongCodeLimiter:
-    """Per-terminal sliding windows of wrong codes (in memory: the sandbox runs one worker)."""
+class FailureLimiter:
+    """Sliding windows of failures per key (a terminal, a username); in memory: the sandbox runs one
+    worker. More than ``burst`` failures in ``window_s`` → ``RateLimited`` until the window frees;
+    ``lockout_after`` in ``lockout_window_s`` → ``LockedOut`` for ``lockout_s``."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, burst: int, window_s: int, lockout_after: int = 0, lockout_window_s: int = 0, lockout_s: int = 0
+    ) -> None:
+        self.burst, self.window_s = burst, window_s
+        self.lockout_after, self.lockout_s = lockout_after, lockout_s
+        self.horizon_s = max(window_s, lockout_window_s)
         self._failures: dict[str, deque[float]] = {}
         self._locked_until: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def check(self, terminal: str) -> None:
+    def check(self, key: str) -> None:
         now = time.time()
         with self._lock:
-            until = self._locked_until.get(terminal, 0)
+            until = self._locked_until.get(key, 0)
             if until > now:
                 raise errors.LockedOut(retry_after_s=int(until - now) + 1)
-            failures = self._failures.get(terminal)
+            failures = self._failures.get(key)
             if failures:
-                recent = [t for t in failures if t > now - WINDOW_S]
-                if len(recent) >= BURST:
-                    raise errors.RateLimited(retry_after_s=int(recent[0] + WINDOW_S - now) + 1)
+                recent = [t for t in failures if t > now - self.window_s]
+                if len(recent) >= self.burst:
+                    raise errors.RateLimited(retry_after_s=int(recent[0] + self.window_s - now) + 1)
 
-    def failed(self, terminal: str) -> None:
+    def failed(self, key: str) -> None:
         now = time.time()
         with self._lock:
-            failures = self._failures.setdefault(terminal, deque())
+            failures = self._failures.setdefault(key, deque())
             failures.append(now)
-            while failures and failures[0] < now - LOCKOUT_WINDOW_S:
+            while failures and failures[0] < now - self.horizon_s:
                 failures.popleft()
-            if len(failures) >= LOCKOUT_AFTER:
-                self._locked_until[terminal] = now + LOCKOUT_S
+            if self.lockout_after and len(failures) >= self.lockout_after:
+                self._locked_until[key] = now + self.lockout_s
                 failures.clear()
 
 
@@ -109,15 +125,16 @@ class ClerkFlow:
         self.audit = audit
         self.catalogue = catalogue
         self.outbox = outbox
-        self.limiter = WrongCodeLimiter()
-        self._hasher = PasswordHasher()
+        self.limiter = FailureLimiter(BURST, WINDOW_S, LOCKOUT_AFTER, LOCKOUT_WINDOW_S, LOCKOUT_S)
+        self.login_limiter = FailureLimiter(LOGIN_BURST, LOGIN_WINDOW_S)
+        self._hasher = password_hasher()
 
     def ensure_demo_clerks(self) -> None:
         self.seed_demo_clerks(self.store)
 
     @staticmethod
     def seed_demo_clerks(store: Store) -> None:
-        hasher = PasswordHasher()
+        hasher = password_hasher()
         table = store.db.table("clerks")
         for index, (agency_id, (username, password)) in enumerate(DEMO_CLERKS.items()):
             if not list(store.db.query("SELECT 1 FROM clerks WHERE username = ?", [username])):
@@ -132,13 +149,15 @@ class ClerkFlow:
 
     # -- sessions --------------------------------------------------------------------------------
     def login(self, terminal: str, username: str, password: str) -> ClerkSession:
+        self.login_limiter.check(username)
         rows = list(self.store.db.query("SELECT * FROM clerks WHERE username = ?", [username]))
         try:
             if not rows:
                 raise VerificationError
             self._hasher.verify(rows[0]["password_hash"], password)
         except VerificationError:
-            self.audit.append("clerk.login.failed", terminal=terminal, clerk=username)
+            self.login_limiter.failed(username)
+            self.audit.append("clerk.login.failed", terminal=terminal, clerk=username if rows else "")
             raise errors.ClerkLoginFailed() from None
         clerk = rows[0]
         token = secrets.token_urlsafe(32)

@@ -12,7 +12,8 @@ from mydata_counter.cli_support import load_or_exit
 @click.command("reset")
 @click.pass_obj
 def reset(config_path: Path) -> None:
-    """Empty the sandbox database (sessions, codes, audit, outbox); citizens come back from the seed."""
+    """Empty the sandbox database (sessions, codes, first-use records, audit, outbox); registered
+    terminals stay, demo clerk accounts are recreated, citizens come back from the seed."""
     from broker_sandbox.clerk_flow import ClerkFlow
     from broker_sandbox.store import Store
 

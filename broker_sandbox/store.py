@@ -52,6 +52,16 @@ class Store:
             if not db[name].exists():
                 db.table(name).create(columns, pk=pk)
         db.table("codes").create_index(["transaction_id"], if_not_exists=True)
+        self._protect_audit()
+
+    def _protect_audit(self) -> None:
+        """The audit table is append-only in the database itself: UPDATE and DELETE abort. (Someone
+        with the file can still drop the triggers; the hash chain is what detects that edit.)"""
+        for action in ("UPDATE", "DELETE"):
+            self.db.execute(
+                f"CREATE TRIGGER IF NOT EXISTS audit_append_only_{action.lower()} BEFORE {action} ON audit "
+                "BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END"
+            )
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -65,5 +75,9 @@ class Store:
         return db
 
     def reset(self) -> None:
+        """Empty every table but ``terminals`` (registrations are configuration, not state)."""
+        self.db.execute("DROP TRIGGER IF EXISTS audit_append_only_delete")
         for name in SCHEMA:
-            self.db.execute(f"DELETE FROM [{name}]")
+            if name != "terminals":
+                self.db.execute(f"DELETE FROM [{name}]")
+        self._protect_audit()

@@ -18,8 +18,8 @@ def test_redeemed_code_shows_the_citizens_fields_with_meanings_once(
 ) -> None:
     settings, url = broker
     citizen = citizens(settings)[50]
+    clerk = client.clerk_login("clerk-hualien", "hualien-demo")  # first: codes here live 3 s
     issued = issue_code(client, settings, citizen)
-    clerk = client.clerk_login("clerk-hualien", "hualien-demo")
     assert clerk.agency.zh_TW == "花蓮縣政府"
     redemption = client.redeem(clerk.token, grouped(issued.code))  # typed with spaces works too
     household = next(d for d in redemption.datasets if d.id == "household_personal")
@@ -49,11 +49,11 @@ def test_code_for_another_agency_is_refused_and_stays_usable(
     client: BrokerClient, broker: tuple[Settings, str]
 ) -> None:
     settings, _ = broker
+    labour = client.clerk_login("clerk-bli", "bli-demo")  # logins first: codes here live 3 s
+    hualien = client.clerk_login("clerk-hualien", "hualien-demo")
     issued = issue_code(client, settings, citizens(settings)[51])
-    labour = client.clerk_login("clerk-bli", "bli-demo")
     with pytest.raises(errors.CodeForeignAgency):
         client.redeem(labour.token, issued.code)
-    hualien = client.clerk_login("clerk-hualien", "hualien-demo")
     assert client.redeem(hualien.token, issued.code).transaction_id
 
 
@@ -64,6 +64,16 @@ def test_expired_code_is_refused(client: BrokerClient, broker: tuple[Settings, s
     clerk = client.clerk_login("clerk-hualien", "hualien-demo")
     with pytest.raises(errors.CodeExpired):
         client.redeem(clerk.token, issued.code)
+
+
+def test_password_guessing_is_rate_limited_per_account(client: BrokerClient) -> None:
+    for _ in range(5):
+        with pytest.raises(errors.ClerkLoginFailed):
+            client.clerk_login("clerk-hakka", "guess")
+    with pytest.raises(errors.RateLimited) as caught:
+        client.clerk_login("clerk-hakka", "hakka-demo")  # even the right password waits now
+    assert 250 <= caught.value.retry_after_s <= 301
+    assert client.clerk_login("clerk-chiayi", "chiayi-demo").agency_id == "chiayi"  # other accounts unaffected
 
 
 def test_wrong_password_and_bad_token_are_refused(client: BrokerClient) -> None:

@@ -9,6 +9,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -92,6 +93,11 @@ def test_audit_verify_passes_then_catches_an_edited_row(broker: tuple[Settings, 
     assert "chain intact" in ok.stdout
     with sqlite3.connect(settings.sandbox.database) as db:
         seq = db.execute("SELECT seq FROM audit WHERE event = 'code.redeemed' LIMIT 1").fetchone()[0]
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            db.execute("UPDATE audit SET clerk = 'someone-else' WHERE seq = ?", [seq])
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            db.execute("DELETE FROM audit WHERE seq = ?", [seq])
+        db.execute("DROP TRIGGER audit_append_only_update")  # someone with the file can: the chain tells
         db.execute("UPDATE audit SET clerk = 'someone-else' WHERE seq = ?", [seq])
     bad = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
     assert bad.returncode == 1
