@@ -3,6 +3,7 @@ sandbox CA's key and certificate for them, reached through the same PKCS#11 path
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import subprocess
 from dataclasses import dataclass
@@ -39,12 +40,27 @@ def create_token(
         env=env,
     )
     os.environ["SOFTHSM2_CONF"] = str(config)
+    # SoftHSM2 reads its config once per process: import the objects in a fresh process, so a module loaded
+    # earlier (with another token folder) is never the one we talk to.
+    worker = multiprocessing.get_context("spawn").Process(
+        target=_import_objects,
+        args=(label, pin, key.private_numbers().private_value, certificate.public_bytes(Encoding.DER)),
+    )
+    worker.start()
+    worker.join(60)
+    if worker.exitcode != 0:
+        raise RuntimeError(f"importing the key and certificate into token {label} failed")
+    return SoftToken(config, label)
+
+
+def _import_objects(label: str, pin: str, private_value: int, certificate_der: bytes) -> None:
+    certificate = x509.load_der_x509_certificate(certificate_der)
     lib = PyKCS11.PyKCS11Lib()
     lib.load(str(MODULE))
     slot = next(s for s in lib.getSlotList(tokenPresent=True) if lib.getTokenInfo(s).label.strip() == label)
     session = lib.openSession(slot, PyKCS11.CKF_SERIAL_SESSION | PyKCS11.CKF_RW_SESSION)
     session.login(pin)
-    scalar = key.private_numbers().private_value.to_bytes(32, "big")
+    scalar = private_value.to_bytes(32, "big")
     object_id = (1,)
     session.createObject([
         (PyKCS11.CKA_CLASS, PyKCS11.CKO_PRIVATE_KEY), (PyKCS11.CKA_KEY_TYPE, PyKCS11.CKK_EC),
@@ -60,4 +76,3 @@ def create_token(
     ])  # fmt: skip
     session.logout()
     session.closeSession()
-    return SoftToken(config, label)
