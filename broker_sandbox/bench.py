@@ -56,21 +56,28 @@ def _seed_codes(settings: Settings, count: int) -> list[str]:
 
 def server_cpu_s(port: int) -> float:
     """CPU seconds (user + system) so far of every process serving ``port`` (gunicorn master and
-    workers), from /proc."""
-    ticks = os.sysconf("SC_CLK_TCK")
+    workers) and their children (the mail server), from /proc."""
     marker = f"--port\0{port}\0".encode()
-    total = 0
+    stats: dict[int, tuple[int, float]] = {}  # pid -> (parent pid, CPU seconds)
+    serving: set[int] = set()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            if marker not in (entry / "cmdline").read_bytes():
-                continue
+            cmdline = (entry / "cmdline").read_bytes()
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # the process ended meanwhile
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-    return total / ticks
+        # after the ")" of the name: state, ppid, …; utime and stime are fields 14 and 15 of stat
+        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+        if marker in cmdline:
+            serving.add(int(entry.name))
+    changed = True
+    while changed:
+        children = {pid for pid, (parent, _) in stats.items() if parent in serving} - serving
+        serving |= children
+        changed = bool(children)
+    return sum(stats[pid][1] for pid in serving)
 
 
 def _percentile(values: list[float], p: float) -> float:

@@ -1,26 +1,27 @@
 """The citizen's mail and SMS as the sandbox delivers them.
 
-E-mail really goes over SMTP: a background sender hands each message to an aiosmtpd sink running
-in this process, which stores what it receives in the outbox table; SMS are stored directly. The
-outbox page shows both (the demo's stand-in for the citizen's inbox and phone).
+E-mail really goes over SMTP: a background sender hands each message to the aiosmtpd sink
+(``mailsink``, its own process), which stores what it receives in the outbox table; SMS are stored
+directly. The outbox page shows both (the demo's stand-in for the citizen's inbox and phone).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import smtplib
 import socket
+import subprocess
+import sys
 import threading
+import time
 from datetime import UTC, datetime
-from email import message_from_bytes
-from email.header import Header, decode_header, make_header
+from email.header import Header
 from email.mime.text import MIMEText
 from email.policy import compat32
 from email.utils import formataddr
 from typing import Any
-
-from aiosmtpd.controller import Controller
 
 from broker_sandbox.store import Store
 
@@ -32,21 +33,6 @@ SENDER = formataddr(("MyData 個人化資料自主運用", SENDER_ADDRESS), "utf
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-class _SinkHandler:
-    def __init__(self, store: Store) -> None:
-        self._store = store
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
-        message = message_from_bytes(envelope.content)
-        payload = message.get_payload(decode=True)
-        text = payload.decode(message.get_content_charset() or "utf-8") if isinstance(payload, bytes) else ""
-        self._store.db.execute(
-            "INSERT INTO outbox (kind, recipient, subject, body, time) VALUES ('email', ?, ?, ?, ?)",
-            [", ".join(envelope.rcpt_tos), str(make_header(decode_header(message["Subject"] or ""))), text, _now()],
-        )
-        return "250 OK"
 
 
 def _message(recipient: str, subject: str, body: str) -> bytes:
@@ -70,20 +56,26 @@ class Outbox:
     def __init__(self, store: Store, smtp_port: int = 0) -> None:
         self._store = store
         self._port = smtp_port or _free_port()
-        self._controller: Controller | None = None
+        self._sink: subprocess.Popen[bytes] | None = None
+        self._sender: threading.Thread | None = None
         self._queue: queue.Queue[tuple[str, str, str]] = queue.Queue()
         self._lock = threading.Lock()
-        # aiosmtpd logs every SMTP command at INFO, addresses included: keep it to warnings.
-        logging.getLogger("mail.log").setLevel(logging.WARNING)
 
-    def _start(self) -> None:
-        with self._lock:
-            if self._controller is not None:
+    def _start_sink(self) -> None:
+        """(Re)start the mail server process and wait until it accepts connections."""
+        if self._sink is not None and self._sink.poll() is None:
+            return
+        command = [sys.executable, "-m", "broker_sandbox.mailsink", "--port", str(self._port),
+                   "--database", str(self._store.path), "--parent", str(os.getpid())]  # fmt: skip
+        self._sink = subprocess.Popen(command, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and self._sink.poll() is None:
+            try:
+                socket.create_connection(("127.0.0.1", self._port), timeout=1).close()
                 return
-            logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP line at INFO
-            self._controller = Controller(_SinkHandler(self._store), hostname="127.0.0.1", port=self._port)
-            self._controller.start()
-            threading.Thread(target=self._send_loop, daemon=True, name="mail-sender").start()
+            except OSError:
+                time.sleep(0.05)
+        log.warning("outbox: the mail server did not start on port %d", self._port)
 
     def _send_loop(self) -> None:
         """Deliver queued mail, one SMTP connection per burst (as a mail relay would)."""
@@ -94,6 +86,7 @@ class Outbox:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
+            self._start_sink()
             try:
                 with smtplib.SMTP("127.0.0.1", self._port, timeout=10) as smtp:
                     for recipient, subject, body in batch:
@@ -102,18 +95,24 @@ class Outbox:
                 log.warning("outbox: could not deliver %d notification e-mail(s): %s", len(batch), type(exc).__name__)
 
     def send_email(self, recipient: str, subject: str, body: str) -> None:
-        """Queue a mail; delivery happens in the background so redemptions never wait for SMTP."""
-        self._start()
+        """Queue a mail; the sender thread starts the mail server and delivers, so redemptions never
+        wait for SMTP."""
+        with self._lock:
+            if self._sender is None:
+                self._sender = threading.Thread(target=self._send_loop, daemon=True, name="mail-sender")
+                self._sender.start()
         self._queue.put((recipient, subject, body))
 
     def send_sms(self, phone: str, text: str) -> None:
-        self._store.db.table("outbox").insert(
-            {"kind": "sms", "recipient": phone, "subject": "", "body": text, "time": _now()}
+        self._store.db.execute(
+            "INSERT INTO outbox (kind, recipient, subject, body, time) VALUES ('sms', ?, '', ?, ?)",
+            [phone, text, _now()],
         )
 
     def messages(self, limit: int = 50) -> list[dict[str, Any]]:
         return list(self._store.db.query("SELECT * FROM outbox ORDER BY id DESC LIMIT ?", [limit]))
 
     def close(self) -> None:
-        if self._controller is not None:
-            self._controller.stop()
+        if self._sink is not None and self._sink.poll() is None:
+            self._sink.terminate()
+            self._sink.wait(timeout=10)
