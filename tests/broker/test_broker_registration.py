@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from broker_client import BrokerClient, errors
-from broker_client.signing import create_private_key, public_key_pem
+from broker_client.signing import create_private_key, load_private_key, public_key_pem
 from broker_sandbox.testing import running_sandbox, sandbox_settings
 from mydata_counter.servicerunner import write_config
 from mydata_counter.settings import Settings, load_settings
@@ -56,3 +56,32 @@ def test_registered_terminal_is_trusted_without_a_restart(production_broker: tup
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert BrokerClient(station).catalogue().agencies
+
+
+def test_a_re_keyed_terminal_is_refused_with_its_old_key(production_broker: tuple[Settings, Path]) -> None:
+    settings, folder = production_broker
+    old_key, new_key = folder / "station-8-old.pem", folder / "station-8-new.pem"
+    create_private_key(old_key)
+    public = folder / "station-8.pub.pem"
+    config = write_config(settings, folder / "config.toml")
+
+    def register(key_file: Path) -> None:
+        public.write_text(public_key_pem(load_private_key(key_file)))
+        done = subprocess.run(
+            [sys.executable, "-m", "mydata_counter.cli", "sandbox", "--config", str(config), "register-terminal",
+             "--id", "clerk-station-8", "--public-key", str(public)],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+
+    def station(key_file: Path) -> BrokerClient:
+        return BrokerClient(settings.broker.model_copy(update={"terminal_id": "clerk-station-8", "key_file": key_file}))
+
+    register(old_key)
+    assert station(old_key).catalogue().agencies
+    create_private_key(new_key)
+    register(new_key)  # e.g. the old key was on a stolen disk
+    with pytest.raises(errors.AuthFailed) as caught:
+        station(old_key).catalogue()
+    assert "invalid signature" in str(caught.value.params["reason"])
+    assert station(new_key).catalogue().agencies
