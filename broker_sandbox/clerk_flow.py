@@ -5,9 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import threading
 import time
-from collections import deque
 from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
@@ -18,6 +16,7 @@ from broker_client.models import ClerkSession, RedeemedDataset, RedeemedField, R
 from broker_sandbox.audit import AuditLog, code_hash
 from broker_sandbox.catalogue import Catalogues
 from broker_sandbox.citizens import find_citizen
+from broker_sandbox.limits import EventLimiter
 from broker_sandbox.outbox import Outbox
 from broker_sandbox.store import Store
 from mydata_counter.datacode import is_valid_code, normalise_typed
@@ -77,45 +76,6 @@ def _ts(value: float) -> datetime:
     return datetime.fromtimestamp(value, UTC)
 
 
-class FailureLimiter:
-    """Sliding windows of failures per key (a terminal, a username); in memory: the sandbox runs one
-    worker. More than ``burst`` failures in ``window_s`` → ``RateLimited`` until the window frees;
-    ``lockout_after`` in ``lockout_window_s`` → ``LockedOut`` for ``lockout_s``."""
-
-    def __init__(
-        self, burst: int, window_s: int, lockout_after: int = 0, lockout_window_s: int = 0, lockout_s: int = 0
-    ) -> None:
-        self.burst, self.window_s = burst, window_s
-        self.lockout_after, self.lockout_s = lockout_after, lockout_s
-        self.horizon_s = max(window_s, lockout_window_s)
-        self._failures: dict[str, deque[float]] = {}
-        self._locked_until: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def check(self, key: str) -> None:
-        now = time.time()
-        with self._lock:
-            until = self._locked_until.get(key, 0)
-            if until > now:
-                raise errors.LockedOut(retry_after_s=int(until - now) + 1)
-            failures = self._failures.get(key)
-            if failures:
-                recent = [t for t in failures if t > now - self.window_s]
-                if len(recent) >= self.burst:
-                    raise errors.RateLimited(retry_after_s=int(recent[0] + self.window_s - now) + 1)
-
-    def failed(self, key: str) -> None:
-        now = time.time()
-        with self._lock:
-            failures = self._failures.setdefault(key, deque())
-            failures.append(now)
-            while failures and failures[0] < now - self.horizon_s:
-                failures.popleft()
-            if self.lockout_after and len(failures) >= self.lockout_after:
-                self._locked_until[key] = now + self.lockout_s
-                failures.clear()
-
-
 class ClerkFlow:
     def __init__(
         self, settings: SandboxSettings, store: Store, audit: AuditLog, catalogue: Catalogues, outbox: Outbox
@@ -125,8 +85,8 @@ class ClerkFlow:
         self.audit = audit
         self.catalogue = catalogue
         self.outbox = outbox
-        self.limiter = FailureLimiter(BURST, WINDOW_S, LOCKOUT_AFTER, LOCKOUT_WINDOW_S, LOCKOUT_S)
-        self.login_limiter = FailureLimiter(LOGIN_BURST, LOGIN_WINDOW_S)
+        self.limiter = EventLimiter(BURST, WINDOW_S, LOCKOUT_AFTER, LOCKOUT_WINDOW_S, LOCKOUT_S)
+        self.login_limiter = EventLimiter(LOGIN_BURST, LOGIN_WINDOW_S)
         self._hasher = password_hasher()
 
     def ensure_demo_clerks(self) -> None:
@@ -156,7 +116,7 @@ class ClerkFlow:
                 raise VerificationError
             self._hasher.verify(rows[0]["password_hash"], password)
         except VerificationError:
-            self.login_limiter.failed(username)
+            self.login_limiter.record(username)
             self.audit.append("clerk.login.failed", terminal=terminal, clerk=username if rows else "")
             raise errors.ClerkLoginFailed() from None
         clerk = rows[0]
@@ -201,11 +161,11 @@ class ClerkFlow:
         self.limiter.check(terminal)
         code = normalise_typed(typed_code)
         if not is_valid_code(code):
-            self.limiter.failed(terminal)
+            self.limiter.record(terminal)
             raise errors.CodeMalformed()
         rows = list(self.store.db.query("SELECT * FROM codes WHERE code_hash = ?", [code_hash(code)]))
         if not rows:
-            self.limiter.failed(terminal)
+            self.limiter.record(terminal)
             self.audit.append("code.unknown", terminal=terminal, clerk=clerk["username"], code=code)
             raise errors.CodeUnknown()
         row = rows[0]

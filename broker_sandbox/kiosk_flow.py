@@ -25,6 +25,7 @@ from broker_sandbox.audit import AuditLog, code_hash
 from broker_sandbox.ca import CertificateRejected, verify_citizen_signature
 from broker_sandbox.catalogue import Catalogues
 from broker_sandbox.citizens import Citizen, find_citizen, generate_citizens, masked_phone
+from broker_sandbox.limits import EventLimiter
 from broker_sandbox.outbox import Outbox
 from broker_sandbox.store import Store
 from mydata_counter.datacode import new_code, qr_payload
@@ -33,6 +34,9 @@ from mydata_counter.settings import SandboxSettings
 
 OTP_TRIES = 3
 OTP_TTL_S = 300
+# Pushes and SMS codes per citizen: more than PROMPT_BURST in PROMPT_WINDOW_S → 429. Stops a kiosk from
+# bombarding someone's phone (push fatigue, SMS flooding) by typing their national ID again and again.
+PROMPT_BURST, PROMPT_WINDOW_S = 5, 600
 
 
 def _ts(value: float) -> datetime:
@@ -48,6 +52,7 @@ class KioskFlow:
         self.audit = audit
         self.catalogue = catalogue
         self.outbox = outbox
+        self.prompts = EventLimiter(PROMPT_BURST, PROMPT_WINDOW_S)
 
     # -- helpers ---------------------------------------------------------------------------------
     def _citizen(self, national_id: str) -> Citizen | None:
@@ -165,6 +170,8 @@ class KioskFlow:
             raise errors.UnknownCitizen()  # no citizen can hold an ID whose check digit is wrong
         if self._citizen(national_id) is None:
             raise errors.UnknownCitizen()
+        self.prompts.check(national_id)
+        self.prompts.record(national_id)
         now = time.time()
         match = f"{secrets.randbelow(100):02d}"
         decoys: set[str] = set()
@@ -257,6 +264,8 @@ class KioskFlow:
         citizen = self._citizen(national_id)
         if citizen is None:
             raise errors.UnknownCitizen()
+        self.prompts.check(citizen.national_id)
+        self.prompts.record(citizen.national_id)
         otp = f"{secrets.randbelow(10**6):06d}"
         self.store.db.table("otps").upsert({
             "session_id": session_id, "national_id": citizen.national_id,

@@ -141,3 +141,21 @@ def test_push_denied_and_expired(client: BrokerClient, broker: tuple[Settings, s
 def test_push_for_an_invalid_national_id_is_refused(client: BrokerClient) -> None:
     with pytest.raises(errors.UnknownCitizen):
         client.mobile_push(_consented(client), "A123456788")
+
+
+def test_a_citizens_phone_cannot_be_flooded_with_pushes_and_sms(
+    client: BrokerClient, broker: tuple[Settings, str]
+) -> None:
+    settings, _ = broker
+    target, other = citizens(settings)[42], citizens(settings)[43]
+    session_id = _consented(client)
+    for _ in range(3):
+        client.mobile_push(session_id, target.national_id)
+    for _ in range(2):
+        client.otp_send(session_id, target.national_id)
+    with pytest.raises(errors.RateLimited) as caught:
+        client.mobile_push(session_id, target.national_id)  # pushes and SMS count together
+    assert 500 <= caught.value.retry_after_s <= 601
+    with pytest.raises(errors.RateLimited):
+        client.otp_send(session_id, target.national_id)
+    assert client.otp_send(session_id, other.national_id).sent_to  # someone else is not affected
