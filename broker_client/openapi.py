@@ -60,6 +60,19 @@ def _json(ref: str) -> dict[str, Any]:
     return {"application/json": {"schema": {"$ref": REF.format(model=ref)}}}
 
 
+def _error_response(code: str) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": "Error (see `error`, a message key)", "content": _json("ErrorBody")}
+    if code == "429":
+        response["headers"] = {
+            "Retry-After": {
+                "description": "Seconds to wait (RFC 9110); the same number as `retry_after_s` in the body.",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        }
+    return response
+
+
 def build_spec() -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for method, path, summary, request, status, response, tag in OPERATIONS:
@@ -69,8 +82,7 @@ def build_spec() -> dict[str, Any]:
             "tags": [tag],
             "responses": {
                 str(status): {"description": "OK", **({"content": _json(response.__name__)} if response else {})},
-                **{code: {"description": "Error (see `error`, a message key)", "content": _json("ErrorBody")}
-                   for code in _ERROR_STATUSES if code != str(status)},
+                **{code: _error_response(code) for code in _ERROR_STATUSES if code != str(status)},
             },
         }  # fmt: skip
         parameters = [

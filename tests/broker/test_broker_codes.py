@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from broker_client import BrokerClient, errors
+from broker_client.signing import RequestSigner, load_private_key
 from broker_sandbox.testing import citizens, issue_code
 from mydata_counter.datacode import damm_check_digit, grouped, new_code
 from mydata_counter.settings import Settings
@@ -103,3 +104,12 @@ def test_malformed_and_unknown_codes_then_brute_force_is_rate_limited(broker: tu
     assert len(limited) >= 10  # after 10 wrong codes a minute, every further try is refused
     assert 0 < limited[0].retry_after_s <= 61
     assert "秒" in limited[0].message("zh-TW")
+    # On the wire: 429 with Retry-After (RFC 9110) equal to the body's retry_after_s, as the spec says.
+    assert settings.broker.key_file is not None
+    response = requests.post(
+        f"{settings.broker.url}/api/v1/clerk/redeem", json={"code": new_code()},
+        headers={"Authorization": f"Bearer {clerk.token}"},
+        auth=RequestSigner(settings.broker.terminal_id, load_private_key(settings.broker.key_file)), timeout=5,
+    )  # fmt: skip
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) == response.json()["retry_after_s"] > 0
