@@ -62,7 +62,8 @@ def test_first_use_needs_two_different_methods_then_one(client: BrokerClient, br
 
 
 def _latest_otp(url: str) -> str:
-    body = requests.get(f"{url}/outbox.json", timeout=5).json()["messages"][0]["body"]
+    messages = requests.get(f"{url}/outbox.json", timeout=5).json()["messages"]
+    body = next(m["body"] for m in messages if m["kind"] == "sms")  # newest first
     return next(str(word) for word in str(body).replace("，", " ").split() if word.isdigit() and len(word) == 6)
 
 
@@ -159,3 +160,20 @@ def test_a_citizens_phone_cannot_be_flooded_with_pushes_and_sms(
     with pytest.raises(errors.RateLimited):
         client.otp_send(session_id, target.national_id)
     assert client.otp_send(session_id, other.national_id).sent_to  # someone else is not affected
+
+
+def test_wrong_otps_count_down_then_the_code_is_dead(client: BrokerClient, broker: tuple[Settings, str]) -> None:
+    citizen = citizens(broker[0])[44]
+    session_id = _consented(client)
+    client.otp_send(session_id, citizen.national_id)
+    otp = _latest_otp(broker[1])
+    wrong = f"{(int(otp) + 1) % 10**6:06d}"
+    for tries_left in (2, 1):
+        with pytest.raises(errors.OtpWrong) as caught:
+            client.otp_verify(session_id, wrong)
+        assert caught.value.params["tries_left"] == tries_left
+        assert str(tries_left) in caught.value.message("zh-TW")
+    with pytest.raises(errors.OtpWrong):
+        client.otp_verify(session_id, wrong)
+    with pytest.raises(errors.IdentityFailed):
+        client.otp_verify(session_id, otp)  # three wrong tries: even the right code is refused now
