@@ -99,7 +99,7 @@ def _upscaled(region: _Region) -> Prepared:
 def _straightened(region: _Region) -> Prepared:
     """Turned so its bars stand upright: a Code128 tilted more than a few degrees has no scan line
     that crosses all its bars."""
-    skew = skew_degrees(region.work)
+    skew = skew_degrees(cv2.resize(region.work, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
     if abs(skew) < MIN_SKEW_DEGREES:
         return None
     turned, inverse = deskewed(region.native, skew)
@@ -162,9 +162,11 @@ def decode_frame(image: Image) -> Decoded | None:
     if hit:
         return _decoded(*hit, started, "zxing")
     regions = [box for box in candidate_regions(frame) if not any(covered(box, s.points) for s in symbols)]
-    for box in regions:
+    for index, box in enumerate(regions):
         region = _Region(frame, box)
         for name, prepare, engine in REGION_PASSES:
+            if engine is zbar and index > 0:  # the slow second engine: only where a code is most likely
+                continue
             prepared = prepare(region)
             if prepared is None:
                 continue
