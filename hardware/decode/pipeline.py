@@ -28,6 +28,8 @@ from hardware.decode.regions import Box, candidate_regions, covered, deskewed, s
 WORK_PX = 720  # a region's longest side after rescaling
 MAX_UPSCALE = 3.0
 MIN_DEFOCUS_SIGMA, MAX_DEFOCUS_SIGMA = 1.4, 4.0
+MOTION_BIAS = 1.0
+UPSCALED_BLUR_PER_FACTOR = 0.8  # a camera pixel's own blur (σ, px) seen through the enlargement
 MIN_SKEW_DEGREES = 4.0
 LOW_CONTRAST = 70  # grey levels between the darkest and lightest 5 % of a region
 RESTORED_PX, MAX_RESTORED_UPSCALE = 960, 2.0
@@ -119,13 +121,16 @@ def _motion_deblurred(region: _Region) -> Prepared:
     blur = deblur.estimate_motion(region.base)
     if blur is None:
         return None
-    return region.restored(deblur.wiener(region.base, deblur.line_kernel(blur.length, blur.angle)))
+    return region.restored(deblur.wiener(region.base, deblur.line_kernel(blur.length + MOTION_BIAS, blur.angle)))
 
 
 def _defocus_deblurred(region: _Region, stretch: float = 1.0, noise_to_signal: float = 0.005) -> Prepared:
     """A Gaussian blur stays Gaussian when enlarged, so this one works at ``work`` scale. The sigma
     measured from edge slopes runs low on soft, low-contrast prints: the second try assumes more."""
     sigma = deblur.estimate_defocus(region.work)
+    if region.work_factor > 1.2:  # an enlarged small region: its blur was enlarged too, but its
+        # finest modules lost contrast, which makes the slope estimate read low
+        sigma = max(sigma, UPSCALED_BLUR_PER_FACTOR * region.work_factor)
     if sigma < MIN_DEFOCUS_SIGMA:  # sharp enough: zxing-cpp already saw what there is
         return None
     kernel = deblur.gaussian_kernel(min(MAX_DEFOCUS_SIGMA, sigma * stretch))
