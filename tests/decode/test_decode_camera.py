@@ -117,3 +117,25 @@ def test_waiting_on_a_missing_camera_raises_camera_not_found(tmp_path: Path) -> 
         assert missing.value.message("zh-TW") == "找不到攝影機" and missing.value.message("en") == "No camera found"
     finally:
         camera.close()
+
+
+def test_simulated_camera_shows_a_receipt_the_decoder_reads_and_an_empty_desk_after() -> None:
+    from hardware.camera.simulated import SimulatedCamera
+    from hardware.decode.pipeline import decode_frame
+    from mydata_counter.datacode import damm_check_digit
+
+    code = "460118273905512" + damm_check_digit("460118273905512")
+    camera = build_camera(CameraSettings(driver="simulated", fps=30))
+    assert isinstance(camera, SimulatedCamera)
+    camera.start()
+    try:
+        empty = next_frame(camera, timeout_s=5)
+        assert decode_frame(empty.image) is None
+        camera.show(code)
+        shown = next_frame(camera, after=next_frame(camera).sequence, timeout_s=5)
+        found = decode_frame(shown.image)
+        assert found is not None and found.code == code
+        camera.show(None)
+        assert decode_frame(next_frame(camera, after=next_frame(camera).sequence, timeout_s=5).image) is None
+    finally:
+        camera.close()
