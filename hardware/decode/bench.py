@@ -1,7 +1,7 @@
 """``mydata-counter bench scan``: the decoding pipeline on the generated corpus against one pyzbar pass
 and one zxing-cpp pass over the same frames, and live decoding speed on clean 720p frames on one core.
 
-The corpus seeds here were never used while tuning the pipeline (tuning used seeds 1-6), so the hit
+The corpus seeds here were never looked at while tuning the pipeline (tuning used seeds 1-8), so the hit
 rate is a held-out figure for this generator.
 """
 
@@ -24,7 +24,7 @@ from hardware.decode.pipeline import decode_frame
 from mydata_counter.bench import BenchResult, check
 from mydata_counter.settings import Settings
 
-SEEDS = (7, 8)
+SEEDS = (12, 13)
 PER_CELL = 2
 LIVE_FRAMES = 240
 
