@@ -138,7 +138,8 @@ def _defocus_deblurred(region: _Region, stretch: float = 1.0, noise_to_signal: f
 
 
 def _sharpened(region: _Region) -> Prepared:
-    return _sharpen(region.work), region.mapper(region.work_factor)
+    """For pyzbar, at the camera's own scale: zbar's cost grows with the pixels, not with the symbol."""
+    return _sharpen(region.base), region.mapper(region.base_factor)
 
 
 Pass = tuple[str, Callable[[_Region], Prepared], Callable[[Image], list[Symbol]]]
