@@ -21,6 +21,7 @@ from mydata_counter.settings import CameraSettings
 
 log = logging.getLogger(__name__)
 BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0)
+NETWORK_TIMEOUT_MS = 4000  # a network camera that stops sending is "lost" after this, not hung forever
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp"}
 
 
@@ -50,8 +51,14 @@ def open_source(settings: CameraSettings) -> cv2.VideoCapture | _ImageFolder:
     path = Path(source)
     if path.is_dir():
         return _ImageFolder(path, settings.fps)
+    if "://" in source:  # RTSP / HTTP(S) MJPEG: FFmpeg, with timeouts so a dead link is noticed
+        timeouts = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, NETWORK_TIMEOUT_MS]
+        timeouts += [cv2.CAP_PROP_READ_TIMEOUT_MSEC, NETWORK_TIMEOUT_MS]
+        return cv2.VideoCapture(source, cv2.CAP_FFMPEG, timeouts)
     capture = cv2.VideoCapture(int(source), cv2.CAP_V4L2) if source.isdigit() else cv2.VideoCapture(source)
     if source.isdigit() or source.startswith("/dev/video"):
+        # USB cameras send 720p/1080p uncompressed at a few frames/s only; MJPG gets the full rate
+        capture.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter.fourcc(*"MJPG"))
         capture.set(cv2.CAP_PROP_FRAME_WIDTH, settings.width)
         capture.set(cv2.CAP_PROP_FRAME_HEIGHT, settings.height)
         capture.set(cv2.CAP_PROP_FPS, settings.fps)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -38,3 +39,18 @@ class Camera(Protocol):
     def health(self) -> DeviceHealth: ...
 
     def close(self) -> None: ...
+
+
+def next_frame(camera: Camera, after: int = 0, timeout_s: float = 3.0) -> Frame:
+    """The first frame newer than sequence ``after``, waiting up to ``timeout_s``; raises
+    ``CameraNotFound`` when the source cannot be opened and ``StreamLost`` when it stopped sending."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        frame = camera.latest_frame()
+        if frame is not None and frame.sequence > after:
+            return frame
+        if time.monotonic() >= deadline:
+            if camera.health().message_key == "camera.not_found":
+                raise CameraNotFound()
+            raise StreamLost()
+        time.sleep(0.01)

@@ -28,6 +28,8 @@ from hardware.decode.regions import Box, candidate_regions, covered, deskewed, s
 WORK_PX = 720  # a region's longest side after rescaling
 MAX_UPSCALE = 3.0
 MIN_DEFOCUS_SIGMA, MAX_DEFOCUS_SIGMA = 1.4, 4.0
+MOTION_BIAS = 1.0
+UPSCALED_BLUR_PER_FACTOR = 0.8  # a camera pixel's own blur (σ, px) seen through the enlargement
 MIN_SKEW_DEGREES = 4.0
 LOW_CONTRAST = 70  # grey levels between the darkest and lightest 5 % of a region
 RESTORED_PX, MAX_RESTORED_UPSCALE = 960, 2.0
@@ -99,7 +101,7 @@ def _upscaled(region: _Region) -> Prepared:
 def _straightened(region: _Region) -> Prepared:
     """Turned so its bars stand upright: a Code128 tilted more than a few degrees has no scan line
     that crosses all its bars."""
-    skew = skew_degrees(region.work)
+    skew = skew_degrees(cv2.resize(region.work, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
     if abs(skew) < MIN_SKEW_DEGREES:
         return None
     turned, inverse = deskewed(region.native, skew)
@@ -119,13 +121,16 @@ def _motion_deblurred(region: _Region) -> Prepared:
     blur = deblur.estimate_motion(region.base)
     if blur is None:
         return None
-    return region.restored(deblur.wiener(region.base, deblur.line_kernel(blur.length, blur.angle)))
+    return region.restored(deblur.wiener(region.base, deblur.line_kernel(blur.length + MOTION_BIAS, blur.angle)))
 
 
 def _defocus_deblurred(region: _Region, stretch: float = 1.0, noise_to_signal: float = 0.005) -> Prepared:
     """A Gaussian blur stays Gaussian when enlarged, so this one works at ``work`` scale. The sigma
     measured from edge slopes runs low on soft, low-contrast prints: the second try assumes more."""
     sigma = deblur.estimate_defocus(region.work)
+    if region.work_factor > 1.2:  # an enlarged small region: its blur was enlarged too, but its
+        # finest modules lost contrast, which makes the slope estimate read low
+        sigma = max(sigma, UPSCALED_BLUR_PER_FACTOR * region.work_factor)
     if sigma < MIN_DEFOCUS_SIGMA:  # sharp enough: zxing-cpp already saw what there is
         return None
     kernel = deblur.gaussian_kernel(min(MAX_DEFOCUS_SIGMA, sigma * stretch))
@@ -133,7 +138,8 @@ def _defocus_deblurred(region: _Region, stretch: float = 1.0, noise_to_signal: f
 
 
 def _sharpened(region: _Region) -> Prepared:
-    return _sharpen(region.work), region.mapper(region.work_factor)
+    """For pyzbar, at the camera's own scale: zbar's cost grows with the pixels, not with the symbol."""
+    return _sharpen(region.base), region.mapper(region.base_factor)
 
 
 Pass = tuple[str, Callable[[_Region], Prepared], Callable[[Image], list[Symbol]]]
@@ -162,9 +168,11 @@ def decode_frame(image: Image) -> Decoded | None:
     if hit:
         return _decoded(*hit, started, "zxing")
     regions = [box for box in candidate_regions(frame) if not any(covered(box, s.points) for s in symbols)]
-    for box in regions:
+    for index, box in enumerate(regions):
         region = _Region(frame, box)
         for name, prepare, engine in REGION_PASSES:
+            if engine is zbar and index > 0:  # the slow second engine: only where a code is most likely
+                continue
             prepared = prepare(region)
             if prepared is None:
                 continue
