@@ -81,6 +81,11 @@ openapi: install
 	open('docs/broker-api.yaml', 'w').write(yaml.safe_dump(build_spec(), allow_unicode=True, sort_keys=False, width=110))"
 
 # Long schemathesis run (>= 2000 cases) against a running sandbox.
+# Load and soak: 50 clerk sessions + 2 kiosks against a fresh sandbox (make test runs 20 s of it).
+SOAK_MINUTES ?= 10
+soak: install
+	$(BIN)/mydata-counter sandbox --config $(CONFIG) soak --minutes $(SOAK_MINUTES)
+
 fuzz: install
 	MYDATA_FUZZ_EXAMPLES=150 $(BIN)/pytest -q tests/broker/test_broker_schema.py
 

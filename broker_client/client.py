@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import os
 import time
 from typing import Any, TypeVar
 
@@ -36,6 +37,16 @@ M = TypeVar("M", bound=BaseModel)
 RETRY_BACKOFF_S = 0.2
 
 
+def _new_session(url: str) -> requests.Session:
+    """A session that reads the proxy and CA-bundle environment once, here, instead of on every
+    request (requests walks the whole environment per call when ``trust_env`` is on: ~0.3 ms)."""
+    session = requests.Session()
+    session.proxies.update(requests.utils.get_environ_proxies(url))
+    session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    session.trust_env = False
+    return session
+
+
 class BrokerClient:
     def __init__(
         self,
@@ -46,7 +57,7 @@ class BrokerClient:
     ) -> None:
         self.settings = settings
         self.terminal_id = terminal_id or settings.terminal_id
-        self._session = session or requests.Session()
+        self._session = session or _new_session(settings.url)
         self._signer: RequestSigner | None = None
 
     def _auth(self) -> RequestSigner:

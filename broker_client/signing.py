@@ -61,14 +61,18 @@ def public_key_pem(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
 
 
 class _OneKey(HTTPSignatureKeyResolver):  # type: ignore[misc]
-    def __init__(self, key: Ed25519PrivateKey) -> None:
-        self._key = key
+    """Resolves every key id to one key: the signer's own, or the key already looked up for a request."""
+
+    def __init__(self, public: Ed25519PublicKey, private: Ed25519PrivateKey | None = None) -> None:
+        self._public, self._private = public, private
 
     def resolve_private_key(self, key_id: str) -> Ed25519PrivateKey:
-        return self._key
+        if self._private is None:
+            raise NotImplementedError
+        return self._private
 
     def resolve_public_key(self, key_id: str) -> Ed25519PublicKey:
-        return self._key.public_key()
+        return self._public
 
 
 class RequestSigner:
@@ -76,7 +80,9 @@ class RequestSigner:
 
     def __init__(self, terminal_id: str, key: Ed25519PrivateKey) -> None:
         self.terminal_id = terminal_id
-        self._signer = HTTPMessageSigner(signature_algorithm=algorithms.ED25519, key_resolver=_OneKey(key))
+        self._signer = HTTPMessageSigner(
+            signature_algorithm=algorithms.ED25519, key_resolver=_OneKey(key.public_key(), key)
+        )
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
@@ -90,26 +96,11 @@ class RequestSigner:
         return request
 
 
-class _Lookup(HTTPSignatureKeyResolver):  # type: ignore[misc]
-    def __init__(self, lookup: Callable[[str], Ed25519PublicKey | None]) -> None:
-        self._lookup = lookup
-
-    def resolve_public_key(self, key_id: str) -> Ed25519PublicKey:
-        key = self._lookup(key_id)
-        if key is None:
-            raise SignatureRejected("unknown terminal")
-        return key
-
-    def resolve_private_key(self, key_id: str) -> Any:
-        raise NotImplementedError
-
-
 class RequestVerifier:
     """Verifies incoming requests; remembers nonces for twice the maximum age to refuse replays."""
 
     def __init__(self, lookup: Callable[[str], Ed25519PublicKey | None], max_age_s: int = MAX_AGE_S) -> None:
-        self._lookup_key = _Lookup(lookup).resolve_public_key
-        self._verifier = HTTPMessageVerifier(signature_algorithm=algorithms.ED25519, key_resolver=_Lookup(lookup))
+        self._lookup = lookup
         self._max_age_s = max_age_s
         self._nonces: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -121,9 +112,12 @@ class RequestVerifier:
         key_id = _KEYID.search(request.headers["Signature-Input"])
         if key_id is None:
             raise SignatureRejected("signature has no keyid")
-        self._lookup_key(key_id.group(1))
+        key = self._lookup(key_id.group(1))
+        if key is None:
+            raise SignatureRejected("unknown terminal")
+        verifier = HTTPMessageVerifier(signature_algorithm=algorithms.ED25519, key_resolver=_OneKey(key))
         try:
-            results = self._verifier.verify(request, body=body, max_age=timedelta(seconds=self._max_age_s))
+            results = verifier.verify(request, body=body, max_age=timedelta(seconds=self._max_age_s))
         except SignatureRejected:
             raise
         except HTTPMessageSignaturesException as exc:
@@ -136,6 +130,9 @@ class RequestVerifier:
         except Exception as exc:  # malformed structured fields and the like
             raise SignatureRejected("malformed signature") from exc
         result = results[0]
+        if len(results) != 1 or str(result.parameters.get("keyid")) != key_id.group(1):
+            # the key was looked up by the keyid found first; the verified signature must name that very key
+            raise SignatureRejected("invalid signature")
         covered = set(result.covered_components)
         if not {'"@method"', '"@target-uri"', '"content-digest"'} <= covered:
             raise SignatureRejected("signature does not cover method, target and body")

@@ -10,7 +10,6 @@ the sandbox process(es) and of the client process show where the time goes.
 
 from __future__ import annotations
 
-import json
 import os
 import queue
 import random
@@ -22,11 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from broker_client import BrokerClient
-from broker_sandbox.audit import code_hash
-from broker_sandbox.store import Store
-from broker_sandbox.testing import citizens, running_sandbox, sandbox_settings
+from broker_sandbox.testing import running_sandbox, sandbox_settings, seed_codes
 from mydata_counter.bench import BenchResult, check
-from mydata_counter.datacode import new_code
 from mydata_counter.settings import Settings
 
 CLIENTS = 50
@@ -37,26 +33,9 @@ PACED_CODES = 800
 SERVER_THREADS = 16
 
 
-def _seed_codes(settings: Settings, count: int) -> list[str]:
-    """Codes as the kiosk flow leaves them (issuing each through HTTP would dominate the run)."""
-    store = Store(settings.sandbox.database)
-    people = citizens(settings)
-    now = time.time()
-    codes = [new_code() for _ in range(count)]
-    datasets = json.dumps(["household_personal", "disability", "vehicles"])
-    store.db.table("codes").insert_all(
-        {"code_hash": code_hash(code), "session_id": f"bench-{i}", "agency_id": "hualien",
-         "service_id": "hualien-disabled-parking", "national_id": people[i % len(people)].national_id,
-         "dataset_ids": datasets, "methods": '["moica"]', "issued_at": now, "expires_at": now + 3600,
-         "redeemed_at": 0.0, "redeemed_by": "", "transaction_id": ""}
-        for i, code in enumerate(codes)
-    )  # fmt: skip
-    return codes
-
-
-def server_cpu_s(port: int) -> float:
-    """CPU seconds (user + system) so far of every process serving ``port`` (gunicorn master and
-    workers) and their children (the mail server), from /proc."""
+def serving_pids(port: int) -> dict[int, float]:
+    """Every process serving ``port`` (gunicorn master and workers, found by ``--port`` on their command
+    line) and their children (the mail server), each with its CPU seconds (user + system) so far."""
     marker = f"--port\0{port}\0".encode()
     stats: dict[int, tuple[int, float]] = {}  # pid -> (parent pid, CPU seconds)
     serving: set[int] = set()
@@ -77,7 +56,12 @@ def server_cpu_s(port: int) -> float:
         children = {pid for pid, (parent, _) in stats.items() if parent in serving} - serving
         serving |= children
         changed = bool(children)
-    return sum(stats[pid][1] for pid in serving)
+    return {pid: stats[pid][1] for pid in serving}
+
+
+def server_cpu_s(port: int) -> float:
+    """CPU seconds so far of every process serving ``port`` and of their children."""
+    return sum(serving_pids(port).values())
 
 
 def _percentile(values: list[float], p: float) -> float:
@@ -140,7 +124,7 @@ def bench_broker(base: Settings) -> BenchResult:
         settings = sandbox_settings(base, Path(folder), threads=SERVER_THREADS)
         with running_sandbox(settings):
             port = settings.sandbox.port
-            codes = _seed_codes(settings, CODES + WARMUP + PACED_CODES)
+            codes = seed_codes(settings, CODES + WARMUP + PACED_CODES)
             token = BrokerClient(settings.broker).clerk_login("clerk-hualien", "hualien-demo").token
             clerks = _Clerks(settings, token)
             clerks.run(codes[:WARMUP])  # warm-up: connections, caches

@@ -196,9 +196,13 @@ def generate_citizens(seed: int, count: int) -> tuple[Citizen, ...]:
     return tuple(citizens)
 
 
+@cache
+def _by_national_id(seed: int, count: int) -> dict[str, Citizen]:
+    return {citizen.national_id: citizen for citizen in generate_citizens(seed, count)}
+
+
 def find_citizen(seed: int, count: int, national_id: str) -> Citizen | None:
-    wanted = national_id.strip().upper()
-    return next((c for c in generate_citizens(seed, count) if c.national_id == wanted), None)
+    return _by_national_id(seed, count).get(national_id.strip().upper())
 
 
 def masked_phone(phone: str) -> str:

@@ -59,4 +59,26 @@ def audit_verify(config_path: Path) -> None:
     raise SystemExit(1)
 
 
-commands = [reset, register_terminal, audit_verify]
+@click.command("soak")
+@click.option("--minutes", type=float, default=10.0, show_default=True, help="How long the clerks redeem.")
+@click.option("--clerks", type=click.IntRange(1, 500), default=50, show_default=True, help="Clerk sessions.")
+@click.option("--kiosks", type=click.IntRange(0, 20), default=2, show_default=True, help="Kiosks issuing codes.")
+@click.option(
+    "--rate", type=click.FloatRange(1, 2000), default=100.0, show_default=True, help="Redemptions/s offered in all."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_obj
+def soak(config_path: Path, minutes: float, clerks: int, kiosks: int, rate: float, as_json: bool) -> None:
+    """Load and soak a fresh sandbox on a free port: clerk sessions redeem while kiosks issue codes;
+    exit 1 on any error, lost or duplicated code, broken audit chain or memory growth."""
+    import json
+
+    from broker_sandbox.load import soak as run_soak
+
+    report = run_soak(load_or_exit(config_path), minutes * 60, clerks=clerks, kiosks=kiosks, rate=rate)
+    click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) if as_json else report.summary())
+    if not report.ok:
+        raise SystemExit(1)
+
+
+commands = [reset, register_terminal, audit_verify, soak]

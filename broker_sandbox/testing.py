@@ -1,8 +1,11 @@
-"""Helpers for tests and benchmarks in any area: a running sandbox with a registered terminal,
-and a citizen walked through the kiosk flow to get a data code."""
+"""Helpers for tests and benchmarks in any area: a running sandbox with a registered terminal, a
+citizen walked through the kiosk flow to get a data code, and codes seeded straight into the database
+for load runs."""
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,8 +16,11 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from broker_client import BrokerClient
 from broker_client.models import IssuedCode
+from broker_sandbox.audit import code_hash
 from broker_sandbox.ca import citizen_credentials, sign_challenge
 from broker_sandbox.citizens import Citizen, generate_citizens
+from broker_sandbox.store import Store
+from mydata_counter.datacode import new_code
 from mydata_counter.servicerunner import free_port, running_service
 from mydata_counter.settings import Settings
 
@@ -63,3 +69,20 @@ def approve_push(broker_url: str, national_id: str, push_id: str, choice: str, a
         f"{broker_url}/phone/{national_id}/pushes/{push_id}", json={"action": action, "choice": choice}, timeout=5
     )
     return str(response.json()["state"])
+
+
+def seed_codes(settings: Settings, count: int) -> list[str]:
+    """Codes as the kiosk flow leaves them (issuing each through HTTP would dominate the run)."""
+    store = Store(settings.sandbox.database)
+    people = citizens(settings)
+    now = time.time()
+    codes = [new_code() for _ in range(count)]
+    datasets = json.dumps(["household_personal", "disability", "vehicles"])
+    store.db.table("codes").insert_all(
+        {"code_hash": code_hash(code), "session_id": f"bench-{i}", "agency_id": "hualien",
+         "service_id": "hualien-disabled-parking", "national_id": people[i % len(people)].national_id,
+         "dataset_ids": datasets, "methods": '["moica"]', "issued_at": now, "expires_at": now + 3600,
+         "redeemed_at": 0.0, "redeemed_by": "", "transaction_id": ""}
+        for i, code in enumerate(codes)
+    )  # fmt: skip
+    return codes
