@@ -61,3 +61,26 @@ def test_a_signature_does_not_carry_over_to_another_method_or_target(method: str
     retargeted = Incoming("POST", f"http://broker.test{path}", request.headers)
     with pytest.raises(SignatureRejected, match="invalid signature"):
         _verifier().verify(retargeted, body)
+
+
+def test_a_second_signature_naming_another_terminal_cannot_borrow_the_first_ones_key() -> None:
+    """A terminal signs twice with its own key, the second signature labelled as another terminal: the
+    broker looks the key up once per request, so it must refuse rather than name the other terminal."""
+    other = Ed25519PrivateKey.generate()
+    body = b'{"code": "1234567890123452"}'
+    first = requests.Request("POST", "http://broker.test/api/v1/clerk/redeem", data=body).prepare()
+    RequestSigner("clerk-01", KEY)(first)
+    second = requests.Request("POST", "http://broker.test/api/v1/clerk/redeem", data=body).prepare()
+    RequestSigner("clerk-02", KEY)(second)  # clerk-01's key, clerk-02's name
+    headers = dict(first.headers)
+    headers["Signature-Input"] = f"{first.headers['Signature-Input']}, " + second.headers["Signature-Input"].replace(
+        "pyhms=", "second=", 1
+    )
+    headers["Signature"] = f"{first.headers['Signature']}, " + second.headers["Signature"].replace("pyhms=", "second=", 1)
+    assert headers["Signature-Input"].count("pyhms=") == 1 and "second=" in headers["Signature"]
+    keys = {"clerk-01": KEY.public_key(), "clerk-02": other.public_key()}
+    with pytest.raises(SignatureRejected, match="invalid signature"):
+        RequestVerifier(keys.get).verify(Incoming("POST", str(first.url), headers), body)
+    alone = Incoming("POST", str(second.url), dict(second.headers))
+    with pytest.raises(SignatureRejected, match="invalid signature"):
+        RequestVerifier(keys.get).verify(alone, body)  # and alone it fails: wrong key for its name
