@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import threading
 
@@ -73,6 +74,12 @@ def create_app(settings: Settings, devices: Devices | None = None, broker: Broke
 
     feed = CameraFeed(devices.by_kind["camera"], devices.by_kind["decoder"], found)  # type: ignore[arg-type]
     feed.start()
+
+    def shut_down() -> None:
+        feed.close()
+        devices.close()
+
+    atexit.register(shut_down)  # before interpreter teardown, so no native thread is mid-frame
     app.register_blueprint(
         camera_blueprint(
             feed,

@@ -74,7 +74,11 @@ class CameraFeed:
             time.sleep(1 / PREVIEW_FPS)
 
     def close(self) -> None:
+        """Stop decoding and wait for the decode thread: a thread still inside OpenCV or zxing-cpp when
+        the interpreter exits aborts the process ("terminate called without an active exception")."""
         self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=3)
 
 
 def camera_blueprint(feed: CameraFeed, allowed: Callable[[], bool]) -> Blueprint:
