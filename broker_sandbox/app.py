@@ -26,6 +26,7 @@ def create_app(settings: Settings) -> Flask:
     audit = AuditLog(store)
     catalogue = Catalogues()
     outbox = Outbox(store, settings.sandbox.smtp_port)
+    outbox.resume()
     terminals = Terminals(store)
     kiosk = KioskFlow(settings.sandbox, store, audit, catalogue, outbox)
     clerk = ClerkFlow(settings.sandbox, store, audit, catalogue, outbox)

@@ -37,6 +37,7 @@ SCHEMA: dict[str, tuple[dict[str, type], str]] = {
          "dataset_ids": str, "prev_hash": str, "hash": str},
         "seq",
     ),
+    "mail_queue": ({"id": int, "recipient": str, "subject": str, "body": str, "queued_at": float}, "id"),
     "outbox": ({"id": int, "kind": str, "recipient": str, "subject": str, "body": str, "time": str}, "id"),
 }  # fmt: skip
 

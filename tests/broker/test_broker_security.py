@@ -69,6 +69,15 @@ def test_stale_signature_is_refused(broker: tuple[Settings, str]) -> None:
         assert "stale" in _reason(session.send(_signed(broker[0], created=old), timeout=5))
 
 
+def test_clock_skew_within_the_window_is_accepted_and_a_future_date_refused(broker: tuple[Settings, str]) -> None:
+    now = datetime.now(UTC)
+    with requests.Session() as session:
+        for skew_s in (-30, 3):  # a terminal clock a little behind or ahead still works
+            assert session.send(_signed(broker[0], created=now + timedelta(seconds=skew_s)), timeout=5).ok
+        future = _signed(broker[0], created=now + timedelta(seconds=120))
+        assert "stale or future-dated" in _reason(session.send(future, timeout=5))
+
+
 def test_tampered_body_is_refused(broker: tuple[Settings, str]) -> None:
     settings = broker[0]
     request = requests.Request(

@@ -76,7 +76,9 @@ def test_a_second_signature_naming_another_terminal_cannot_borrow_the_first_ones
     headers["Signature-Input"] = f"{first.headers['Signature-Input']}, " + second.headers["Signature-Input"].replace(
         "pyhms=", "second=", 1
     )
-    headers["Signature"] = f"{first.headers['Signature']}, " + second.headers["Signature"].replace("pyhms=", "second=", 1)
+    headers["Signature"] = f"{first.headers['Signature']}, " + second.headers["Signature"].replace(
+        "pyhms=", "second=", 1
+    )
     assert headers["Signature-Input"].count("pyhms=") == 1 and "second=" in headers["Signature"]
     keys = {"clerk-01": KEY.public_key(), "clerk-02": other.public_key()}
     with pytest.raises(SignatureRejected, match="invalid signature"):
