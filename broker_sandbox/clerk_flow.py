@@ -6,7 +6,7 @@ import hashlib
 import json
 import secrets
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
@@ -16,6 +16,7 @@ from broker_client.models import ClerkSession, RedeemedDataset, RedeemedField, R
 from broker_sandbox.audit import AuditLog, code_hash
 from broker_sandbox.catalogue import Catalogues
 from broker_sandbox.citizens import find_citizen
+from broker_sandbox.flow_base import SandboxFlow, timestamp
 from broker_sandbox.limits import EventLimiter
 from broker_sandbox.outbox import Outbox
 from broker_sandbox.store import Store
@@ -72,19 +73,11 @@ def password_hasher() -> PasswordHasher:
     return PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
 
 
-def _ts(value: float) -> datetime:
-    return datetime.fromtimestamp(value, UTC)
-
-
-class ClerkFlow:
+class ClerkFlow(SandboxFlow):
     def __init__(
         self, settings: SandboxSettings, store: Store, audit: AuditLog, catalogue: Catalogues, outbox: Outbox
     ) -> None:
-        self.settings = settings
-        self.store = store
-        self.audit = audit
-        self.catalogue = catalogue
-        self.outbox = outbox
+        super().__init__(settings, store, audit, catalogue, outbox)
         self.limiter = EventLimiter(BURST, WINDOW_S, LOCKOUT_AFTER, LOCKOUT_WINDOW_S, LOCKOUT_S)
         self.login_limiter = EventLimiter(LOGIN_BURST, LOGIN_WINDOW_S)
         self._hasher = password_hasher()
@@ -135,7 +128,7 @@ class ClerkFlow:
             username=username,
             agency_id=agency.id,
             agency=agency.name,
-            expires_at=_ts(expires),
+            expires_at=timestamp(expires),
         )
 
     def _clerk(self, terminal: str, token: str) -> dict[str, str]:
@@ -206,7 +199,7 @@ class ClerkFlow:
                 continue
             values = citizen.datasets.get(dataset_id, {})
             datasets.append(RedeemedDataset(
-                id=dataset.id, name=dataset.name, source_agency=dataset.source_agency, retrieved_at=_ts(now),
+                id=dataset.id, name=dataset.name, source_agency=dataset.source_agency, retrieved_at=timestamp(now),
                 fields=[RedeemedField(key=f.key, name=f.name, value=values.get(f.key, ""), meaning=f.meaning)
                         for f in dataset.fields],
             ))  # fmt: skip
@@ -219,7 +212,7 @@ class ClerkFlow:
             agency=agency.name,
             identity_methods=json.loads(row["methods"]),
             datasets=datasets,
-            view_deadline=_ts(now + VIEW_WINDOW_S),
+            view_deadline=timestamp(now + VIEW_WINDOW_S),
         )
 
     def _notify(self, national_id: str, redemption: Redemption, now: float) -> None:

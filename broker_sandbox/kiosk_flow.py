@@ -8,7 +8,6 @@ import hmac
 import json
 import secrets
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from broker_client import errors
@@ -25,6 +24,7 @@ from broker_sandbox.audit import AuditLog, code_hash
 from broker_sandbox.ca import CertificateRejected, verify_citizen_signature
 from broker_sandbox.catalogue import Catalogues
 from broker_sandbox.citizens import Citizen, find_citizen, generate_citizens, masked_phone
+from broker_sandbox.flow_base import SandboxFlow, timestamp
 from broker_sandbox.limits import EventLimiter
 from broker_sandbox.outbox import Outbox
 from broker_sandbox.store import Store
@@ -39,19 +39,11 @@ OTP_TTL_S = 300
 PROMPT_BURST, PROMPT_WINDOW_S = 5, 600
 
 
-def _ts(value: float) -> datetime:
-    return datetime.fromtimestamp(value, UTC)
-
-
-class KioskFlow:
+class KioskFlow(SandboxFlow):
     def __init__(
         self, settings: SandboxSettings, store: Store, audit: AuditLog, catalogue: Catalogues, outbox: Outbox
     ) -> None:
-        self.settings = settings
-        self.store = store
-        self.audit = audit
-        self.catalogue = catalogue
-        self.outbox = outbox
+        super().__init__(settings, store, audit, catalogue, outbox)
         self.prompts = EventLimiter(PROMPT_BURST, PROMPT_WINDOW_S)
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -113,7 +105,7 @@ class KioskFlow:
             agency_id=service.agency_id,
             terms_version=self.catalogue.catalogue.terms_version,
             dataset_ids=service.dataset_ids,
-            expires_at=_ts(now + self.settings.session_ttl_s),
+            expires_at=timestamp(now + self.settings.session_ttl_s),
         )
 
     def consent(self, terminal: str, session_id: str, terms_version: str, dataset_ids: list[str]) -> None:
@@ -187,7 +179,7 @@ class KioskFlow:
             "state": "pending",
         })  # fmt: skip
         self.audit.append("identity.mobile.push", terminal=terminal)
-        return PushStarted(push_id=push_id, match_number=match, expires_at=_ts(now + self.settings.push_ttl_s))
+        return PushStarted(push_id=push_id, match_number=match, expires_at=timestamp(now + self.settings.push_ttl_s))
 
     def _push(self, push_id: str) -> dict[str, Any] | None:
         rows = list(self.store.db.query("SELECT * FROM pushes WHERE id = ?", [push_id]))
@@ -309,7 +301,7 @@ class KioskFlow:
             "expires_at": expires, "redeemed_at": 0.0, "redeemed_by": "", "transaction_id": "",
         })  # fmt: skip
         self.store.db.table("citizen_usage").upsert(
-            {"national_id": session["national_id"], "first_used_at": _ts(now).isoformat()}, pk="national_id"
+            {"national_id": session["national_id"], "first_used_at": timestamp(now).isoformat()}, pk="national_id"
         )
         self._update(session_id, state="closed")
         self.audit.append("code.issued", terminal=terminal, code=code, dataset_ids=service.dataset_ids)
@@ -317,7 +309,7 @@ class KioskFlow:
         return IssuedCode(
             code=code,
             qr_payload=qr_payload(code),
-            expires_at=_ts(expires),
+            expires_at=timestamp(expires),
             agency=agency.name,
             service=service.name,
             dataset_names=names,

@@ -1,0 +1,26 @@
+"""What the sandbox's kiosk and clerk flows share: their parts and how they stamp times."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from broker_sandbox.audit import AuditLog
+from broker_sandbox.catalogue import Catalogues
+from broker_sandbox.outbox import Outbox
+from broker_sandbox.store import Store
+from mydata_counter.settings import SandboxSettings
+
+
+def timestamp(value: float) -> datetime:
+    return datetime.fromtimestamp(value, UTC)
+
+
+class SandboxFlow:
+    def __init__(
+        self, settings: SandboxSettings, store: Store, audit: AuditLog, catalogue: Catalogues, outbox: Outbox
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.audit = audit
+        self.catalogue = catalogue
+        self.outbox = outbox
