@@ -37,7 +37,18 @@
     input.value = CodeEntry.grouped(digits);
     if (digits.length < 16) message("", "");
   });
-  const wedge = new CodeEntry.WedgeDetector((burst) => { input.value = ""; submit(burst, "wedge"); });
+  // A hand-scanner burst while a citizen's data is shown means "next citizen": the shown record is
+  // finished (purged, as the button would) and the new code looked up, so a busy counter never has to
+  // reach for the mouse. A burst carrying the shown code again is ignored as a double scan.
+  const wedge = new CodeEntry.WedgeDetector(async (burst) => {
+    input.value = "";
+    if (current && !busy) {
+      const checked = CodeEntry.check(burst);
+      if (!checked.ok || checked.digits === lastSubmit.code) return;
+      await purge();
+    }
+    submit(burst, "wedge");
+  });
   document.addEventListener("keydown", (event) => {
     if (wedge.key(event)) { event.preventDefault(); return; }
     if (event.key === "Enter" && event.target === input) { event.preventDefault(); submit(input.value, "keypad"); }

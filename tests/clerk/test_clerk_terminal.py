@@ -77,6 +77,37 @@ def test_hand_scanner_burst_is_a_scan(clerk: Page, rig: ClerkRig) -> None:
     clerk.click("#purge")
 
 
+def _wedge_scan(page: Page, code: str) -> None:
+    page.evaluate(
+        """(code) => {
+          for (const key of [...code, "Enter"]) {
+            document.dispatchEvent(new KeyboardEvent("keydown", {key, bubbles: true, cancelable: true}));
+          }
+        }""",
+        code,
+    )
+
+
+def test_scanning_the_next_receipt_finishes_the_shown_citizen_and_shows_the_next(clerk: Page, rig: ClerkRig) -> None:
+    first, second = rig.citizen(152), rig.citizen(153)
+    first_code, second_code = rig.code(152), rig.code(153)
+    _wedge_scan(clerk, first_code)
+    expect(clerk.locator("#result")).to_be_visible()
+    assert _household_name(clerk) == first.name
+    _wedge_scan(clerk, first_code)  # the same receipt again: a double scan changes nothing
+    clerk.wait_for_timeout(300)
+    assert _household_name(clerk) == first.name
+    _wedge_scan(clerk, second_code)
+    expect(clerk.locator('table[data-dataset="household_personal"] tr[data-field="name"] td >> nth=1')).to_have_text(
+        second.name
+    )
+    assert first.name not in clerk.content()
+    with sqlite3.connect(rig.settings.clerk.audit_db) as db:  # type: ignore[arg-type]
+        events = [row[0] for row in db.execute("SELECT event FROM events ORDER BY id DESC LIMIT 3")]
+    assert events == ["viewed", "purged.done", "viewed"], events  # first viewed, finished, second viewed
+    clerk.click("#purge")
+
+
 def test_typo_is_caught_before_any_broker_call(clerk: Page, rig: ClerkRig) -> None:
     code = rig.code(152)
     typo = code[:5] + str((int(code[5]) + 1) % 10) + code[6:]
