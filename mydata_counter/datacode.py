@@ -79,9 +79,17 @@ def code_from_symbol(text: str, symbology: str) -> str | None:
     return candidate if is_valid_code(candidate) else None
 
 
+# Full-width forms (U+FF01-U+FF5E: ０-９, －, ：, ＭＹＤＡＴＡ) → ASCII: a Chinese input method left in
+# full-width mode types these. Other digits (Arabic-Indic, superscripts …) are not mapped and not codes.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+
+
 def normalise_typed(text: str) -> str:
-    """Digits a person typed or a wedge scanner sent, with spaces, dashes and the QR prefix removed."""
-    stripped = text.strip()
+    """Digits a person typed or a wedge scanner sent, with spaces, dashes and the QR prefix removed.
+
+    Full-width characters count as their ASCII forms; anything else is left for ``is_valid_code`` to refuse.
+    """
+    stripped = text.translate(_FULL_WIDTH).strip()
     if stripped.upper().startswith(QR_PREFIX):
         stripped = stripped[len(QR_PREFIX) :]
     return re.sub(r"[\s\-]", "", stripped)

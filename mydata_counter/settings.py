@@ -6,12 +6,14 @@ Every other module receives a ``Settings`` (or one of its sections) explicitly; 
 
 from __future__ import annotations
 
+import json
+import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 DEFAULT_CONFIG_PATH = Path("/etc/mydata-counter/config.toml")
 ENV_PREFIX = "MYDATA_COUNTER_"
@@ -114,6 +116,12 @@ class PrinterSettings(Section):
     native_codes: bool = False
     fault: Literal["none", "paper_out", "paper_low", "cover_open", "offline"] = "none"
 
+    @field_validator("paper_width_mm", mode="before")
+    @classmethod
+    def _width_from_text(cls, value: object) -> object:
+        # Environment variables are text, and Literal[58, 80, 210] alone refuses "58".
+        return int(value) if isinstance(value, str) and value.isascii() and value.strip().isdigit() else value
+
 
 class DevicesSettings(Section):
     reader: ReaderSettings = ReaderSettings()
@@ -203,6 +211,35 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(str(path), ["file not readable by this user"]) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), [f"not valid TOML: {exc}"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            str(path), [f"not valid TOML: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})"]
+        ) from None
+    except OSError as exc:  # a directory, a device that fails to read …
+        raise ConfigError(str(path), [f"cannot read the file: {exc.strerror or exc}"]) from None
+
+
+def _unparsable_environment() -> list[str]:
+    """Lines for ``MYDATA_COUNTER_…`` variables that set a whole section but hold no JSON.
+
+    pydantic-settings reports these with the section's name only, not the variable's.
+    """
+    lines = []
+    for name, value in sorted(os.environ.items()):
+        if not name.upper().startswith(ENV_PREFIX):
+            continue
+        loc = tuple(name[len(ENV_PREFIX) :].lower().split("__"))
+        if not _allowed_keys((*loc, "")):  # not a section: a single key (or not ours at all)
+            continue
+        try:
+            json.loads(value)
+        except ValueError:
+            key = ".".join(loc)
+            lines.append(
+                f"{key} = {value!r}: a whole section set by {name.upper()} must be a JSON object"
+                f" (set one key with {name.upper()}__<KEY>)"
+            )
+    return lines
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -212,7 +249,16 @@ def load_settings(path: Path | None = None) -> Settings:
     """
     config_path = path if path is not None else DEFAULT_CONFIG_PATH
     data = read_config_file(config_path)
+    # Keys like `_env_prefix` or `_cli_parse_args` would reach BaseSettings as options, not settings.
+    reserved = sorted(key for key in data if key.startswith("_"))
+    allowed = ", ".join(sorted(Settings.model_fields))
+    problems = [f"{key}: unknown key (allowed here: {allowed})" for key in reserved]
     try:
-        return Settings(**data)
+        settings = Settings(**{key: value for key, value in data.items() if key not in reserved})
     except ValidationError as exc:
-        raise ConfigError(str(config_path), describe_validation_error(exc)) from None
+        problems += describe_validation_error(exc)
+    except SettingsError as exc:
+        problems += _unparsable_environment() or [str(exc)]
+    if problems:
+        raise ConfigError(str(config_path), problems)
+    return settings

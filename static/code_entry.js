@@ -16,7 +16,8 @@
     return interim === 0;
   }
   function normalise(text) {
-    let s = String(text).trim();
+    // Full-width forms (０-９, －, ：, ＭＹＤＡＴＡ) count as ASCII, as in datacode.normalise_typed.
+    let s = String(text).replace(/[\uFF01-\uFF5E]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xFEE0)).trim();
     if (s.toUpperCase().startsWith(PREFIX)) s = s.slice(PREFIX.length);
     return s.replace(/[\s-]/g, "");
   }

@@ -1,8 +1,9 @@
 """Real card readers through pcscd (pyscard): reader and card events, the NHI card, MOICA via PKCS#11.
 
-pyscard's monitors notify observers from their own threads. If pcscd stops, their threads die and do not
-come back when it returns, so a supervisor checks pcscd every 2 s and rebuilds the monitors after a
-restart.
+Events come from a monitor thread with its own PC/SC context (``pcsc_monitor``), not from pyscard's
+singleton monitors, whose threads die with pcscd and never come back. The monitor ends when pcscd goes
+away; a supervisor checks every 2 s and starts a new one once pcscd answers again, however quickly it
+was restarted.
 """
 
 from __future__ import annotations
@@ -12,10 +13,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from smartcard.CardMonitoring import CardMonitor, CardObserver
 from smartcard.Exceptions import CardConnectionException, NoCardException
 from smartcard.pcsc.PCSCExceptions import BaseSCardException
-from smartcard.ReaderMonitoring import ReaderMonitor, ReaderObserver
 from smartcard.System import readers as system_readers
 
 from hardware.cards.interface import (
@@ -34,6 +33,7 @@ from hardware.cards.interface import (
 )
 from hardware.cards.moica_pkcs11 import sign_with_token
 from hardware.cards.nhi_card import OK, READ_BASIC, SELECT_NHI, parse_basic_data
+from hardware.cards.pcsc_monitor import StatusMonitor
 from hardware.health import DeviceHealth
 from mydata_counter.personal import Personal
 from mydata_counter.settings import ReaderSettings
@@ -75,7 +75,7 @@ class PcscReader:
         self.settings = settings
         self._listeners: list[Listener] = []
         self._inserted: dict[str, CardType] = {}
-        self._monitors: tuple[Any, Any, Any, Any] | None = None
+        self._monitor: StatusMonitor | None = None
         self._supervisor: threading.Thread | None = None
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -93,67 +93,56 @@ class PcscReader:
             listener(event)
 
     def _supervise(self) -> None:
-        healthy = False
         while not self._stop.is_set():
-            try:
-                _readers("")
-                alive = True
-            except CardServiceDown:
-                alive = False
-            if alive and not healthy:
-                self._start_monitors()
-            if not alive and healthy:
-                log.warning("card reader: pcscd went away; waiting for it")
-                self._stop_monitors()
-            healthy = alive
+            with self._lock:
+                monitor = self._monitor
+            if monitor is None or not monitor.is_alive():
+                try:
+                    _readers("")
+                    alive = True
+                except CardServiceDown:
+                    alive = False
+                if alive and not self._stop.is_set():
+                    if monitor is not None:
+                        log.warning("card reader: pcscd is back; watching the readers again")
+                    self._start_monitor()
             self._stop.wait(SUPERVISE_EVERY_S)
 
-    def _start_monitors(self) -> None:
-        reader = self
-
-        class Cards(CardObserver):  # type: ignore[misc]
-            def update(self, _observable: Any, actions: tuple[list[Any], list[Any]]) -> None:
-                added, removed = actions
-                for card in added:  # typing the card talks to it: never on the monitor's own thread
-                    threading.Thread(target=reader._announce, args=(card,), daemon=True).start()
-                for card in removed:
-                    kind = reader._inserted.pop(str(card.reader), None)
-                    reader._emit(CardEvent("card_removed", str(card.reader), kind))
-
-        class Readers(ReaderObserver):  # type: ignore[misc]
-            def update(self, _observable: Any, actions: tuple[list[Any], list[Any]]) -> None:
-                added, removed = actions
-                for name in added:
-                    reader._emit(CardEvent("reader_added", str(name)))
-                for name in removed:
-                    reader._emit(CardEvent("reader_removed", str(name)))
-
-        cards, readers = CardMonitor(), ReaderMonitor()
-        card_observer, reader_observer = Cards(), Readers()
-        cards.addObserver(card_observer)
-        readers.addObserver(reader_observer)
+    def _start_monitor(self) -> None:
+        monitor = StatusMonitor(self._readers_changed, self._cards_changed)
         with self._lock:
-            self._monitors = (cards, card_observer, readers, reader_observer)
+            self._monitor = monitor
+        monitor.start()
 
-    def _stop_monitors(self) -> None:
+    def _readers_changed(self, added: list[str], removed: list[str]) -> None:
+        for name in added:
+            self._emit(CardEvent("reader_added", name))
+        for name in removed:
+            self._emit(CardEvent("reader_removed", name))
+
+    def _cards_changed(self, added: list[str], removed: list[str]) -> None:
+        for name in removed:
+            kind = self._inserted.pop(name, None)
+            self._emit(CardEvent("card_removed", name, kind))
+        for name in added:  # typing the card talks to it: never on the monitor's own thread
+            threading.Thread(target=self._announce, args=(name,), daemon=True).start()
+
+    def _stop_monitor(self) -> None:
         with self._lock:
-            monitors, self._monitors = self._monitors, None
-        if monitors:
-            cards, card_observer, readers, reader_observer = monitors
-            for monitor, observer in ((cards, card_observer), (readers, reader_observer)):
-                try:
-                    monitor.deleteObserver(observer)
-                except Exception:  # the monitor's thread may already be dead with pcscd
-                    log.debug("card reader: monitor already stopped")
+            monitor, self._monitor = self._monitor, None
+        if monitor is not None:
+            monitor.stop()
+            monitor.join(timeout=5)
 
-    def _announce(self, card: Any) -> None:
-        kind = self._type_of(card)
-        self._inserted[str(card.reader)] = kind  # so its removal can say which card left
-        self._emit(CardEvent("card_inserted", str(card.reader), kind))
+    def _announce(self, reader_name: str) -> None:
+        kind = self._type_of(reader_name)
+        self._inserted[reader_name] = kind  # so its removal can say which card left
+        self._emit(CardEvent("card_inserted", reader_name, kind))
 
-    def _type_of(self, card: Any) -> CardType:
+    def _type_of(self, reader_name: str) -> CardType:
         try:
-            connection = card.createConnection()
+            reader = next(r for r in _readers(reader_name) if str(r) == reader_name)
+            connection = reader.createConnection()
             connection.connect()
             try:
                 return _card_type(connection)
@@ -229,4 +218,4 @@ class PcscReader:
 
     def close(self) -> None:
         self._stop.set()
-        self._stop_monitors()
+        self._stop_monitor()

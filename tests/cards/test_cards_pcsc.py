@@ -141,6 +141,33 @@ def test_pcscd_down_is_reported_with_a_hint(pcscd: Pcscd, empty_reader: None) ->
     assert _reader().health().state == "ok"
 
 
+def test_same_reader_recovers_after_pcscd_restarts_mid_session(pcscd: Pcscd, empty_reader: None) -> None:
+    """pcscd restarted (an update, a crash) while a card is in: the kiosk's one reader object must come
+    back by itself, reads and events included, without restarting the kiosk."""
+    if pcscd.process is None:
+        pytest.skip("pcscd was started by someone else; not restarting it")
+    reader = _reader()
+    events: list[CardEvent] = []
+    reader.subscribe(events.append)
+    try:
+        with VirtualCard(nhi_responder(DATA)):
+            assert wait_for(lambda: any(e.kind == "card_inserted" and e.card_type == "nhi" for e in events))
+            assert reader.read_nhi().national_id.reveal() == CITIZEN.national_id
+            pcscd.stop()
+            assert reader.health().message_key == "card.service_down"
+            assert wait_for(lambda: any(e.kind == "card_removed" and e.card_type == "nhi" for e in events))
+            pcscd.start()
+        assert wait_for(lambda: reader.health().state == "ok", 10)
+        assert wait_for(lambda: not any(r.card_present for r in reader.readers()), 5)
+        events.clear()
+        with VirtualCard(nhi_responder(DATA)):
+            assert wait_for(lambda: any(e.kind == "card_inserted" and e.card_type == "nhi" for e in events), 10)
+            assert reader.read_nhi().national_id.reveal() == CITIZEN.national_id
+        assert wait_for(lambda: any(e.kind == "card_removed" and e.card_type == "nhi" for e in events), 10)
+    finally:
+        reader.close()
+
+
 @pytest.fixture(scope="module")
 def token(tmp_path_factory: pytest.TempPathFactory) -> Any:
     key, certificate = citizen_credentials(SEED, CITIZEN.national_id)
