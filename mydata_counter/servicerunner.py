@@ -75,8 +75,8 @@ def running_service(
 ) -> Iterator[str]:
     """Run ``mydata-counter <service>`` with ``settings`` on ``port`` (free if None); yield its URL.
 
-    With ``log_dir`` the service's stderr (its log) is kept there as ``<service>-<port>.log`` — the test
-    suite collects them so a scan can prove no personal data reaches the logs.
+    With ``log_dir`` the service's stderr (its log) and stdout are kept there as ``<service>-<port>.log``
+    — the test suite collects them so a scan can prove no personal data reaches the logs or the console.
     """
     port = port or free_port()
     log_dir = log_dir or _log_dir_from_environment()
@@ -101,6 +101,7 @@ def running_service(
                 str(port),
             ],
             env=child_env,
+            stdout=stderr,
             stderr=stderr,
         )
         url = f"http://127.0.0.1:{port}"
