@@ -17,6 +17,8 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 DEFAULT_CONFIG_PATH = Path("/etc/mydata-counter/config.toml")
 ENV_PREFIX = "MYDATA_COUNTER_"
+# Variables with the prefix that are not settings: the config file's path (click) and the test suite's log folder.
+NOT_SETTINGS = frozenset({"MYDATA_COUNTER_CONFIG", "MYDATA_COUNTER_TEST_LOG_DIR"})
 
 Driver = Literal["real", "simulated"]
 Language = Literal["zh-TW", "en"]
@@ -242,6 +244,26 @@ def _unparsable_environment() -> list[str]:
     return lines
 
 
+def _unknown_environment() -> list[str]:
+    """Lines for ``MYDATA_COUNTER_…`` variables that name no setting (``…_KIOSKK__PORT``): pydantic-settings
+    would ignore them silently, and the technician would wonder why the override does nothing."""
+    lines = []
+    for name in sorted(os.environ):
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX) or upper in NOT_SETTINGS:
+            continue
+        loc = tuple(upper[len(ENV_PREFIX) :].lower().split("__"))
+        for depth in range(1, len(loc) + 1):
+            allowed = _allowed_keys((*loc[: depth - 1], ""))
+            if loc[depth - 1] not in allowed:
+                where = ".".join(loc[: depth - 1]) or "the top level"
+                lines.append(
+                    f"{upper}: no such setting ({'.'.join(loc)}); allowed in {where}: {', '.join(allowed) or '(none)'}"
+                )
+                break
+    return lines
+
+
 def load_settings(path: Path | None = None) -> Settings:
     """Read the TOML file at ``path`` (or the default), apply environment overrides, validate.
 
@@ -252,7 +274,7 @@ def load_settings(path: Path | None = None) -> Settings:
     # Keys like `_env_prefix` or `_cli_parse_args` would reach BaseSettings as options, not settings.
     reserved = sorted(key for key in data if key.startswith("_"))
     allowed = ", ".join(sorted(Settings.model_fields))
-    problems = [f"{key}: unknown key (allowed here: {allowed})" for key in reserved]
+    problems = [f"{key}: unknown key (allowed here: {allowed})" for key in reserved] + _unknown_environment()
     try:
         settings = Settings(**{key: value for key, value in data.items() if key not in reserved})
     except ValidationError as exc:

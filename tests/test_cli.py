@@ -136,6 +136,20 @@ def test_environment_overrides_the_file_and_is_validated_too() -> None:
     assert "MYDATA_COUNTER_DEVICES__CAMERA__FPS" in bad.stderr
 
 
+def test_a_mistyped_environment_variable_exits_2_naming_it_and_what_is_allowed() -> None:
+    for name, allowed in (
+        ("MYDATA_COUNTER_KIOSKK__PORT", "kiosk"),  # section typo
+        ("MYDATA_COUNTER_CLERK__PURGE_AFTER", "purge_after_s"),  # key typo
+        ("MYDATA_COUNTER_DEVICES__CAMERA__FPS__X", "(none)"),  # below a value
+    ):
+        bad = run_cli("config", "check", "--config", str(DEMO_CONFIG), env={name: "1"})
+        assert bad.returncode == 2, (name, bad.stdout)
+        assert name in bad.stderr and allowed in bad.stderr, bad.stderr
+        assert "Traceback" not in bad.stderr
+    fine = run_cli("config", "check", "--config", str(DEMO_CONFIG), env={"MYDATA_COUNTER_CONFIG": str(DEMO_CONFIG)})
+    assert fine.returncode == 0 and "no such setting" not in fine.stderr  # the config path is not a setting
+
+
 def test_service_with_bad_config_exits_2_before_listening(tmp_path: Path) -> None:
     config = tmp_path / "bad.toml"
     config.write_text("[kiosk]\nport = 70000\n")
