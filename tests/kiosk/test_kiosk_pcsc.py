@@ -65,3 +65,34 @@ def test_first_use_with_moica_pkcs11_then_nhi_card_through_pcscd(page: Page, rea
         type_keys(page, "hh", citizen.household_number)
         expect(page.locator("#screen-done")).to_be_visible(timeout=15_000)
     assert len(re.sub(r"\D", "", page.locator("#done-code").inner_text())) == 16
+
+
+def test_pcscd_restart_mid_session_wipes_it_with_a_message_and_the_next_citizen_needs_no_kiosk_restart(
+    page: Page, real_kiosk: tuple[Settings, str], pcscd: Pcscd
+) -> None:
+    if pcscd.process is None:
+        pytest.skip("pcscd was started by someone else; not restarting it")
+    _, url = real_kiosk
+    page.goto(url + "/")
+    expect(page.locator("html")).to_have_attribute("data-connection", "connected")
+
+    def to_moica() -> None:
+        page.click("#start")
+        page.click('.service[data-service-id="hualien-disabled-parking"]')
+        page.click("#agree")
+        page.click('.method[data-method="moica"]')
+
+    to_moica()
+    with VirtualCard(lambda apdu: b"\x6d\x00", atr=MOICA_ATR):
+        expect(page.locator("#moica-pin")).to_be_visible(timeout=10_000)
+        type_keys(page, "pin", "24")  # half-typed PIN when the card service goes away
+        pcscd.stop()
+        expect(page.locator("#screen-welcome")).to_be_visible(timeout=10_000)  # the session is wiped …
+        expect(page.locator("#toast")).to_have_text("卡片已拔出")  # … and the citizen told why
+        pcscd.start()
+    to_moica()  # the same kiosk process, no restart: the reader is watched again
+    with VirtualCard(lambda apdu: b"\x6d\x00", atr=MOICA_ATR):
+        expect(page.locator("#moica-pin")).to_be_visible(timeout=15_000)
+        expect(page.locator("#pin-display")).to_have_text("")  # nothing of the first session's PIN is left
+        type_keys(page, "pin", "246810")
+        expect(page.locator("#identity-note")).to_contain_text("首次使用", timeout=10_000)
