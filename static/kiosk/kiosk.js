@@ -197,6 +197,10 @@
     state.method = method; hideError();
     try { state.session = await api("POST", "/method", {method}); } catch (e) { handleFatal(e); return; }
     renderIdentity();
+    // Demo kiosk (simulated reader): a card method opens the demo card panel, so a first-time visitor
+    // sees where the "card" comes from instead of waiting at "insert your card".
+    const cardMethod = method === "moica" || method === "nhi_household";
+    if (config.simulatedReader && cardMethod && !(state.card && state.card.kind === "card_inserted")) $("demo").open = true;
   }
 
   async function identityStep(path, body) {
@@ -361,7 +365,11 @@
 
   // ---- live events ------------------------------------------------------------------------------
   const socket = window.counterSocket;
-  socket.on("card", (event) => { state.card = event; if (state.screen === "identity") renderIdentity(); });
+  socket.on("card", (event) => {
+    state.card = event;
+    if (config.simulatedReader && event.kind === "card_inserted") $("demo").open = false;  // out of the way again
+    if (state.screen === "identity") renderIdentity();
+  });
   socket.on("wiped", async (event) => {
     if (state.screen === "welcome" || state.screen === "done") return;
     try { await api("GET", "/state"); return; } catch (e) { /* ours was wiped */ }

@@ -115,6 +115,17 @@ def test_paper_out_shows_the_code_on_screen_and_retry_prints(kiosk: Page, rig: K
     assert _printed_codes(rig, before + 1) == {shown}
 
 
+def test_demo_kiosk_opens_the_demo_card_panel_when_a_card_method_waits_for_a_card(kiosk: Page, rig: KioskRig) -> None:
+    expect(kiosk.locator("#demo")).not_to_have_attribute("open", "")
+    to_identity(kiosk)
+    kiosk.click('.method[data-method="moica"]')
+    expect(kiosk.locator("#moica-card")).to_have_text("請將自然人憑證插入讀卡機")
+    expect(kiosk.locator("#demo")).to_have_attribute("open", "")  # a first-time visitor sees where cards come from
+    kiosk.click("#demo-moica")
+    expect(kiosk.locator("#moica-pin")).to_be_visible()
+    expect(kiosk.locator("#demo")).not_to_have_attribute("open", "")  # and out of the way once the card is in
+
+
 def test_card_pulled_mid_flow_wipes_the_session(kiosk: Page, rig: KioskRig) -> None:
     to_identity(kiosk)
     kiosk.click('.method[data-method="moica"]')
