@@ -65,6 +65,9 @@ def create_app(settings: Settings, devices: Devices | None = None, broker: Broke
         {"messages": subset(("clerk.", "broker.", "camera.")), "purgeAfterS": settings.clerk.purge_after_s},
         ensure_ascii=False,
     )
+    # The demo (sandbox in demo mode) names its demo account on the login page; a real station never does.
+    demo_broker = settings.broker.url if settings.sandbox.demo_mode else ""
+    app.context_processor(lambda: {"demo_broker": demo_broker})
     views = clerk_blueprint(broker, logins, audit, settings.clerk.purge_after_s, lambda: page_config)
     app.register_blueprint(health_blueprint("clerk", devices.states))
     app.register_blueprint(views)

@@ -33,6 +33,7 @@ def test_login_refuses_a_wrong_password_then_shows_agency_and_clerk(page: Page, 
     page.fill("#password", "nope")
     page.click("#login")
     expect(page.locator("#login-error")).to_contain_text("帳號或密碼錯誤")
+    expect(page.locator("#demo-hint")).to_contain_text("clerk-hualien")  # demo config: the demo account is named
     login(page, rig.clerk_url)
     expect(page.locator("#who")).to_contain_text("花蓮縣政府")
 
