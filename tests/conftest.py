@@ -10,6 +10,11 @@ import pytest
 
 from mydata_counter.servicerunner import running_service
 from mydata_counter.settings import Settings, load_settings
+from tests.cards.cards_rig import empty_reader, pcscd
+
+# One definition of the session-wide pcscd for every folder (cards, kiosk): a fixture imported into two
+# modules is two fixtures, and the second would find the first one's daemon and refuse to restart it.
+__all__ = ["empty_reader", "pcscd"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONFIG = ROOT / "config" / "demo.toml"

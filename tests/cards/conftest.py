@@ -1,5 +1,2 @@
-"""Fixtures for card tests (the rig is in cards_rig.py)."""
-
-from tests.cards.cards_rig import empty_reader, pcscd
-
-__all__ = ["empty_reader", "pcscd"]
+"""Card tests use the session-wide ``pcscd`` and ``empty_reader`` fixtures (tests/conftest.py; the rig is in
+cards_rig.py)."""

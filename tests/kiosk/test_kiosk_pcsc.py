@@ -19,13 +19,12 @@ from hardware.cards.vpcd import VirtualCard, nhi_responder
 from hardware.printer.capture import capture_printer
 from mydata_counter.servicerunner import running_service
 from mydata_counter.settings import Settings, load_settings
-from tests.cards.cards_rig import Pcscd, empty_reader, pcscd
+from tests.cards.cards_rig import Pcscd
 from tests.kiosk.kiosk_rig import type_keys
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 MOICA_ATR = bytes.fromhex("3BDF18008131FE7D006B150C0181011101434E53103180E8")
-__all__ = ["empty_reader", "pcscd"]
 
 
 @pytest.fixture
