@@ -10,6 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+import requests
 from playwright.sync_api import Page, expect
 
 from hardware.decode.corpus import _desk, _place
@@ -17,6 +18,7 @@ from hardware.printer.receipt import sample_receipt
 from hardware.printer.render_raster import render_receipt_image
 from mydata_counter.datacode import grouped
 from mydata_counter.servicerunner import running_service
+from mydata_counter.settings import Settings
 from tests.clerk.clerk_rig import ClerkRig, login
 
 pytestmark = pytest.mark.e2e
@@ -187,3 +189,11 @@ def test_json_api_refuses_requests_without_the_csrf_token(clerk: Page, rig: Cler
     response = clerk.request.post(rig.clerk_url + "/api/redeem", data={"code": rig.code(157)})
     assert response.status == 400
     assert "CSRF" in response.text()
+
+
+def test_a_station_outside_the_demo_never_names_the_demo_account(rig: ClerkRig) -> None:
+    data = rig.settings.model_dump()
+    data["sandbox"]["demo_mode"] = False
+    with running_service("clerk", Settings(**data)) as url:
+        page = requests.get(url + "/login", timeout=10).text
+    assert "demo-hint" not in page and "hualien-demo" not in page
