@@ -121,6 +121,7 @@ def test_demo_kiosk_opens_the_demo_card_panel_when_a_card_method_waits_for_a_car
     kiosk.click('.method[data-method="moica"]')
     expect(kiosk.locator("#moica-card")).to_have_text("請將自然人憑證插入讀卡機")
     expect(kiosk.locator("#demo")).to_have_attribute("open", "")  # a first-time visitor sees where cards come from
+    expect(kiosk.locator("#demo-pin")).to_contain_text("123456")  # and the demo card's PIN
     kiosk.click("#demo-moica")
     expect(kiosk.locator("#moica-pin")).to_be_visible()
     expect(kiosk.locator("#demo")).not_to_have_attribute("open", "")  # and out of the way once the card is in
