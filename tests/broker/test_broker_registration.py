@@ -28,6 +28,17 @@ def production_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tupl
         yield settings, folder
 
 
+def _register_terminal(settings: Settings, folder: Path, terminal_id: str, public: Path) -> None:
+    """What a technician runs: ``mydata-counter sandbox register-terminal`` against the running sandbox."""
+    config = write_config(settings, folder / "config.toml")
+    done = subprocess.run(
+        [sys.executable, "-m", "mydata_counter.cli", "sandbox", "--config", str(config), "register-terminal",
+         "--id", terminal_id, "--public-key", str(public)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
 def test_production_mode_creates_no_key_and_trusts_no_terminal(production_broker: tuple[Settings, Path]) -> None:
     settings, _ = production_broker
     assert settings.broker.key_file is not None
@@ -48,13 +59,7 @@ def test_registered_terminal_is_trusted_without_a_restart(production_broker: tup
     station = settings.broker.model_copy(update={"terminal_id": "clerk-station-7", "key_file": key_file})
     with pytest.raises(errors.AuthFailed):
         BrokerClient(station).catalogue()
-    config = write_config(settings, folder / "config.toml")
-    done = subprocess.run(
-        [sys.executable, "-m", "mydata_counter.cli", "sandbox", "--config", str(config), "register-terminal",
-         "--id", "clerk-station-7", "--public-key", str(public)],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    _register_terminal(settings, folder, "clerk-station-7", public)
     assert BrokerClient(station).catalogue().agencies
 
 
@@ -63,16 +68,10 @@ def test_a_re_keyed_terminal_is_refused_with_its_old_key(production_broker: tupl
     old_key, new_key = folder / "station-8-old.pem", folder / "station-8-new.pem"
     create_private_key(old_key)
     public = folder / "station-8.pub.pem"
-    config = write_config(settings, folder / "config.toml")
 
     def register(key_file: Path) -> None:
         public.write_text(public_key_pem(load_private_key(key_file)))
-        done = subprocess.run(
-            [sys.executable, "-m", "mydata_counter.cli", "sandbox", "--config", str(config), "register-terminal",
-             "--id", "clerk-station-8", "--public-key", str(public)],
-            capture_output=True, text=True, timeout=60, check=False,
-        )  # fmt: skip
-        assert done.returncode == 0, done.stderr
+        _register_terminal(settings, folder, "clerk-station-8", public)
 
     def station(key_file: Path) -> BrokerClient:
         return BrokerClient(settings.broker.model_copy(update={"terminal_id": "clerk-station-8", "key_file": key_file}))
