@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -221,25 +222,29 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(str(path), [f"cannot read the file: {exc.strerror or exc}"]) from None
 
 
+def _setting_variables() -> Iterator[tuple[str, tuple[str, ...], str]]:
+    """Each ``MYDATA_COUNTER_…`` variable meant as a setting: its name, the key path it names, its value."""
+    for name, value in sorted(os.environ.items()):
+        upper = name.upper()
+        if upper.startswith(ENV_PREFIX) and upper not in NOT_SETTINGS:
+            yield upper, tuple(upper[len(ENV_PREFIX) :].lower().split("__")), value
+
+
 def _unparsable_environment() -> list[str]:
     """Lines for ``MYDATA_COUNTER_…`` variables that set a whole section but hold no JSON.
 
     pydantic-settings reports these with the section's name only, not the variable's.
     """
     lines = []
-    for name, value in sorted(os.environ.items()):
-        if not name.upper().startswith(ENV_PREFIX):
-            continue
-        loc = tuple(name[len(ENV_PREFIX) :].lower().split("__"))
+    for name, loc, value in _setting_variables():
         if not _allowed_keys((*loc, "")):  # not a section: a single key (or not ours at all)
             continue
         try:
             json.loads(value)
         except ValueError:
-            key = ".".join(loc)
             lines.append(
-                f"{key} = {value!r}: a whole section set by {name.upper()} must be a JSON object"
-                f" (set one key with {name.upper()}__<KEY>)"
+                f"{'.'.join(loc)} = {value!r}: a whole section set by {name} must be a JSON object"
+                f" (set one key with {name}__<KEY>)"
             )
     return lines
 
@@ -248,17 +253,13 @@ def _unknown_environment() -> list[str]:
     """Lines for ``MYDATA_COUNTER_…`` variables that name no setting (``…_KIOSKK__PORT``): pydantic-settings
     would ignore them silently, and the technician would wonder why the override does nothing."""
     lines = []
-    for name in sorted(os.environ):
-        upper = name.upper()
-        if not upper.startswith(ENV_PREFIX) or upper in NOT_SETTINGS:
-            continue
-        loc = tuple(upper[len(ENV_PREFIX) :].lower().split("__"))
+    for name, loc, _value in _setting_variables():
         for depth in range(1, len(loc) + 1):
             allowed = _allowed_keys((*loc[: depth - 1], ""))
             if loc[depth - 1] not in allowed:
                 where = ".".join(loc[: depth - 1]) or "the top level"
                 lines.append(
-                    f"{upper}: no such setting ({'.'.join(loc)}); allowed in {where}: {', '.join(allowed) or '(none)'}"
+                    f"{name}: no such setting ({'.'.join(loc)}); allowed in {where}: {', '.join(allowed) or '(none)'}"
                 )
                 break
     return lines
