@@ -27,6 +27,7 @@ from broker_sandbox.loadgen import fire, signed_redemptions
 from broker_sandbox.testing import running_sandbox, sandbox_settings, seed_codes
 from mydata_counter.bench import BenchResult, check
 from mydata_counter.settings import Settings
+from mydata_counter.testing.processes import serving_pids
 
 CLIENTS = 50
 CODES = 3000
@@ -37,32 +38,6 @@ HIGH_RATE = 200.0  # about 70 % of what one sandbox worker manages here
 HIGH_CODES = 2000
 CLIENT_CODES = 1500
 SERVER_THREADS = 2  # measured on 2 cores: 1–2 threads beat 16 (less interpreter-lock churn: 215 → 270/s)
-
-
-def serving_pids(port: int) -> dict[int, float]:
-    """Every process serving ``port`` (gunicorn master and workers, found by ``--port`` on their command
-    line) and their children (the mail server), each with its CPU seconds (user + system) so far."""
-    marker = f"--port\0{port}\0".encode()
-    stats: dict[int, tuple[int, float]] = {}  # pid -> (parent pid, CPU seconds)
-    serving: set[int] = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the process ended meanwhile
-        # after the ")" of the name: state, ppid, …; utime and stime are fields 14 and 15 of stat
-        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
-        if marker in cmdline:
-            serving.add(int(entry.name))
-    changed = True
-    while changed:
-        children = {pid for pid, (parent, _) in stats.items() if parent in serving} - serving
-        serving |= children
-        changed = bool(children)
-    return {pid: stats[pid][1] for pid in serving}
 
 
 def server_cpu_s(port: int) -> float:

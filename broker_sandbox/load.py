@@ -21,10 +21,10 @@ from typing import Any
 
 from broker_client import BrokerClient, errors
 from broker_sandbox.audit import verify
-from broker_sandbox.bench import serving_pids
 from broker_sandbox.store import Store
 from broker_sandbox.testing import citizens, issue_code, running_sandbox, sandbox_settings, seed_codes
 from mydata_counter.settings import Settings
+from mydata_counter.testing.processes import rss_mb, serving_pids
 
 SAMPLE_EVERY_S = 1.0
 MEMORY_SLACK_MB = 15.0  # growth allowed between the first and the last fifth of the run
@@ -84,18 +84,6 @@ class LoadReport:
             f"duplicates {self.reused}, lost {self.lost}; sandbox memory {self.memory_growth_mb:+.1f} MB; "
             f"audit {'intact' if self.audit_ok else 'BROKEN'} ({self.audit_records} records)"
         )
-
-
-def rss_mb(pids: list[int]) -> float:
-    total_kb = 0
-    for pid in pids:
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total_kb += int(line.split()[1])
-        except OSError:
-            continue  # the process ended meanwhile
-    return total_kb / 1024
 
 
 class _Run:

@@ -11,12 +11,12 @@ from pathlib import Path
 import requests
 
 from broker_client import BrokerClient
-from broker_sandbox.bench import serving_pids
 from broker_sandbox.outbox import RESTART_AFTER_S
 from broker_sandbox.store import Store
 from broker_sandbox.testing import citizens, seed_codes
 from mydata_counter.settings import Settings
 from mydata_counter.testing import wait_for
+from mydata_counter.testing.processes import serving_pids
 
 
 def _mails_to(url: str, email: str) -> list[dict[str, str]]:
