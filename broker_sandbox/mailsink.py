@@ -38,6 +38,7 @@ SENDER = formataddr(("MyData 個人化資料自主運用", SENDER_ADDRESS), "utf
 _SMTP_LINES = compat32.clone(linesep="\r\n")  # SMTP wants CRLF; smtplib leaves bytes as they are
 BATCH = 100
 IDLE_S = 0.05
+RETRY_S = 2.0  # after a failed delivery: a server that is down is not asked 20 times a second
 
 
 def _now() -> str:
@@ -76,6 +77,7 @@ class Relay:
         self._store = store
         self._port = port
         self._smtp: smtplib.SMTP | None = None
+        self.failing = False  # the last attempt failed: wait RETRY_S before the next, not IDLE_S
 
     def _connection(self) -> smtplib.SMTP:
         if self._smtp is None:
@@ -88,12 +90,15 @@ class Relay:
             "SELECT id, recipient, subject, body FROM mail_queue ORDER BY id LIMIT ?", [BATCH]
         ).fetchall()
         sent: list[int] = []
+        self.failing = False
         try:
             for mail_id, recipient, subject, body in rows:
                 self._connection().sendmail(SENDER_ADDRESS, [recipient], message(recipient, subject, body))
                 sent.append(mail_id)
         except (OSError, smtplib.SMTPException) as exc:
-            log.warning("mail relay: delivery failed (%s); %d mail(s) stay queued", type(exc).__name__, len(rows))
+            unsent = len(rows) - len(sent)
+            log.warning("mail relay: delivery failed (%s); %d mail(s) stay queued", type(exc).__name__, unsent)
+            self.failing = True
             self.close()
         if sent:
             self._store.db.execute(
@@ -117,7 +122,7 @@ def serve_mail(port: int, database: Path, parent_pid: int) -> None:
     try:
         while os.getppid() == parent_pid:  # reparented: the sandbox is gone, so are we
             if not relay.relay_once():
-                time.sleep(IDLE_S)
+                time.sleep(RETRY_S if relay.failing else IDLE_S)
     finally:
         relay.close()
         controller.stop()

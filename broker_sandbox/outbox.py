@@ -1,7 +1,8 @@
 """The citizen's mail and SMS as the sandbox delivers them.
 
-A notification e-mail is queued in the ``mail_queue`` table by the redemption itself, so it survives a
-restart of the sandbox or of its mail server and is sent exactly when the redemption is on record. The
+A notification e-mail is queued in the ``mail_queue`` table right after the redemption is on record
+(its own statement, not the redemption's transaction), so once queued it survives a restart of the
+sandbox or of its mail server. The
 sandbox's mail process (``mailsink``: started on the first mail, gone with the sandbox, restarted if it
 dies) relays the queue over real SMTP to its own aiosmtpd sink, which stores what it receives in the
 outbox table; SMS are stored directly. The outbox page shows both (the demo's stand-in for the

@@ -11,9 +11,11 @@ from pathlib import Path
 import requests
 
 from broker_client import BrokerClient
+from broker_sandbox.mailsink import Relay
 from broker_sandbox.outbox import RESTART_AFTER_S
 from broker_sandbox.store import Store
 from broker_sandbox.testing import citizens, seed_codes
+from mydata_counter.servicerunner import free_port
 from mydata_counter.settings import Settings
 from mydata_counter.testing import wait_for
 from mydata_counter.testing.processes import serving_pids
@@ -53,3 +55,13 @@ def test_mail_queued_while_the_mail_process_is_down_arrives_after_it_restarts(
         lambda: Store(settings.sandbox.database).db.execute("SELECT count(*) FROM mail_queue").fetchone()[0] == 0
     )
     assert _mail_process(settings.sandbox.port) not in (None, mail_pid)
+
+
+def test_relay_keeps_the_queue_when_no_mail_server_answers_and_backs_off(tmp_path: Path) -> None:
+    store = Store(tmp_path / "sandbox.db")
+    store.db.execute(
+        "INSERT INTO mail_queue (recipient, subject, body, queued_at) VALUES ('a@example.tw', 's', 'b', 0)"
+    )
+    relay = Relay(store, free_port())  # nothing listens there
+    assert relay.relay_once() == 0 and relay.failing
+    assert store.db.execute("SELECT count(*) FROM mail_queue").fetchone()[0] == 1  # still queued
