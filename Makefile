@@ -53,7 +53,7 @@ demo: install
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/mypy mydata_counter kiosk clerk broker_client broker_sandbox hardware tests
+	$(BIN)/mypy counter_core counter_web mydata_counter kiosk clerk broker_client broker_sandbox hardware tests
 
 test: lint
 	$(BIN)/pytest

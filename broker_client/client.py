@@ -30,7 +30,7 @@ from broker_client.models import (
     Redemption,
 )
 from broker_client.signing import RequestSigner, load_private_key
-from mydata_counter.settings import BrokerSettings
+from counter_core.settings import BrokerSettings
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)

@@ -6,7 +6,7 @@ registered for that key, so the UI never parses exception text.
 
 from __future__ import annotations
 
-from mydata_counter.errors import CounterError
+from counter_core.errors import CounterError
 
 
 class BrokerError(CounterError):

@@ -26,7 +26,7 @@ from broker_client.models import (
 from broker_client.signing import RequestVerifier, SignatureRejected
 from broker_sandbox.clerk_flow import ClerkFlow
 from broker_sandbox.kiosk_flow import KioskFlow
-from mydata_counter.i18n import both
+from counter_core.i18n import both
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -14,8 +14,8 @@ from broker_sandbox.outbox import Outbox
 from broker_sandbox.pages import pages_blueprint
 from broker_sandbox.store import Store
 from broker_sandbox.terminals import Terminals
-from mydata_counter.settings import Settings
-from mydata_counter.web import health_blueprint, new_flask_app
+from counter_core.settings import Settings
+from counter_web.base import health_blueprint, new_flask_app
 
 
 def create_app(settings: Settings) -> Flask:

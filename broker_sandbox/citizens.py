@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 
-from mydata_counter.national_id import random_national_id
+from counter_core.national_id import random_national_id
 
 SURNAMES = "陳林黃張李王吳劉蔡楊許鄭謝洪郭邱曾廖賴徐周葉蘇莊呂江何蕭羅高潘簡朱鍾游彭詹胡施沈余盧梁趙顏柯翁魏"
 GIVEN = "志明俊傑家豪建宏淑芬美玲雅婷怡君宗翰冠宇欣怡佩珊承恩柏宇子涵詩涵宥辰品妍彥廷心怡瑋婷偉誠秀英春嬌金龍文雄麗華"

@@ -20,8 +20,8 @@ from broker_sandbox.flow_base import SandboxFlow, timestamp
 from broker_sandbox.limits import EventLimiter
 from broker_sandbox.outbox import Outbox
 from broker_sandbox.store import Store
-from mydata_counter.datacode import is_valid_code, normalise_typed
-from mydata_counter.settings import SandboxSettings
+from counter_core.datacode import is_valid_code, normalise_typed
+from counter_core.settings import SandboxSettings
 
 CLERK_SESSION_S = 8 * 3600
 VIEW_WINDOW_S = 600

@@ -8,7 +8,7 @@ from broker_sandbox.audit import AuditLog
 from broker_sandbox.catalogue import Catalogues
 from broker_sandbox.outbox import Outbox
 from broker_sandbox.store import Store
-from mydata_counter.settings import SandboxSettings
+from counter_core.settings import SandboxSettings
 
 
 def timestamp(value: float) -> datetime:

@@ -28,9 +28,9 @@ from broker_sandbox.flow_base import SandboxFlow, timestamp
 from broker_sandbox.limits import EventLimiter
 from broker_sandbox.outbox import Outbox
 from broker_sandbox.store import Store
-from mydata_counter.datacode import new_code, qr_payload
-from mydata_counter.national_id import is_valid_national_id, masked
-from mydata_counter.settings import SandboxSettings
+from counter_core.datacode import new_code, qr_payload
+from counter_core.national_id import is_valid_national_id, masked
+from counter_core.settings import SandboxSettings
 
 OTP_TRIES = 3
 OTP_TTL_S = 300

@@ -8,8 +8,8 @@ from broker_sandbox.citizens import generate_citizens
 from broker_sandbox.clerk_flow import DEMO_CLERKS
 from broker_sandbox.kiosk_flow import KioskFlow
 from broker_sandbox.outbox import Outbox
-from mydata_counter.national_id import is_valid_national_id
-from mydata_counter.settings import Settings
+from counter_core.national_id import is_valid_national_id
+from counter_core.settings import Settings
 
 SHOWN_CITIZENS = 12
 

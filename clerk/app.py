@@ -15,12 +15,12 @@ from clerk.audit import LocalAudit
 from clerk.camera_feed import CameraFeed, camera_blueprint
 from clerk.sessions import ClerkSessions
 from clerk.views import clerk_blueprint, purge_due
+from counter_core.i18n import subset
+from counter_core.settings import Settings
+from counter_web.admin import admin_blueprint
+from counter_web.base import health_blueprint, new_flask_app, register_hello
 from hardware.decode.interface import Decoded
 from hardware.devices import Devices, build_devices
-from mydata_counter.admin import admin_blueprint
-from mydata_counter.i18n import subset
-from mydata_counter.settings import Settings
-from mydata_counter.web import health_blueprint, new_flask_app, register_hello
 
 CLERK_DEVICES = ("camera", "decoder")
 PURGE_CHECK_S = 1.0

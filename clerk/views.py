@@ -13,10 +13,10 @@ from werkzeug.wrappers import Response as BaseResponse
 from broker_client import BrokerClient, errors
 from clerk.audit import LocalAudit
 from clerk.sessions import ClerkLogin, ClerkSessions, Viewing
-from mydata_counter.datacode import is_valid_code, normalise_typed
-from mydata_counter.errors import CounterError
-from mydata_counter.i18n import both
-from mydata_counter.metrics import REDEMPTIONS, SCANS
+from counter_core.datacode import is_valid_code, normalise_typed
+from counter_core.errors import CounterError
+from counter_core.i18n import both
+from counter_core.metrics import REDEMPTIONS, SCANS
 
 OUTCOMES = {
     errors.CodeExpired: "expired", errors.CodeAlreadyUsed: "already_used", errors.CodeForeignAgency: "foreign_agency",

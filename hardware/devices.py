@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from counter_core.settings import DevicesSettings
 from hardware.health import Device
-from mydata_counter.settings import DevicesSettings
 
 KINDS = ("reader", "camera", "decoder", "printer")
 

@@ -13,15 +13,15 @@ from flask import Blueprint, Response, jsonify, request, session
 
 from broker_client import BrokerClient, errors
 from broker_client.models import Catalogue
+from counter_core.errors import CounterError
+from counter_core.i18n import both
+from counter_core.metrics import IDENTITY_RESULTS, PRINTER_FAULTS, PUSH_WAIT_SECONDS, RECEIPTS
+from counter_core.national_id import is_valid_national_id
+from counter_core.personal import Personal
 from hardware.cards.interface import CardReader, PinLocked, PinWrong
 from hardware.printer.interface import Printer, PrinterError
 from hardware.printer.receipt import Receipt
 from kiosk.flow import KioskSession, SessionStore
-from mydata_counter.errors import CounterError
-from mydata_counter.i18n import both
-from mydata_counter.metrics import IDENTITY_RESULTS, PRINTER_FAULTS, PUSH_WAIT_SECONDS, RECEIPTS
-from mydata_counter.national_id import is_valid_national_id
-from mydata_counter.personal import Personal
 
 log = logging.getLogger(__name__)
 Emit = Callable[[str, dict[str, Any]], None]

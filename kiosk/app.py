@@ -10,15 +10,15 @@ from flask import Blueprint, Flask, Response, jsonify, render_template, request
 from flask_socketio import SocketIO
 
 from broker_client import BrokerClient
+from counter_core.i18n import subset
+from counter_core.settings import Settings
+from counter_web.admin import admin_blueprint
+from counter_web.base import health_blueprint, new_flask_app, register_hello
 from hardware.cards import build_reader
 from hardware.cards.interface import CardEvent
 from hardware.devices import Devices, build_device
 from kiosk.api import kiosk_api
 from kiosk.flow import SessionStore
-from mydata_counter.admin import admin_blueprint
-from mydata_counter.i18n import subset
-from mydata_counter.settings import Settings
-from mydata_counter.web import health_blueprint, new_flask_app, register_hello
 
 KIOSK_DEVICES = ("reader", "printer")
 SWEEP_EVERY_S = 2.0
@@ -82,13 +82,10 @@ def create_app(settings: Settings, devices: Devices | None = None, broker: Broke
     def print_test() -> dict[str, object]:
         from datetime import datetime, timedelta
 
-        from hardware.printer.cli import TEST_CODE_BODY
         from hardware.printer.receipt import sample_receipt
-        from mydata_counter.datacode import damm_check_digit
 
-        code = TEST_CODE_BODY + damm_check_digit(TEST_CODE_BODY)
         devices.by_kind["printer"].print_receipt(  # type: ignore[attr-defined]
-            sample_receipt(code, datetime.now() + timedelta(minutes=10))
+            sample_receipt(datetime.now() + timedelta(minutes=10))
         )
         return {"printed": True}
 

@@ -1,8 +1,6 @@
-"""MyData Counter: shared foundation (settings, CLI, messages, serving) for kiosk, clerk and sandbox."""
+"""MyData Counter's top layer: the ``mydata-counter`` command, the demo, ``hw doctor``, benchmarks and the
+test/benchmark tooling. It wires the apps (kiosk, clerk, sandbox) to their devices; nothing imports it."""
 
-from importlib.metadata import PackageNotFoundError, version
+from counter_core import __version__
 
-try:
-    __version__ = version("mydata-counter")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0"
+__all__ = ["__version__"]

@@ -12,8 +12,8 @@ from types import FrameType
 import click
 import requests
 
-from mydata_counter.i18n import bilingual
-from mydata_counter.settings import Settings
+from counter_core.i18n import bilingual
+from counter_core.settings import Settings
 
 SERVICES = ("sandbox", "kiosk", "clerk")
 START_TIMEOUT_S = 60.0

@@ -16,9 +16,9 @@ from typing import Any, Literal
 
 import requests
 
+from counter_core.i18n import has_message, translate
+from counter_core.settings import ConfigError, Settings, load_settings
 from hardware.devices import build_device
-from mydata_counter.i18n import has_message, translate
-from mydata_counter.settings import ConfigError, Settings, load_settings
 
 Status = Literal["OK", "WARN", "FAIL"]
 MAX_CLOCK_SKEW_S = 30.0  # the broker refuses requests signed more than 60 s away

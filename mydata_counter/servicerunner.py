@@ -20,7 +20,7 @@ from typing import Any
 import requests
 import tomli_w
 
-from mydata_counter.settings import Settings
+from counter_core.settings import Settings
 
 
 def free_port() -> int:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from counter_core.settings import Settings, load_settings
 from mydata_counter.servicerunner import running_service
-from mydata_counter.settings import Settings, load_settings
 from tests.cards.cards_rig import empty_reader, pcscd
 
 # One definition of the session-wide pcscd for every folder (cards, kiosk): a fixture imported into two

@@ -7,7 +7,7 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mydata_counter.datacode import (
+from counter_core.datacode import (
     code_from_symbol,
     damm_check_digit,
     damm_valid,
@@ -17,8 +17,8 @@ from mydata_counter.datacode import (
     normalise_typed,
     qr_payload,
 )
-from mydata_counter.national_id import complete_national_id, is_valid_national_id, masked, random_national_id
-from mydata_counter.personal import Personal
+from counter_core.national_id import complete_national_id, is_valid_national_id, masked, random_national_id
+from counter_core.personal import Personal
 
 digits = st.text(alphabet="0123456789", min_size=1, max_size=30)
 

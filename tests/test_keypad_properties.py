@@ -8,7 +8,7 @@ import re
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from mydata_counter.datacode import (
+from counter_core.datacode import (
     CODE_LENGTH,
     QR_PREFIX,
     code_from_symbol,

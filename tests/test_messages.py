@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import string
 
-from mydata_counter.errors import CounterError
-from mydata_counter.i18n import catalogue, translate
+from counter_core.errors import CounterError
+from counter_core.i18n import catalogue, translate
 
 
 def _placeholders(text: str) -> set[str]:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import requests
 
+from counter_core.settings import Settings
 from mydata_counter.servicerunner import free_port, wait_healthy, write_config
-from mydata_counter.settings import Settings
 
 
 def test_kiosk_healthz_reports_version_and_its_devices(kiosk_url: str) -> None:

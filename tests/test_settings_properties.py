@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from counter_core.settings import ENV_PREFIX, ConfigError, Settings, load_settings
 from mydata_counter.cli import main
-from mydata_counter.settings import ENV_PREFIX, ConfigError, Settings, load_settings
 
 Loc = tuple[str, ...]
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from counter_core.settings import CameraSettings
 from hardware.camera.interface import Camera, Frame
-from mydata_counter.settings import CameraSettings
 
 
 def build_camera(settings: CameraSettings) -> Camera:

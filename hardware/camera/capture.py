@@ -14,10 +14,10 @@ from pathlib import Path
 
 import cv2
 
+from counter_core.settings import CameraSettings
 from hardware.camera.interface import Frame
 from hardware.decode.interface import Image
 from hardware.health import DeviceHealth
-from mydata_counter.settings import CameraSettings
 
 log = logging.getLogger(__name__)
 BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0)

@@ -6,9 +6,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from counter_core.errors import CounterError
 from hardware.decode.interface import Image
 from hardware.health import DeviceHealth
-from mydata_counter.errors import CounterError
 
 
 @dataclass(frozen=True)

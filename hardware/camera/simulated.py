@@ -10,9 +10,9 @@ import time
 
 import numpy as np
 
+from counter_core.settings import CameraSettings
 from hardware.camera.interface import Frame
 from hardware.health import DeviceHealth
-from mydata_counter.settings import CameraSettings
 
 
 class SimulatedCamera:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from counter_core.settings import ReaderSettings
 from hardware.cards.interface import CardReader
-from mydata_counter.settings import ReaderSettings
 
 
 def build_reader(settings: ReaderSettings, seed: int = 20261124, citizens: int = 240) -> CardReader:

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal, Protocol
 
+from counter_core.errors import CounterError
+from counter_core.personal import Personal
 from hardware.health import DeviceHealth
-from mydata_counter.errors import CounterError
-from mydata_counter.personal import Personal
 
 CardType = Literal["nhi", "moica", "unknown"]
 EventKind = Literal["reader_added", "reader_removed", "card_inserted", "card_removed"]

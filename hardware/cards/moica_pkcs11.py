@@ -14,8 +14,8 @@ from typing import Any
 import PyKCS11
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from counter_core.personal import Personal
 from hardware.cards.interface import CardServiceDown, MoicaSignature, NoCard, PinLocked, PinWrong, UnknownCard
-from mydata_counter.personal import Personal
 
 _PIN_ERRORS = {PyKCS11.CKR_PIN_INCORRECT, PyKCS11.CKR_PIN_INVALID, PyKCS11.CKR_PIN_LEN_RANGE}
 

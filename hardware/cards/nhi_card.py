@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from counter_core.personal import Personal
 from hardware.cards.interface import NhiCard, UnknownCard
-from mydata_counter.personal import Personal
 
 # SELECT the NHI application (AID D1 58 00 00 01 00 00 00 00 00 00 00 00 00 11 00, 16 bytes).
 SELECT_NHI = bytes.fromhex("00 A4 04 00 10 D1 58 00 00 01 00 00 00 00 00 00 00 00 00 11 00")

@@ -17,6 +17,8 @@ from smartcard.Exceptions import CardConnectionException, NoCardException
 from smartcard.pcsc.PCSCExceptions import BaseSCardException
 from smartcard.System import readers as system_readers
 
+from counter_core.personal import Personal
+from counter_core.settings import ReaderSettings
 from hardware.cards.interface import (
     CardEvent,
     CardRemoved,
@@ -35,8 +37,6 @@ from hardware.cards.moica_pkcs11 import sign_with_token
 from hardware.cards.nhi_card import OK, READ_BASIC, SELECT_NHI, parse_basic_data
 from hardware.cards.pcsc_monitor import StatusMonitor
 from hardware.health import DeviceHealth
-from mydata_counter.personal import Personal
-from mydata_counter.settings import ReaderSettings
 
 log = logging.getLogger(__name__)
 SUPERVISE_EVERY_S = 2.0

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from counter_core.personal import Personal
+from counter_core.settings import ReaderSettings
 from hardware.cards.interface import (
     CardEvent,
     CardType,
@@ -27,8 +29,6 @@ from hardware.cards.interface import (
     UnknownCard,
 )
 from hardware.health import DeviceHealth
-from mydata_counter.personal import Personal
-from mydata_counter.settings import ReaderSettings
 
 READER_NAME = "Simulated CCID Reader 00 00"
 EVENT_DELAY_S = 0.4

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import time
 
+from counter_core.metrics import DECODE_SECONDS
+from counter_core.settings import DecoderSettings
 from hardware.decode.interface import Decoded, Decoder, Image
 from hardware.decode.pipeline import decode_frame
 from hardware.health import DeviceHealth
-from mydata_counter.metrics import DECODE_SECONDS
-from mydata_counter.settings import DecoderSettings
 
 
 class PipelineDecoder:

@@ -22,10 +22,10 @@ import qrcode
 from barcode.writer import ImageWriter
 from PIL import Image as PILImage
 
+from counter_core.datacode import CODE_LENGTH, QR_PREFIX, damm_check_digit
 from hardware.decode.interface import Image
 from hardware.printer.receipt import sample_receipt
 from hardware.printer.render_raster import render_receipt_image
-from mydata_counter.datacode import CODE_LENGTH, QR_PREFIX, damm_check_digit
 
 RESOLUTIONS = {"480p": (640, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
 CONDITIONS = (
@@ -62,7 +62,7 @@ def _code(rng: random.Random) -> str:
 
 
 def _receipt(code: str, *, hide_codes: bool = False, hide_qr: bool = False) -> Image:
-    image = np.asarray(render_receipt_image(sample_receipt(code, datetime(2026, 11, 24, 16, 40)), 576).convert("L"))
+    image = np.asarray(render_receipt_image(sample_receipt(datetime(2026, 11, 24, 16, 40), code), 576).convert("L"))
     if hide_codes or hide_qr:
         image = image.copy()
         image[QR_ROWS[0] : QR_ROWS[1], :] = 255

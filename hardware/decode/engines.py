@@ -9,8 +9,8 @@ import cv2
 import zxingcpp
 from pyzbar import pyzbar
 
+from counter_core.datacode import code_from_symbol
 from hardware.decode.interface import Image, Symbology
-from mydata_counter.datacode import code_from_symbol
 
 FORMATS = zxingcpp.BarcodeFormats([zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.Code128])
 _ZBAR_TYPES = [pyzbar.ZBarSymbol.QRCODE, pyzbar.ZBarSymbol.CODE128]

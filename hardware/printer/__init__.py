@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from counter_core.settings import PrinterSettings
 from hardware.printer.interface import Printer
-from mydata_counter.settings import PrinterSettings
 
 
 def build_printer(settings: PrinterSettings) -> Printer:

@@ -9,11 +9,11 @@ import subprocess
 import time
 from urllib.parse import quote
 
+from counter_core.settings import PrinterSettings
 from hardware.health import DeviceHealth
 from hardware.printer.interface import PrinterOffline, PrinterStatus, PrintFailed, health_from_status
 from hardware.printer.receipt import Receipt
 from hardware.printer.render_pdf import render_receipt_pdf
-from mydata_counter.settings import PrinterSettings
 
 JOB_TIMEOUT_S = 30.0
 

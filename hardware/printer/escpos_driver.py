@@ -14,6 +14,7 @@ from typing import Any
 
 from escpos.escpos import Escpos
 
+from counter_core.settings import PrinterSettings
 from hardware.health import DeviceHealth
 from hardware.printer.interface import (
     ERROR_FOR_STATUS,
@@ -24,7 +25,6 @@ from hardware.printer.interface import (
 )
 from hardware.printer.receipt import Receipt
 from hardware.printer.render_raster import WIDTH_PX, render_receipt_image
-from mydata_counter.settings import PrinterSettings
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ class EscposPrinter:
             _close(printer)
 
     def _native(self, printer: Escpos, receipt: Receipt) -> None:
-        from mydata_counter.datacode import grouped, qr_payload
+        from counter_core.datacode import grouped, qr_payload
 
         header = render_receipt_image(receipt, self.width_px)
         printer.image(header.crop((0, 0, header.width, min(header.height, self.width_px // 3))), center=True)

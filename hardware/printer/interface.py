@@ -5,9 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Protocol
 
+from counter_core.errors import CounterError
 from hardware.health import DeviceHealth
 from hardware.printer.receipt import Receipt
-from mydata_counter.errors import CounterError
 
 
 class PrinterStatus(StrEnum):

@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 from datetime import datetime
 
+from counter_core.settings import PrinterSettings
 from hardware.health import DeviceHealth
 from hardware.printer.interface import PrinterOffline, PrinterStatus, PrintFailed, health_from_status
 from hardware.printer.receipt import Receipt
 from hardware.printer.render_pdf import render_receipt_pdf
-from mydata_counter.settings import PrinterSettings
 
 
 class PdfFolderPrinter:

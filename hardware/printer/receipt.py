@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from mydata_counter.datacode import grouped, qr_payload
+from counter_core.datacode import damm_check_digit, grouped, qr_payload
 
 FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"  # TrueType outlines: reportlab can embed it
 SUPPORT_LINE = "0800-009-868"
+# A fixed, valid test code that is obviously a test ("0000 …"): it never matches an issued code's hash.
+TEST_CODE = "000000000000001" + damm_check_digit("000000000000001")
 
 
 @dataclass(frozen=True)
@@ -100,8 +102,9 @@ def layout(receipt: Receipt, narrow: bool = False) -> list[Block]:
     return blocks
 
 
-def sample_receipt(code: str, expires_at: datetime) -> Receipt:
-    """A receipt with every element, for ``hw print-test``, samples and benchmarks."""
+def sample_receipt(expires_at: datetime, code: str = TEST_CODE) -> Receipt:
+    """A receipt with every element, for ``hw print-test``, the admin page's test print, samples and
+    benchmarks."""
     return Receipt(
         agency_zh="花蓮縣政府",
         agency_en="Hualien County Government",

@@ -8,11 +8,11 @@ import time
 
 from PIL import Image
 
+from counter_core.settings import PrinterSettings
 from hardware.health import DeviceHealth
 from hardware.printer.interface import ERROR_FOR_STATUS, PrinterStatus, health_from_status
 from hardware.printer.receipt import Receipt
 from hardware.printer.render_raster import WIDTH_PX, render_receipt_image
-from mydata_counter.settings import PrinterSettings
 
 PRINT_TIME_S = 0.4  # a thermal printer needs a moment for ~10 cm of receipt
 

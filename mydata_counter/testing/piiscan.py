@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from broker_sandbox.citizens import Citizen
-from mydata_counter.datacode import damm_valid
+from counter_core.datacode import damm_valid
 
 _CODE = re.compile(r"(?<!\d)(\d{4}[ \-]?\d{4}[ \-]?\d{4}[ \-]?\d{4})(?!\d)")
 _PIN = re.compile(r"(?i)\bpin\b\s*[=:]\s*\d{4,12}")

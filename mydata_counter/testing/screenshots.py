@@ -9,10 +9,10 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
-from broker_sandbox.testing import citizens, running_sandbox, sandbox_settings
+from counter_core.settings import Settings, load_settings
 from hardware.printer.capture import capture_printer
 from mydata_counter.servicerunner import running_service
-from mydata_counter.settings import Settings, load_settings
+from mydata_counter.testing.sandbox import citizens, running_sandbox, sandbox_settings
 
 CHROMIUM = "/usr/bin/chromium"
 

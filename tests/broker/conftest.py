@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from broker_client import BrokerClient
-from broker_sandbox.testing import running_sandbox, sandbox_settings
-from mydata_counter.settings import Settings, load_settings
+from counter_core.settings import Settings, load_settings
+from mydata_counter.testing.sandbox import running_sandbox, sandbox_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

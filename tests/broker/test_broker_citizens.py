@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from broker_sandbox.ca import ca_certificate, citizen_credentials, sign_challenge, verify_citizen_signature
 from broker_sandbox.catalogue import Catalogues
 from broker_sandbox.citizens import find_citizen, generate_citizens
-from mydata_counter.national_id import is_valid_national_id
+from counter_core.national_id import is_valid_national_id
 
 CJK_NAME = re.compile(r"^[\u4e00-\u9fff]{3}$")
 seeds = st.integers(min_value=0, max_value=2**31)

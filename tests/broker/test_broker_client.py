@@ -17,7 +17,7 @@ from requests.structures import CaseInsensitiveDict
 
 from broker_client import BrokerClient, errors
 from broker_client.signing import create_private_key
-from mydata_counter.settings import BrokerSettings
+from counter_core.settings import BrokerSettings
 
 Answer = tuple[int, object, dict[str, str]]  # status, JSON body (or raw bytes), headers
 Handler = Callable[[requests.PreparedRequest], Answer]

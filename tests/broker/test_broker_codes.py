@@ -9,9 +9,9 @@ import requests
 
 from broker_client import BrokerClient, errors
 from broker_client.signing import RequestSigner, load_private_key
-from broker_sandbox.testing import citizens, issue_code
-from mydata_counter.datacode import damm_check_digit, grouped, new_code
-from mydata_counter.settings import Settings
+from counter_core.datacode import damm_check_digit, grouped, new_code
+from counter_core.settings import Settings
+from mydata_counter.testing.sandbox import citizens, issue_code
 
 
 def test_redeemed_code_shows_the_citizens_fields_with_meanings_once(

@@ -10,9 +10,9 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from broker_client import BrokerClient, errors
 from broker_sandbox.ca import citizen_credentials, sign_challenge
-from broker_sandbox.testing import approve_push, citizens, issue_code
-from mydata_counter.datacode import is_valid_code, qr_payload
-from mydata_counter.settings import Settings
+from counter_core.datacode import is_valid_code, qr_payload
+from counter_core.settings import Settings
+from mydata_counter.testing.sandbox import approve_push, citizens, issue_code
 
 SERVICE = "hualien-disabled-parking"
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from broker_sandbox.load import MEMORY_SLACK_MB, LoadReport, run_load
-from broker_sandbox.testing import running_sandbox, sandbox_settings
-from mydata_counter.settings import Settings, load_settings
+from counter_core.settings import Settings, load_settings
+from mydata_counter.bench.load import MEMORY_SLACK_MB, LoadReport, run_load
+from mydata_counter.testing.sandbox import running_sandbox, sandbox_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_CONFIG = ROOT / "config" / "demo.toml"

@@ -14,11 +14,11 @@ from broker_client import BrokerClient
 from broker_sandbox.mailsink import Relay
 from broker_sandbox.outbox import RESTART_AFTER_S
 from broker_sandbox.store import Store
-from broker_sandbox.testing import citizens, seed_codes
+from counter_core.settings import Settings
 from mydata_counter.servicerunner import free_port
-from mydata_counter.settings import Settings
 from mydata_counter.testing import wait_for
 from mydata_counter.testing.processes import serving_pids
+from mydata_counter.testing.sandbox import citizens, seed_codes
 
 
 def _mails_to(url: str, email: str) -> list[dict[str, str]]:

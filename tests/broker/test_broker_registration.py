@@ -13,9 +13,9 @@ import pytest
 
 from broker_client import BrokerClient, errors
 from broker_client.signing import create_private_key, load_private_key, public_key_pem
-from broker_sandbox.testing import running_sandbox, sandbox_settings
+from counter_core.settings import Settings, load_settings
 from mydata_counter.servicerunner import write_config
-from mydata_counter.settings import Settings, load_settings
+from mydata_counter.testing.sandbox import running_sandbox, sandbox_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

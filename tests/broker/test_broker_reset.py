@@ -13,9 +13,9 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from broker_client import BrokerClient
 from broker_sandbox.ca import citizen_credentials, sign_challenge
-from broker_sandbox.testing import citizens, issue_code
+from counter_core.settings import Settings
 from mydata_counter.servicerunner import write_config
-from mydata_counter.settings import Settings
+from mydata_counter.testing.sandbox import citizens, issue_code
 
 
 def _sandbox_command(settings: Settings, folder: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, settings
 
 from broker_client.openapi import build_spec
 from broker_client.signing import RequestSigner, load_private_key
-from mydata_counter.settings import Settings
+from counter_core.settings import Settings
 
 SPEC = Path(__file__).resolve().parents[2] / "docs" / "broker-api.yaml"
 EXAMPLES = int(os.environ.get("MYDATA_FUZZ_EXAMPLES", "40"))  # 16 operations × 40 = 640 cases in make test

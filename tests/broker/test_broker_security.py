@@ -15,9 +15,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from broker_client import BrokerClient
 from broker_client.signing import RequestSigner, load_private_key
-from broker_sandbox.testing import citizens, issue_code
+from counter_core.settings import Settings
 from mydata_counter.servicerunner import write_config
-from mydata_counter.settings import Settings
+from mydata_counter.testing.sandbox import citizens, issue_code
 
 
 def _signed(

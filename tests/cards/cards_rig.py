@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from counter_core.settings import ReaderSettings
 from hardware.cards.pcsc import PcscReader
-from mydata_counter.settings import ReaderSettings
 from mydata_counter.testing import wait_for
 
 

@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 
 from broker_sandbox.ca import citizen_credentials, verify_citizen_signature
 from broker_sandbox.citizens import generate_citizens
+from counter_core.personal import Personal
+from counter_core.settings import ReaderSettings
 from hardware.cards.interface import (
     CardEvent,
     CardRemoved,
@@ -33,8 +35,6 @@ from hardware.cards.nhi_card import encode_basic_data, parse_basic_data
 from hardware.cards.pcsc import PcscReader
 from hardware.cards.softhsm import MODULE, create_token
 from hardware.cards.vpcd import VirtualCard, nhi_responder
-from mydata_counter.personal import Personal
-from mydata_counter.settings import ReaderSettings
 from mydata_counter.testing import wait_for
 from tests.cards.cards_rig import Pcscd
 

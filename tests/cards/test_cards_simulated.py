@@ -8,11 +8,11 @@ import threading
 import pytest
 
 from broker_sandbox.ca import verify_citizen_signature
+from counter_core.personal import Personal
+from counter_core.settings import ReaderSettings
 from hardware.cards import build_reader
 from hardware.cards.interface import CardEvent, CardRemoved, NoCard, PinLocked, PinWrong, UnknownCard
 from hardware.cards.simulated import MOICA_TRIES, SimulatedReader
-from mydata_counter.personal import Personal
-from mydata_counter.settings import ReaderSettings
 from mydata_counter.testing import wait_for
 
 SEED = 20261124

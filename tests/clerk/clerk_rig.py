@@ -11,9 +11,9 @@ from playwright.sync_api import Page, expect
 
 from broker_client import BrokerClient
 from broker_sandbox.citizens import Citizen
-from broker_sandbox.testing import citizens, issue_code, running_sandbox, sandbox_settings
+from counter_core.settings import Settings, load_settings
 from mydata_counter.servicerunner import running_service
-from mydata_counter.settings import Settings, load_settings
+from mydata_counter.testing.sandbox import citizens, issue_code, running_sandbox, sandbox_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from mydata_counter.datacode import damm_check_digit, damm_valid, grouped, new_code
+from counter_core.datacode import damm_check_digit, damm_valid, grouped, new_code
 
 pytestmark = pytest.mark.e2e
 SCRIPT = (Path(__file__).resolve().parents[2] / "static" / "code_entry.js").read_text(encoding="utf-8")

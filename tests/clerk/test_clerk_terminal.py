@@ -13,12 +13,12 @@ import pytest
 import requests
 from playwright.sync_api import Page, expect
 
+from counter_core.datacode import grouped
+from counter_core.settings import Settings
 from hardware.decode.corpus import _desk, _place
 from hardware.printer.receipt import sample_receipt
 from hardware.printer.render_raster import render_receipt_image
-from mydata_counter.datacode import grouped
 from mydata_counter.servicerunner import running_service
-from mydata_counter.settings import Settings
 from tests.clerk.clerk_rig import ClerkRig, login
 
 pytestmark = pytest.mark.e2e
@@ -140,7 +140,7 @@ def test_errors_have_a_clear_message_and_next_step(clerk: Page, rig: ClerkRig, c
         code = rig.code(154, "bli-unemployment")
     else:
         body = "999999999999999"
-        from mydata_counter.datacode import damm_check_digit
+        from counter_core.datacode import damm_check_digit
 
         code = body + damm_check_digit(body)
     clerk.fill("#code", code)
@@ -166,7 +166,7 @@ def test_countdown_expiry_purges_the_page_and_the_server(page: Page, rig: ClerkR
 def test_camera_reads_a_photographed_receipt(page: Page, rig: ClerkRig, tmp_path: Path) -> None:
     citizen = rig.citizen(156)
     code = rig.code(156)
-    receipt = np.asarray(render_receipt_image(sample_receipt(code, datetime(2026, 11, 24, 16, 40)), 576).convert("L"))
+    receipt = np.asarray(render_receipt_image(sample_receipt(datetime(2026, 11, 24, 16, 40), code), 576).convert("L"))
     import random
 
     frame = _place(random.Random(5), receipt, (1280, 720), 0.85, 0.05)
@@ -175,7 +175,7 @@ def test_camera_reads_a_photographed_receipt(page: Page, rig: ClerkRig, tmp_path
     cv2.imwrite(str(folder / "frame.jpg"), frame)
     data = rig.settings.model_dump()
     data["devices"]["camera"].update({"driver": "real", "source": str(folder), "fps": 5})
-    from mydata_counter.settings import Settings
+    from counter_core.settings import Settings
 
     with running_service("clerk", Settings(**data)) as url:
         login(page, url)

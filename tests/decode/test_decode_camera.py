@@ -10,10 +10,10 @@ import cv2
 import numpy as np
 import pytest
 
+from counter_core.settings import CameraSettings
 from hardware.camera import build_camera
 from hardware.camera.interface import CameraNotFound, StreamLost, next_frame
 from hardware.decode.corpus import generate
-from mydata_counter.settings import CameraSettings
 from mydata_counter.testing import wait_for
 from tests.decode.decode_rig import MjpegCamera, running_mjpeg_camera
 
@@ -120,9 +120,9 @@ def test_waiting_on_a_missing_camera_raises_camera_not_found(tmp_path: Path) -> 
 
 
 def test_simulated_camera_shows_a_receipt_the_decoder_reads_and_an_empty_desk_after() -> None:
+    from counter_core.datacode import damm_check_digit
     from hardware.camera.simulated import SimulatedCamera
     from hardware.decode.pipeline import decode_frame
-    from mydata_counter.datacode import damm_check_digit
 
     code = "460118273905512" + damm_check_digit("460118273905512")
     camera = build_camera(CameraSettings(driver="simulated", fps=30))

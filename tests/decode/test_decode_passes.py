@@ -10,13 +10,13 @@ import cv2
 import numpy as np
 import pytest
 
+from counter_core.datacode import damm_check_digit
 from hardware.decode import deblur
 from hardware.decode.corpus import _desk, _motion, _place, _receipt
 from hardware.decode.pipeline import decode_frame
 from hardware.decode.regions import deskewed, skew_degrees
 from hardware.printer.receipt import sample_receipt
 from hardware.printer.render_raster import render_receipt_image
-from mydata_counter.datacode import damm_check_digit
 
 BODY = "820517340962113"
 CODE = BODY + damm_check_digit(BODY)
@@ -86,7 +86,7 @@ def test_measured_skew_straightens_a_turned_receipt() -> None:
 
 def test_dim_faded_receipt_is_read_after_denoising_and_local_contrast() -> None:
     rng = random.Random(3)
-    image = np.asarray(render_receipt_image(sample_receipt(CODE, datetime(2026, 11, 24, 16, 40)), 576).convert("L"))
+    image = np.asarray(render_receipt_image(sample_receipt(datetime(2026, 11, 24, 16, 40), CODE), 576).convert("L"))
     faded = (170 + image.astype(np.float32) / 255 * 85).astype(np.uint8)  # worn thermal print
     frame = _place(rng, faded, (1280, 720), 0.8, 0.02).astype(np.float32) * 0.18
     frame += np.random.default_rng(1).normal(0, 5, frame.shape)  # sensor noise in a dim room

@@ -14,9 +14,9 @@ import qrcode
 from hypothesis import given
 from hypothesis import strategies as st
 
+from counter_core.datacode import code_from_symbol, damm_check_digit, qr_payload
 from hardware.decode.corpus import generate
 from hardware.decode.pipeline import decode_frame
-from mydata_counter.datacode import code_from_symbol, damm_check_digit, qr_payload
 
 CORPUS = list(generate(seed=11, per_cell=1))  # 30 frames with a code, 12 without, all resolutions
 

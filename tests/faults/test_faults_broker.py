@@ -10,10 +10,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from broker_client import BrokerClient, errors
-from broker_sandbox.testing import citizens, issue_code, running_sandbox, sandbox_settings
+from counter_core.settings import Settings, load_settings
 from mydata_counter.servicerunner import running_service
-from mydata_counter.settings import Settings, load_settings
 from mydata_counter.testing.faultproxy import FaultProxy, fault_proxy
+from mydata_counter.testing.sandbox import citizens, issue_code, running_sandbox, sandbox_settings
 from tests.clerk.clerk_rig import login
 
 ROOT = Path(__file__).resolve().parents[2]

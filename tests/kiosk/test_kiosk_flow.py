@@ -11,7 +11,7 @@ import zxingcpp
 from playwright.sync_api import Page, expect
 
 from broker_client import BrokerClient
-from broker_sandbox.testing import issue_code
+from mydata_counter.testing.sandbox import issue_code
 from tests.kiosk.kiosk_rig import KioskRig, insert, to_identity, type_keys
 
 pytestmark = pytest.mark.e2e

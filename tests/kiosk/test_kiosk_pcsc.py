@@ -12,13 +12,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from broker_sandbox.ca import citizen_credentials
-from broker_sandbox.testing import citizens, running_sandbox, sandbox_settings
+from counter_core.settings import Settings, load_settings
 from hardware.cards.nhi_card import encode_basic_data
 from hardware.cards.softhsm import MODULE, create_token
 from hardware.cards.vpcd import VirtualCard, nhi_responder
 from hardware.printer.capture import capture_printer
 from mydata_counter.servicerunner import running_service
-from mydata_counter.settings import Settings, load_settings
+from mydata_counter.testing.sandbox import citizens, running_sandbox, sandbox_settings
 from tests.cards.cards_rig import Pcscd
 from tests.kiosk.kiosk_rig import type_keys
 

@@ -9,8 +9,8 @@ import requests
 from argon2 import PasswordHasher
 from playwright.sync_api import Browser, expect
 
+from counter_core.settings import Settings
 from mydata_counter.servicerunner import running_service
-from mydata_counter.settings import Settings
 
 PASSWORD = "tech-pass-2026"
 
@@ -19,7 +19,7 @@ PASSWORD = "tech-pass-2026"
 def admin_kiosk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from pathlib import Path
 
-    from mydata_counter.settings import load_settings
+    from counter_core.settings import load_settings
 
     root = Path(__file__).resolve().parents[2]
     data = load_settings(root / "config" / "demo.toml").model_dump()

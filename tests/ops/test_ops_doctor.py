@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from counter_core.settings import Settings
 from mydata_counter.servicerunner import free_port, write_config
-from mydata_counter.settings import Settings
 
 
 def _doctor(config: Path, *args: str) -> tuple[int, dict[str, dict[str, str]]]:

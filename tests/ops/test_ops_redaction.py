@@ -8,8 +8,8 @@ import logging
 
 import pytest
 
-from mydata_counter.logs import JsonFormatter
-from mydata_counter.redaction import REDACTED, RedactionFilter, redact_text
+from counter_core.logs import JsonFormatter
+from counter_core.redaction import REDACTED, RedactionFilter, redact_text
 
 PERSONAL_LINES = {
     "national id": ("citizen A123456789 verified", "A123456789"),

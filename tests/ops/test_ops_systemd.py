@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from counter_core.settings import Settings
 from mydata_counter.servicerunner import free_port, write_config
-from mydata_counter.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 UNITS = ("mydata-counter-kiosk", "mydata-counter-clerk", "mydata-counter-kiosk-browser")

@@ -13,17 +13,17 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from counter_core.datacode import new_code, qr_payload
+from counter_core.settings import PrinterSettings
 from hardware.printer.cups_driver import CupsPrinter
 from hardware.printer.interface import PrinterOffline, PrinterStatus, PrintFailed
 from hardware.printer.receipt import sample_receipt
-from mydata_counter.datacode import new_code, qr_payload
-from mydata_counter.settings import PrinterSettings
 from tests.printer.cups_rig import CupsRig, cupsd_available, running_cupsd
 
 pytestmark = pytest.mark.skipif(
     not cupsd_available(), reason="cupsd or ipptool missing (Debian packages cups, cups-ipp-utils)"
 )
-RECEIPT = sample_receipt(new_code(), datetime(2026, 11, 24, 16, 40))
+RECEIPT = sample_receipt(datetime(2026, 11, 24, 16, 40), new_code())
 
 
 @pytest.fixture(scope="module")

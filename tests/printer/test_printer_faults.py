@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
+from counter_core.datacode import new_code
+from counter_core.settings import PrinterSettings, Settings
 from hardware.printer import build_printer
 from hardware.printer.capture import State, capture_printer
 from hardware.printer.cups_driver import CupsPrinter
 from hardware.printer.escpos_driver import EscposPrinter, status_from_bytes
 from hardware.printer.interface import CoverOpen, PaperOut, PrinterError, PrinterOffline, PrinterStatus, PrintFailed
 from hardware.printer.receipt import sample_receipt
-from mydata_counter.datacode import new_code
 from mydata_counter.servicerunner import free_port, write_config
-from mydata_counter.settings import PrinterSettings, Settings
 
-RECEIPT = sample_receipt(new_code(), datetime(2026, 11, 24, 16, 40))
+RECEIPT = sample_receipt(datetime(2026, 11, 24, 16, 40), new_code())
 
 
 def _escpos(port: int) -> EscposPrinter:

@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from counter_core.datacode import new_code, qr_payload
+from counter_core.settings import PrinterSettings
 from hardware.printer.capture import capture_printer
 from hardware.printer.escpos_driver import EscposPrinter
 from hardware.printer.receipt import Receipt, sample_receipt
 from hardware.printer.render_pdf import render_receipt_pdf
-from mydata_counter.datacode import new_code, qr_payload
-from mydata_counter.settings import PrinterSettings
 
 
 def _symbols(image: Image.Image) -> set[tuple[str, str]]:
@@ -27,7 +27,7 @@ def _symbols(image: Image.Image) -> set[tuple[str, str]]:
 
 @pytest.fixture
 def receipt() -> Receipt:
-    return sample_receipt(new_code(), datetime(2026, 11, 24, 16, 40))
+    return sample_receipt(datetime(2026, 11, 24, 16, 40), new_code())
 
 
 @pytest.mark.parametrize("native", [False, True], ids=["raster", "native-codes"])

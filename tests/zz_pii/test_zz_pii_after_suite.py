@@ -9,9 +9,9 @@ import sqlite3
 from pathlib import Path
 
 from broker_sandbox.citizens import generate_citizens
-from mydata_counter.datacode import grouped, new_code
+from counter_core.datacode import grouped, new_code
+from counter_core.settings import SandboxSettings
 from mydata_counter.servicerunner import LOG_DIR_VARIABLE
-from mydata_counter.settings import SandboxSettings
 from mydata_counter.testing.piiscan import needles, scan_paths, scan_sqlite, scan_text
 
 KNOWN = needles(generate_citizens(SandboxSettings().seed, SandboxSettings().citizens))

@@ -7,9 +7,9 @@ import time
 
 import requests
 
+from counter_core.settings import Settings
 from mydata_counter.bench import BenchResult, check
 from mydata_counter.servicerunner import running_service
-from mydata_counter.settings import Settings
 
 REQUESTS = 300
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from mydata_counter.cli_support import config_option
+from mydata_counter.cli.support import config_option
 from mydata_counter.doctor import run_doctor
 
 ROLES = {

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from mydata_counter.cli_support import config_option, load_or_exit
-from mydata_counter.errors import CounterError
+from counter_core.errors import CounterError
+from mydata_counter.cli.support import config_option, load_or_exit
 
 if TYPE_CHECKING:
     from broker_sandbox.citizens import Citizen
+    from counter_core.settings import Settings
     from hardware.cards.vpcd import VirtualCard
-    from mydata_counter.settings import Settings
 
 
 @click.command("readers")

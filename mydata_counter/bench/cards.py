@@ -10,14 +10,14 @@ from pathlib import Path
 
 from broker_sandbox.ca import citizen_credentials
 from broker_sandbox.citizens import generate_citizens
+from counter_core.personal import Personal
+from counter_core.settings import ReaderSettings, Settings
 from hardware.cards.moica_pkcs11 import sign_with_token
 from hardware.cards.nhi_card import encode_basic_data
 from hardware.cards.pcsc import PcscReader
 from hardware.cards.softhsm import MODULE, create_token
 from hardware.cards.vpcd import VirtualCard, nhi_responder
 from mydata_counter.bench import BenchResult, Metric, check
-from mydata_counter.personal import Personal
-from mydata_counter.settings import ReaderSettings, Settings
 
 RUNS = 20
 SEED = 20261124

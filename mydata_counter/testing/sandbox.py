@@ -20,9 +20,9 @@ from broker_sandbox.audit import code_hash
 from broker_sandbox.ca import citizen_credentials, sign_challenge
 from broker_sandbox.citizens import Citizen, generate_citizens
 from broker_sandbox.store import Store
-from mydata_counter.datacode import new_code
+from counter_core.datacode import new_code
+from counter_core.settings import Settings
 from mydata_counter.servicerunner import free_port, running_service
-from mydata_counter.settings import Settings
 
 
 def sandbox_settings(base: Settings, folder: Path, **sandbox: Any) -> Settings:

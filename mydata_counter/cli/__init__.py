@@ -8,11 +8,11 @@ from pathlib import Path
 import click
 from flask import Flask
 
+from counter_core.logs import configure_logging
+from counter_core.settings import Settings
 from mydata_counter import __version__
 from mydata_counter.bench import bench
-from mydata_counter.cli_support import config_option, load_or_exit
-from mydata_counter.logs import configure_logging
-from mydata_counter.settings import Settings
+from mydata_counter.cli.support import config_option, load_or_exit
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -111,9 +111,9 @@ def admin_hash(password: str) -> None:
 
 
 def _register_subcommands() -> None:
-    from broker_sandbox.cli import commands as sandbox_commands
-    from hardware.cli import hw
-    from mydata_counter.doctor_cli import doctor
+    from mydata_counter.cli.doctor import doctor
+    from mydata_counter.cli.hw import hw
+    from mydata_counter.cli.sandbox_tools import commands as sandbox_commands
 
     hw.add_command(doctor)
     main.add_command(hw)

@@ -22,9 +22,9 @@ from typing import Any
 from broker_client import BrokerClient, errors
 from broker_sandbox.audit import verify
 from broker_sandbox.store import Store
-from broker_sandbox.testing import citizens, issue_code, running_sandbox, sandbox_settings, seed_codes
-from mydata_counter.settings import Settings
+from counter_core.settings import Settings
 from mydata_counter.testing.processes import rss_mb, serving_pids
+from mydata_counter.testing.sandbox import citizens, issue_code, running_sandbox, sandbox_settings, seed_codes
 
 SAMPLE_EVERY_S = 1.0
 MEMORY_SLACK_MB = 15.0  # growth allowed between the first and the last fifth of the run

@@ -17,17 +17,17 @@ from pathlib import Path
 
 import click
 
-from mydata_counter.cli_support import config_option, load_or_exit
-from mydata_counter.settings import Settings
+from counter_core.settings import Settings
+from mydata_counter.cli.support import config_option, load_or_exit
 
 BENCH_MODULES = (
-    "mydata_counter.bench_serving",
-    "broker_sandbox.bench",
-    "hardware.cards.bench",
-    "hardware.decode.bench",
-    "hardware.printer.bench",
-    "kiosk.bench",
-    "clerk.bench",
+    "mydata_counter.bench.serving",
+    "mydata_counter.bench.broker",
+    "mydata_counter.bench.cards",
+    "mydata_counter.bench.decode",
+    "mydata_counter.bench.printer",
+    "mydata_counter.bench.kiosk",
+    "mydata_counter.bench.clerk",
 )
 
 

@@ -16,9 +16,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 from flask import Blueprint, Response, jsonify, render_template, request
 
+from counter_core.redaction import RedactionFilter
+from counter_core.settings import Settings
 from hardware.devices import Devices
-from mydata_counter.redaction import RedactionFilter
-from mydata_counter.settings import Settings
 
 Action = Callable[[], dict[str, Any]]
 

@@ -6,20 +6,20 @@ import statistics
 import time
 from datetime import datetime, timedelta
 
+from counter_core.datacode import new_code
+from counter_core.settings import PrinterSettings, Settings
 from hardware.printer.capture import capture_printer
 from hardware.printer.escpos_driver import EscposPrinter
 from hardware.printer.receipt import sample_receipt
 from hardware.printer.render_pdf import render_receipt_pdf
 from mydata_counter.bench import BenchResult, check
-from mydata_counter.datacode import new_code
-from mydata_counter.settings import PrinterSettings, Settings
 
 RUNS = 30
 
 
 def bench_print(_settings: Settings) -> BenchResult:
     """Render + send an 80 mm receipt (raster ESC/POS over TCP to the capture printer); PDF render."""
-    receipt = sample_receipt(new_code(), datetime.now() + timedelta(minutes=10))
+    receipt = sample_receipt(datetime.now() + timedelta(minutes=10), new_code())
     escpos_ms, pdf_ms = [], []
     with capture_printer() as capture:
         printer = EscposPrinter(PrinterSettings(driver="real", kind="escpos-network", port=capture.port))

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, Response, jsonify
 
-from mydata_counter import __version__
-from mydata_counter.settings import ServiceSettings
+from counter_core import __version__
+from counter_core.settings import ServiceSettings
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
@@ -36,7 +36,7 @@ def health_blueprint(service: str, device_states: DeviceStates | None = None) ->
     def metrics() -> Response:
         from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-        from mydata_counter.metrics import REGISTRY
+        from counter_core.metrics import REGISTRY
 
         return Response(generate_latest(REGISTRY), mimetype=CONTENT_TYPE_LATEST)
 

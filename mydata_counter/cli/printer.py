@@ -8,15 +8,11 @@ from pathlib import Path
 
 import click
 
+from counter_core.i18n import bilingual
 from hardware.printer import build_printer
 from hardware.printer.interface import PrinterError
 from hardware.printer.receipt import sample_receipt
-from mydata_counter.cli_support import config_option, load_or_exit
-from mydata_counter.datacode import damm_check_digit
-from mydata_counter.i18n import bilingual
-
-# A fixed, valid test code that is obviously a test ("0000 …"): it never matches an issued code's hash.
-TEST_CODE_BODY = "000000000000001"
+from mydata_counter.cli.support import config_option, load_or_exit
 
 
 @click.command("printers")
@@ -45,7 +41,7 @@ def print_test(config_path: Path) -> None:
     """Print a test receipt with every element (QR, Code128, grouped digits, expiry, CJK text)."""
     settings = load_or_exit(config_path).devices.printer
     printer = build_printer(settings)
-    receipt = sample_receipt(TEST_CODE_BODY + damm_check_digit(TEST_CODE_BODY), datetime.now() + timedelta(minutes=10))
+    receipt = sample_receipt(datetime.now() + timedelta(minutes=10))
     try:
         printer.print_receipt(receipt)
     except PrinterError as error:

@@ -7,8 +7,8 @@ import logging
 import sys
 from datetime import UTC, datetime
 
-from mydata_counter.redaction import RedactionFilter
-from mydata_counter.settings import LoggingSettings
+from counter_core.redaction import RedactionFilter
+from counter_core.settings import LoggingSettings
 
 
 class JsonFormatter(logging.Formatter):

@@ -18,11 +18,11 @@ import cv2
 import zxingcpp
 from pyzbar import pyzbar
 
+from counter_core.settings import Settings
 from hardware.decode.corpus import Frame, generate
 from hardware.decode.engines import FORMATS
 from hardware.decode.pipeline import decode_frame
 from mydata_counter.bench import BenchResult, check
-from mydata_counter.settings import Settings
 
 SEEDS = (12, 13)
 PER_CELL = 2
@@ -55,7 +55,7 @@ def _timed(frames: list[Frame], decode: Callable[[Any], object]) -> tuple[float,
 
 def _zxing_alone(image: Any) -> str | None:
     """The reference: one zxing-cpp call with its defaults, valid codes only."""
-    from mydata_counter.datacode import code_from_symbol
+    from counter_core.datacode import code_from_symbol
 
     for found in zxingcpp.read_barcodes(image, formats=FORMATS):
         fmt = "QRCode" if found.format == zxingcpp.BarcodeFormat.QRCode else "Code128"

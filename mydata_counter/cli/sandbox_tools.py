@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from mydata_counter.cli_support import load_or_exit
+from mydata_counter.cli.support import load_or_exit
 
 
 @click.command("reset")
@@ -73,7 +73,7 @@ def soak(config_path: Path, minutes: float, clerks: int, kiosks: int, rate: floa
     exit 1 on any error, lost or duplicated code, broken audit chain or memory growth."""
     import json
 
-    from broker_sandbox.load import soak as run_soak
+    from mydata_counter.bench.load import soak as run_soak
 
     report = run_soak(load_or_exit(config_path), minutes * 60, clerks=clerks, kiosks=kiosks, rate=rate)
     click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) if as_json else report.summary())

@@ -9,10 +9,10 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from broker_client import BrokerClient
-from broker_sandbox.testing import citizens, issue_code, running_sandbox, sandbox_settings
+from counter_core.settings import Settings
 from mydata_counter.bench import BenchResult, check
 from mydata_counter.servicerunner import running_service
-from mydata_counter.settings import Settings
+from mydata_counter.testing.sandbox import citizens, issue_code, running_sandbox, sandbox_settings
 
 RUNS = 30
 CHROMIUM = "/usr/bin/chromium"

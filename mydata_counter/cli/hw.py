@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from hardware.camera.cli import commands as camera_commands
-from hardware.cards.cli import commands as card_commands
-from hardware.decode.cli import commands as decode_commands
-from hardware.printer.cli import commands as printer_commands
+from mydata_counter.cli.camera import commands as camera_commands
+from mydata_counter.cli.cards import commands as card_commands
+from mydata_counter.cli.decode import commands as decode_commands
+from mydata_counter.cli.printer import commands as printer_commands
 
 
 @click.group("hw")

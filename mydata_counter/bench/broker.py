@@ -23,11 +23,11 @@ from pathlib import Path
 
 from broker_client import BrokerClient
 from broker_client.signing import RequestSigner, load_private_key
-from broker_sandbox.loadgen import fire, signed_redemptions
-from broker_sandbox.testing import running_sandbox, sandbox_settings, seed_codes
+from counter_core.settings import Settings
 from mydata_counter.bench import BenchResult, check
-from mydata_counter.settings import Settings
+from mydata_counter.bench.loadgen import fire, signed_redemptions
 from mydata_counter.testing.processes import serving_pids
+from mydata_counter.testing.sandbox import running_sandbox, sandbox_settings, seed_codes
 
 CLIENTS = 50
 CODES = 3000

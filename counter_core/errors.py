@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mydata_counter.i18n import bilingual, translate
+from counter_core.i18n import bilingual, translate
 
 
 class CounterError(Exception):

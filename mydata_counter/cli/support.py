@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from mydata_counter.settings import DEFAULT_CONFIG_PATH, ConfigError, Settings, load_settings
+from counter_core.settings import DEFAULT_CONFIG_PATH, ConfigError, Settings, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -14,11 +14,11 @@ from pathlib import Path
 import requests
 
 from broker_client import BrokerClient
-from broker_sandbox.testing import citizens, issue_code, running_sandbox, sandbox_settings
+from counter_core.settings import Settings
 from hardware.printer.capture import capture_printer
 from mydata_counter.bench import BenchResult, check
 from mydata_counter.servicerunner import free_port, wait_healthy, write_config
-from mydata_counter.settings import Settings
+from mydata_counter.testing.sandbox import citizens, issue_code, running_sandbox, sandbox_settings
 
 RUNS = 20
 

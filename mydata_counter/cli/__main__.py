@@ -1,0 +1,5 @@
+"""``python -m mydata_counter.cli``: how services are started as child processes."""
+
+from mydata_counter.cli import main
+
+main()
