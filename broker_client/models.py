@@ -11,7 +11,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-IdentityMethod = Literal["moica", "mobile", "nhi_household", "otp"]
+from counter_core.identity import IdentityMethod
+
+__all__ = ["IdentityMethod"]  # the protocol's method names, listed once in counter_core.identity
 PushOutcome = Literal["pending", "approved", "denied", "expired"]
 
 

@@ -49,6 +49,8 @@ class LocalAudit:
             source,
         )
         with self._lock:
+            if self._db is None:  # closed meanwhile (the station is stopping)
+                return
             self._db.execute(
                 "INSERT INTO events (time, clerk, agency, event, transaction_id, dataset_ids, code_hash,"
                 " source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -64,3 +66,9 @@ class LocalAudit:
             )
             names = [c[0] for c in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None

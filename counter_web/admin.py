@@ -18,9 +18,20 @@ from flask import Blueprint, Response, jsonify, render_template, request
 
 from counter_core.redaction import RedactionFilter
 from counter_core.settings import Settings
-from hardware.devices import Devices
+from counter_web.base import on_close
 
 Action = Callable[[], dict[str, Any]]
+
+
+def is_technician(password_hash: str) -> bool:
+    """Whether the request carries the technician's Basic credentials (user ``technician``)."""
+    auth = request.authorization
+    if not password_hash or auth is None or not secrets.compare_digest(auth.username or "", "technician"):
+        return False
+    try:
+        return PasswordHasher().verify(password_hash, auth.password or "")
+    except VerificationError:
+        return False
 
 
 class RecentErrors(logging.Handler):
@@ -31,6 +42,10 @@ class RecentErrors(logging.Handler):
         self.records: collections.deque[dict[str, str]] = collections.deque(maxlen=size)
         self.addFilter(RedactionFilter())
         self._guard = threading.Lock()
+
+    def close(self) -> None:
+        logging.getLogger().removeHandler(self)
+        super().close()
 
     def emit(self, record: logging.LogRecord) -> None:
         with self._guard:
@@ -48,23 +63,22 @@ def _shown_config(settings: Settings) -> dict[str, Any]:
 
 
 def admin_blueprint(
-    service: str, settings: Settings, devices: Devices, password_hash: str, actions: dict[str, Action]
+    service: str,
+    settings: Settings,
+    device_states: Callable[[], dict[str, dict[str, object]]],
+    password_hash: str,
+    actions: dict[str, Action],
 ) -> Blueprint:
     bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
-    hasher = PasswordHasher()
     errors = RecentErrors()
+    bp.record_once(lambda state: on_close(state.app, errors))
     logging.getLogger().addHandler(errors)
 
     @bp.before_request
     def _technicians_only() -> Response | None:
         if not password_hash:
             return Response("admin page disabled (no admin_password_hash in config)", 404)
-        auth = request.authorization
-        try:
-            if auth is None or not secrets.compare_digest(auth.username or "", "technician"):
-                raise VerificationError
-            hasher.verify(password_hash, auth.password or "")
-        except VerificationError:
+        if not is_technician(password_hash):
             return Response(
                 "technician login required", 401, {"WWW-Authenticate": 'Basic realm="MyData Counter admin"'}
             )
@@ -78,7 +92,7 @@ def admin_blueprint(
         return render_template(
             "admin.html",
             service=service,
-            devices=devices.states(),
+            devices=device_states(),
             config=_shown_config(settings),
             errors=list(errors.records),
             actions=sorted(actions),
@@ -86,7 +100,7 @@ def admin_blueprint(
 
     @bp.get("/status")
     def status() -> Response:
-        return jsonify({"service": service, "devices": devices.states(), "errors": list(errors.records)})
+        return jsonify({"service": service, "devices": device_states(), "errors": list(errors.records)})
 
     @bp.post("/action/<name>")
     def action(name: str) -> Response | tuple[Response, int]:

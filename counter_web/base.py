@@ -1,14 +1,18 @@
-"""Pieces every web app shares: /healthz, static files, no-store caching, error pages."""
+"""Pieces every web app shares: /healthz, static files, no-store caching, error bodies, Socket.IO events,
+closing the app's service when the worker exits."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Protocol
 
 from flask import Blueprint, Flask, Response, jsonify
 
 from counter_core import __version__
+from counter_core.errors import CounterError
+from counter_core.i18n import both
 from counter_core.settings import ServiceSettings
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -78,3 +82,37 @@ def register_hello(socketio: object, service: str) -> None:
     @socketio.on("connect")  # type: ignore[attr-defined,untyped-decorator]
     def _hello() -> None:
         emit("hello", {"service": service, "version": __version__})
+
+
+def error_body(error: CounterError) -> dict[str, Any]:
+    """How an error travels to a page: its key, its text in every language, its parameters."""
+    params = {k: v for k, v in error.params.items() if isinstance(v, str | int)}
+    return {"error": error.key, "message": both(error.key, **params), "params": params}
+
+
+class SocketEvents:
+    """The services' event sink (``counter_core.events.EventSink``) on Flask-SocketIO."""
+
+    def __init__(self, socketio: Any) -> None:
+        self.socketio = socketio
+
+    def __call__(self, event: str, payload: dict[str, Any], to: str | None = None) -> None:
+        self.socketio.emit(event, payload)
+
+
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
+CLOSE_KEY = "mydata.close"
+
+
+def on_close(app: Any, service: Closable) -> None:
+    """Register what ``close_app`` stops: the service's threads and devices."""
+    app.extensions.setdefault(CLOSE_KEY, []).append(service)
+
+
+def close_app(app: Flask) -> None:
+    """Stop what the app's factory started (gunicorn calls it as the worker exits; tests when done)."""
+    for service in reversed(app.extensions.pop(CLOSE_KEY, [])):
+        service.close()

@@ -1,9 +1,9 @@
-"""Build the configured devices for one terminal; each kind picks its driver from config."""
+"""A terminal's devices as one typed bundle (``KioskDevices``, ``ClerkDevices``), and one device of a kind
+built from config (``hw doctor`` checks them one by one)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import fields
 
 from counter_core.settings import DevicesSettings
 from hardware.health import Device
@@ -11,18 +11,18 @@ from hardware.health import Device
 KINDS = ("reader", "camera", "decoder", "printer")
 
 
-@dataclass
-class Devices:
-    """The devices a terminal owns, by kind. A kiosk has a reader and a printer; a clerk a camera
-    and a decoder."""
+class DeviceBundle:
+    """Base of the typed device bundles (dataclasses whose fields are devices named by kind): their health
+    for /healthz and the admin page, and closing them all."""
 
-    by_kind: dict[str, Device] = field(default_factory=dict)
+    def by_kind(self) -> dict[str, Device]:
+        return {item.name: getattr(self, item.name) for item in fields(self)}  # type: ignore[arg-type]
 
     def states(self) -> dict[str, dict[str, object]]:
-        return {kind: device.health().as_dict() for kind, device in self.by_kind.items()}
+        return {kind: device.health().as_dict() for kind, device in self.by_kind().items()}
 
     def close(self) -> None:
-        for device in self.by_kind.values():
+        for device in self.by_kind().values():
             device.close()
 
 
@@ -44,7 +44,3 @@ def build_device(kind: str, settings: DevicesSettings) -> Device:
 
         return build_printer(settings.printer)
     raise ValueError(f"unknown device kind {kind!r}; known: {KINDS}")
-
-
-def build_devices(settings: DevicesSettings, kinds: Iterable[str]) -> Devices:
-    return Devices({kind: build_device(kind, settings) for kind in kinds})

@@ -15,6 +15,8 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from counter_web.base import close_app
+
 log = logging.getLogger(__name__)
 
 
@@ -87,5 +89,18 @@ def serve(factory: Callable[[], Flask], name: str, host: str, port: int, threads
         "when_ready": _make_when_ready(f"http://{_loopback(host)}:{port}/healthz"),
         "proc_name": f"mydata-counter:{name}",
     }
+    built: list[Flask] = []
+
+    def build() -> Flask:
+        built.append(factory())
+        return built[-1]
+
+    def worker_exit(_arbiter: Any, _worker: Any) -> None:
+        """In the worker, after its loop ends (SIGTERM): stop the app's threads and close its devices while
+        the interpreter is whole (a decode thread still inside OpenCV at teardown aborts the process)."""
+        for app in built:
+            close_app(app)
+
+    options["worker_exit"] = worker_exit
     log.info("serving %s on http://%s:%d", name, host, port)
-    _Server(factory, options).run()
+    _Server(build, options).run()

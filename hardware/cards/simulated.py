@@ -1,8 +1,9 @@
 """An in-process card reader that behaves like one: a card is inserted or removed (events ~0.4 s later,
 as pcscd polls), reading takes time, the MOICA card counts wrong PINs (3 tries, then locked).
 
-Cards hold sandbox citizens: the MOICA card's key and certificate are the sandbox CA's for that citizen
-(the simulator stands in for the card at the device boundary; the broker still verifies the chain).
+What a card holds comes from an injected ``CardSource`` (the demo wires the sandbox's citizens and CA, so
+the broker still verifies the chain); the simulator stands in for the card at the device boundary and
+knows nothing of where its cards come from.
 """
 
 from __future__ import annotations
@@ -10,14 +11,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-
-from cryptography.hazmat.primitives.serialization import Encoding
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from counter_core.personal import Personal
 from counter_core.settings import ReaderSettings
 from hardware.cards.interface import (
     CardEvent,
+    CardRemoved,
     CardType,
     Listener,
     MoicaSignature,
@@ -38,35 +39,72 @@ MOICA_TRIES = 3
 DEFAULT_PIN = "123456"
 
 
+@dataclass(frozen=True)
+class MoicaCredentials:
+    """What a citizen-certificate card holds: its certificate and the private-key operation on its chip."""
+
+    certificate_der: bytes = field(repr=False)
+    sign: Callable[[bytes], bytes] = field(repr=False)  # the challenge → DER ECDSA-SHA256 signature
+
+
+class CardSource(Protocol):
+    """Where the simulated reader's cards come from, by the holder's national ID."""
+
+    def nhi_card(self, national_id: str) -> NhiCard | None: ...
+
+    def moica_credentials(self, national_id: str) -> MoicaCredentials | None: ...
+
+    def sample_national_id(self) -> str:
+        """A holder whose cards the source has (the demo panel offers it); "" when there is none."""
+
+
+class NoCards:
+    """The source when nothing is wired: every card inserted is one the reader cannot read."""
+
+    def nhi_card(self, national_id: str) -> NhiCard | None:
+        return None
+
+    def moica_credentials(self, national_id: str) -> MoicaCredentials | None:
+        return None
+
+    def sample_national_id(self) -> str:
+        return ""
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How long the device takes; tests of the flows above the reader may shorten it."""
+
+    event_delay_s: float = EVENT_DELAY_S
+    read_s: float = READ_TIME_S
+    sign_s: float = SIGN_TIME_S
+
+
 @dataclass
 class _Card:
     card_type: CardType
     national_id: str
-    seed: int
-    citizens: int
     pin: str = DEFAULT_PIN
     tries_left: int = MOICA_TRIES
 
 
 class SimulatedReader:
-    def __init__(self, settings: ReaderSettings, seed: int = 20261124, citizens: int = 240) -> None:
+    def __init__(self, settings: ReaderSettings, cards: CardSource | None = None, timing: Timing = Timing()) -> None:
         self.settings = settings
-        self.seed = seed
-        self.citizens = citizens
+        self.cards: CardSource = cards or NoCards()
+        self.timing = timing
         self._card: _Card | None = None
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
 
     def sample_citizen(self) -> str:
         """A national ID whose cards this simulator can play (shown in the demo panel)."""
-        from broker_sandbox.citizens import generate_citizens
-
-        return generate_citizens(self.seed, self.citizens)[0].national_id
+        return self.cards.sample_national_id()
 
     # -- what a person does at the reader ---------------------------------------------------------
     def insert(self, card_type: CardType, national_id: str, pin: str = DEFAULT_PIN) -> None:
         with self._lock:
-            self._card = _Card(card_type, national_id.upper(), self.seed, self.citizens, pin)
+            self._card = _Card(card_type, national_id.upper(), pin)
         self._emit(CardEvent("card_inserted", READER_NAME, card_type))
 
     def remove(self) -> None:
@@ -76,7 +114,7 @@ class SimulatedReader:
 
     def _emit(self, event: CardEvent) -> None:
         def later() -> None:
-            time.sleep(EVENT_DELAY_S)
+            time.sleep(self.timing.event_delay_s)
             for listener in list(self._listeners):
                 listener(event)
 
@@ -105,46 +143,35 @@ class SimulatedReader:
         return card
 
     def read_nhi(self) -> NhiCard:
-        from broker_sandbox.citizens import find_citizen
-
         card = self._present()
         if card.card_type != "nhi":
             raise UnknownCard()
-        time.sleep(READ_TIME_S)
+        time.sleep(self.timing.read_s)
         if self._card is not card:
-            from hardware.cards.interface import CardRemoved
-
             raise CardRemoved()
-        citizen = find_citizen(card.seed, card.citizens, card.national_id)
-        if citizen is None:
+        held = self.cards.nhi_card(card.national_id)
+        if held is None:
             raise UnknownCard()
-        return NhiCard(
-            Personal(citizen.nhi_card_number, "NHI card number"),
-            Personal(citizen.name, "name"),
-            Personal(citizen.national_id, "national ID"),
-            Personal(citizen.birth_date, "birth date"),
-            citizen.sex,
-            None,
-        )
+        return held
 
     def moica_sign(self, pin: Personal[str], challenge: bytes) -> MoicaSignature:
-        from broker_sandbox.ca import citizen_credentials, sign_challenge
-
         try:
             card = self._present()
             if card.card_type != "moica":
                 raise UnknownCard()
             if card.tries_left <= 0:
                 raise PinLocked()
-            time.sleep(SIGN_TIME_S)
+            time.sleep(self.timing.sign_s)
             if pin.reveal() != card.pin:
                 card.tries_left -= 1
                 if card.tries_left <= 0:
                     raise PinLocked()
                 raise PinWrong(tries_left=card.tries_left)
             card.tries_left = MOICA_TRIES
-            key, certificate = citizen_credentials(card.seed, card.national_id)
-            return MoicaSignature(certificate.public_bytes(Encoding.DER), sign_challenge(key, challenge))
+            credentials = self.cards.moica_credentials(card.national_id)
+            if credentials is None:
+                raise UnknownCard()
+            return MoicaSignature(credentials.certificate_der, credentials.sign(challenge))
         finally:
             pin.wipe()
 

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import click
-from flask import Flask
 
 from counter_core.logs import configure_logging
 from counter_core.settings import Settings
@@ -24,25 +23,18 @@ def main() -> None:
 
 def _serve(service: str, settings: Settings, host: str | None, port: int | None) -> None:
     from mydata_counter.serve import serve
+    from mydata_counter.wiring import FACTORIES
 
     section = getattr(settings, service)
     configure_logging(settings.logging)
-
-    def build() -> Flask:
-        """Runs in gunicorn's worker process: devices, threads and sockets belong to the worker."""
-        if service == "kiosk":
-            from kiosk import create_app as create_kiosk
-
-            return create_kiosk(settings)
-        if service == "clerk":
-            from clerk import create_app as create_clerk
-
-            return create_clerk(settings)
-        from broker_sandbox import create_app as create_sandbox
-
-        return create_sandbox(settings)
-
-    serve(build, service, host or section.host, port or section.port, threads=section.threads)
+    # Built in gunicorn's worker process: devices, threads and sockets belong to the worker.
+    serve(
+        lambda: FACTORIES[service](settings),
+        service,
+        host or section.host,
+        port or section.port,
+        threads=section.threads,
+    )
 
 
 @main.command()

@@ -28,7 +28,7 @@ def readers(config_path: Path, as_json: bool) -> None:
     from hardware.cards import build_reader
 
     settings = load_or_exit(config_path)
-    reader = build_reader(settings.devices.reader, settings.sandbox.seed, settings.sandbox.citizens)
+    reader = build_reader(settings.devices.reader)
     try:
         found = reader.readers()
     except CounterError as error:

@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from broker_sandbox.ca import verify_citizen_signature
+from broker_sandbox.cards import SandboxCards
 from counter_core.personal import Personal
 from counter_core.settings import ReaderSettings
 from hardware.cards import build_reader
@@ -19,7 +20,7 @@ SEED = 20261124
 
 
 def _reader() -> SimulatedReader:
-    reader = build_reader(ReaderSettings(driver="simulated"), SEED, 240)
+    reader = build_reader(ReaderSettings(driver="simulated"), SandboxCards(SEED, 240))
     assert isinstance(reader, SimulatedReader)
     return reader
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from broker_client.models import IdentityStatus
-from kiosk.flow import KioskSession, SessionStore
+from kiosk.sessions import KioskSession, SessionStore
 
 
 def _status(methods: list[str], needs_another: bool, reason: str = "") -> IdentityStatus:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from broker_client.models import IdentityStatus, IssuedCode, PushStarted
+from counter_core.identity import method
 
 
 @dataclass
@@ -36,8 +37,8 @@ class KioskSession:
 
     def uses_card(self, card_type: str | None) -> bool:
         """At the step of that card, not passed yet: pulling the card there means the citizen left."""
-        step = {"moica": "moica", "nhi": "nhi_household"}.get(card_type or "", "")
-        return bool(step) and self.active_method == step and step not in self.methods
+        step = method(self.active_method)
+        return step is not None and step.card is not None and step.card == card_type and step.id not in self.methods
 
     @property
     def methods(self) -> list[str]:

@@ -1,0 +1,170 @@
+"""The clerk's work as a plain class, with no HTTP in it: log in, redeem a code, show it until the purge
+time, purge, log out; the camera feed that finds codes; the station's own audit.
+
+The web layer (``clerk.views``) only turns requests into calls. ``ClerkService`` owns its background
+threads (the camera decode loop, the purge timer) and stops them in ``close()``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from dataclasses import dataclass
+
+from broker_client import BrokerClient, errors
+from broker_client.models import Redemption
+from clerk.audit import LocalAudit
+from clerk.camera_feed import CameraFeed
+from clerk.devices import ClerkDevices
+from clerk.sessions import ClerkLogin, ClerkSessions, Viewing
+from counter_core.datacode import is_valid_code, normalise_typed
+from counter_core.errors import CounterError
+from counter_core.events import EventSink
+from counter_core.metrics import REDEMPTIONS, SCANS
+from counter_core.settings import ClerkSettings
+from hardware.decode.interface import Decoded
+
+PURGE_CHECK_S = 1.0
+SOURCES = ("camera", "wedge", "keypad")
+OUTCOMES = {
+    errors.CodeExpired: "expired", errors.CodeAlreadyUsed: "already_used", errors.CodeForeignAgency: "foreign_agency",
+    errors.CodeUnknown: "unknown", errors.RateLimited: "rate_limited", errors.BrokerUnavailable: "unavailable",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Shown:
+    redemption: Redemption
+    purge_in_s: int
+
+
+class ClerkService:
+    def __init__(
+        self,
+        settings: ClerkSettings,
+        devices: ClerkDevices,
+        broker: BrokerClient,
+        events: EventSink,
+        audit: LocalAudit | None = None,
+    ) -> None:
+        self.settings = settings
+        self.devices = devices
+        self.broker = broker
+        self.events = events
+        self.logins = ClerkSessions(settings.session_timeout_s)
+        self.audit = audit if audit is not None else LocalAudit(settings.audit_db)
+        self.feed = CameraFeed(devices.camera, devices.decoder, self._code_found)
+        self._stop = threading.Event()
+        self._purger = threading.Thread(target=self._purge_forever, daemon=True, name="clerk-purge")
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> None:
+        self.feed.start()
+        self._purger.start()
+
+    def close(self) -> None:
+        """Stop decoding and the purge timer before the devices close: a thread still inside OpenCV or
+        zxing-cpp when the interpreter exits aborts the process."""
+        self._stop.set()
+        self.feed.close()
+        if self._purger.is_alive():
+            self._purger.join(timeout=3)
+        self.devices.close()
+        self.audit.close()
+
+    def _code_found(self, decoded: Decoded) -> None:
+        self.events("code_found", {"code": decoded.code, "format": decoded.format})
+
+    def _purge_forever(self) -> None:
+        while not self._stop.wait(PURGE_CHECK_S):
+            for login in self.logins.due_for_purge():
+                self.purge(login, "timeout")
+                self.events("purged", {"reason": "timeout"}, to=login.id)
+
+    # -- logins ----------------------------------------------------------------------------------
+    def current(self, login_id: str | None) -> ClerkLogin | None:
+        return self.logins.get(login_id)
+
+    def login(self, username: str, password: str) -> ClerkLogin:
+        """Log in at the broker; raises ``ClerkLoginFailed`` (wrong name or password) or another
+        ``BrokerError``."""
+        clerk = self.broker.clerk_login(username.strip(), password)
+        login = self.logins.add(clerk)
+        self.audit.record("login", clerk=clerk.username, agency=clerk.agency_id)
+        return login
+
+    def logout(self, login: ClerkLogin) -> None:
+        self.purge(login, "logout")
+        self.logins.remove(login.id)
+        with contextlib.suppress(errors.BrokerError):
+            self.broker.clerk_logout(login.broker.token)
+        self.audit.record("logout", clerk=login.broker.username, agency=login.broker.agency_id)
+
+    # -- codes -----------------------------------------------------------------------------------
+    def redeem(self, login: ClerkLogin, typed: str, source: str) -> Shown:
+        """Fetch the citizen's data for a code; what was on screen before is purged first. Typos never
+        reach the broker; a refusal is audited and raised as its typed error."""
+        source = source if source in SOURCES else "keypad"
+        code = normalise_typed(typed)
+        if not is_valid_code(code):
+            SCANS.labels(source, "invalid").inc()
+            raise CounterError("clerk.code.typo")
+        SCANS.labels(source, "valid").inc()
+        self.purge(login, "replaced")
+        clerk, agency = login.broker.username, login.broker.agency_id
+        try:
+            redemption = self.broker.redeem(login.broker.token, code)
+        except errors.ClerkSessionExpired:
+            self.logins.remove(login.id)
+            raise
+        except errors.BrokerError as error:
+            REDEMPTIONS.labels(OUTCOMES.get(type(error), "error")).inc()
+            self.audit.record(
+                f"refused.{error.key.split('.')[-1]}", clerk=clerk, agency=agency, code=code, source=source
+            )
+            raise
+        REDEMPTIONS.labels("ok").inc()
+        purge_in_s = self.settings.purge_after_s
+        login.viewing = Viewing(redemption, time.monotonic() + purge_in_s)
+        dataset_ids = [d.id for d in redemption.datasets]
+        self.audit.record(
+            "viewed",
+            clerk=clerk,
+            agency=agency,
+            transaction_id=redemption.transaction_id,
+            dataset_ids=dataset_ids,
+            code=code,
+            source=source,
+        )
+        return Shown(redemption, purge_in_s)
+
+    def purge(self, login: ClerkLogin, why: str) -> None:
+        """Forget what this login has on screen, audit it and tell the broker (the local purge is what
+        matters: a broker that cannot be told is not an error)."""
+        viewing = login.viewing
+        if viewing is None:
+            return
+        login.viewing = None
+        transaction = viewing.redemption.transaction_id
+        self.audit.record(
+            f"purged.{why}",
+            clerk=login.broker.username,
+            agency=login.broker.agency_id,
+            transaction_id=transaction,
+            dataset_ids=[d.id for d in viewing.redemption.datasets],
+        )
+        with contextlib.suppress(errors.BrokerError):
+            self.broker.purge_ack(login.broker.token, transaction)
+
+    # -- the technician's checks -----------------------------------------------------------------
+    def decode_test(self) -> dict[str, object]:
+        frame = self.devices.camera.latest_frame()
+        if frame is None:
+            return {"frame": None}
+        found = self.devices.decoder.decode(frame.image)
+        return {
+            "frame": list(frame.image.shape),
+            "decoded": found.format if found else None,
+            "ms": round(found.ms, 1) if found else None,
+        }

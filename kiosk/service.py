@@ -1,0 +1,268 @@
+"""The citizen's journey at the kiosk as a plain class, with no HTTP in it: service choice, consent, the
+identity methods, the code and its receipt, cancel and the idle wipe.
+
+The web layer (``kiosk.api``) only turns requests into calls and errors into JSON. ``KioskService`` owns its
+background threads (the idle sweeper, the push watchers) and stops them in ``close()``; it tells the pages
+what happened through an injected event sink, naming the session each event concerns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from broker_client import BrokerClient, errors
+from broker_client.models import Catalogue, IdentityStatus, IssuedCode, OtpSent, PushStarted
+from counter_core.errors import CounterError
+from counter_core.events import EventSink
+from counter_core.i18n import DEFAULT_LANGUAGE, LANGUAGES, both
+from counter_core.identity import METHOD_IDS, METHODS
+from counter_core.metrics import CARD_ERRORS, IDENTITY_RESULTS, PRINTER_FAULTS, PUSH_WAIT_SECONDS, RECEIPTS
+from counter_core.national_id import is_valid_national_id
+from counter_core.personal import Personal
+from counter_core.settings import KioskSettings
+from hardware.cards.interface import CardError, CardEvent, PinLocked, PinWrong
+from hardware.printer.interface import PrinterError
+from hardware.printer.receipt import Receipt, sample_receipt
+from kiosk.devices import KioskDevices
+from kiosk.sessions import KioskSession, SessionStore
+
+log = logging.getLogger(__name__)
+SWEEP_EVERY_S = 2.0
+PUSH_POLL_S = 0.5
+CATALOGUE_TTL_S = 300.0
+
+
+@dataclass(frozen=True)
+class PrintOutcome:
+    """What the page shows after the print call: the code always (a failed print shows it on screen)."""
+
+    code: str
+    expires: str  # local HH:MM
+    printed: bool
+    error: CounterError | None = None
+
+
+class KioskService:
+    def __init__(self, settings: KioskSettings, devices: KioskDevices, broker: BrokerClient, events: EventSink) -> None:
+        self.settings = settings
+        self.devices = devices
+        self.broker = broker
+        self.events = events
+        self.store = SessionStore(max_idle_s=settings.idle_warning_s + settings.idle_wipe_s + 5)
+        self._catalogue: tuple[float, Catalogue] | None = None
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._unsubscribe = devices.reader.subscribe(self._on_card)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the idle sweeper (the web app calls this once it is built)."""
+        self._spawn(self._sweep_forever, "kiosk-sweeper")
+
+    def close(self) -> None:
+        """Stop the background threads and let go of the devices (gunicorn's worker exit, tests)."""
+        self._stop.set()
+        self._unsubscribe()
+        for thread in self._threads:
+            if thread.is_alive() and thread is not threading.current_thread():
+                thread.join(timeout=3)
+        self.devices.close()
+
+    def _spawn(self, target: Any, name: str, *args: Any) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True, name=name)
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
+
+    def _sweep_forever(self) -> None:
+        while not self._stop.wait(SWEEP_EVERY_S):
+            for wiped in self.store.sweep():
+                self.events("wiped", {"reason": "kiosk.idle.wiped"}, to=wiped.id)
+
+    def _on_card(self, event: CardEvent) -> None:
+        """From the reader's thread: a card pulled at its own unfinished step means the citizen left."""
+        if event.kind == "card_removed":
+            for wiped in self.store.wipe_where(lambda s: s.uses_card(event.card_type)):
+                self.events("wiped", {"reason": "card.removed"}, to=wiped.id)
+        self.events("card", {"kind": event.kind, "card_type": event.card_type})
+
+    # -- session, catalogue, consent -------------------------------------------------------------
+    def start_session(self, previous_id: str | None, language: str) -> KioskSession:
+        """A fresh session for the next citizen; the previous one on this page is wiped."""
+        if previous_id:
+            self.store.wipe(previous_id)
+        return self.store.create(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+
+    def session(self, session_id: str | None) -> KioskSession:
+        found = self.store.get(session_id)
+        if found is None:
+            raise errors.SessionExpired()
+        return found
+
+    def catalogue(self) -> Catalogue:
+        cached = self._catalogue
+        if cached and time.monotonic() - cached[0] < CATALOGUE_TTL_S:
+            return cached[1]
+        fresh = self.broker.catalogue()
+        self._catalogue = (time.monotonic(), fresh)
+        return fresh
+
+    def choose_service(self, state: KioskSession, service_id: str) -> None:
+        started = self.broker.start_session(service_id)
+        state.service_id, state.broker_session = service_id, started.session_id
+        state.terms_version, state.dataset_ids = started.terms_version, started.dataset_ids
+        state.consented, state.identity = False, None
+
+    def consent(self, state: KioskSession, accepted: bool) -> None:
+        if not accepted:
+            raise errors.ConsentRequired()
+        self.broker.record_consent(
+            state.broker_session, state.terms_version or self.settings.terms_version, state.dataset_ids
+        )
+        state.consented = True
+
+    def choose_method(self, state: KioskSession, method: str) -> None:
+        """The method on screen now ("" = the list of methods)."""
+        state.active_method = method if method in METHOD_IDS else ""
+
+    # -- identity --------------------------------------------------------------------------------
+    def _passed(self, state: KioskSession, method: str, status: IdentityStatus) -> None:
+        state.identity = status
+        IDENTITY_RESULTS.labels(method, "ok").inc()
+
+    def moica(self, state: KioskSession, pin: Personal[str]) -> None:
+        """Sign the broker's challenge with the citizen-certificate card; the PIN goes only to the card."""
+        try:
+            challenge = self.broker.moica_challenge(state.broker_session)
+            signed = self.devices.reader.moica_sign(pin, challenge)
+        except (PinWrong, PinLocked) as error:
+            IDENTITY_RESULTS.labels("moica", "pin_locked" if isinstance(error, PinLocked) else "pin_wrong").inc()
+            raise
+        except CardError as error:
+            CARD_ERRORS.labels(error.key).inc()
+            raise
+        finally:
+            pin.wipe()
+        self._passed(
+            state, "moica", self.broker.moica_verify(state.broker_session, signed.certificate_der, signed.signature_der)
+        )
+
+    def nhi_household(self, state: KioskSession, household_number: str, card_number: str = "") -> None:
+        """NHI card number (typed, or read from the card in the reader) + household number."""
+        if not card_number:
+            try:
+                card_number = self.devices.reader.read_nhi().card_number.reveal()
+            except CardError as error:
+                CARD_ERRORS.labels(error.key).inc()
+                raise
+        status = self.broker.nhi_household(state.broker_session, card_number, household_number)
+        self._passed(state, "nhi_household", status)
+
+    def otp_send(self, state: KioskSession, national_id: str) -> OtpSent:
+        return self.broker.otp_send(state.broker_session, _checked_id(national_id))
+
+    def otp_verify(self, state: KioskSession, otp: str) -> None:
+        self._passed(state, "otp", self.broker.otp_verify(state.broker_session, otp))
+
+    def mobile_push(self, state: KioskSession, national_id: str) -> PushStarted:
+        """Push to the citizen's phone; a watcher follows it and tells the page when it is answered."""
+        started = self.broker.mobile_push(state.broker_session, _checked_id(national_id))
+        state.push, state.push_started = started, time.monotonic()
+        self._spawn(self._watch_push, "push-watch", state.id)
+        return started
+
+    def cancel_push(self, state: KioskSession) -> None:
+        state.push = None
+
+    def _watch_push(self, session_id: str) -> None:
+        while not self._stop.wait(PUSH_POLL_S):
+            state = self.store.get(session_id)
+            if state is None or state.push is None:
+                return
+            try:
+                result = self.broker.push_status(state.broker_session, state.push.push_id)
+            except errors.BrokerError:
+                continue
+            if result.state == "pending":
+                continue
+            PUSH_WAIT_SECONDS.labels(result.state).observe(time.monotonic() - state.push_started)
+            state.push = None
+            if result.state == "approved" and result.identity is not None:
+                self._passed(state, "mobile", result.identity)
+            else:
+                IDENTITY_RESULTS.labels("mobile", result.state).inc()
+            key = {"denied": "broker.push.denied", "expired": "broker.push.expired"}.get(result.state, "")
+            payload = {"state": result.state, "session": state.public(), "message": both(key) if key else None}
+            self.events("push", payload, to=state.id)
+            return
+
+    # -- code and receipt ------------------------------------------------------------------------
+    def print_receipt(self, state: KioskSession) -> PrintOutcome:
+        """Issue the code (once per session) and print it; a printer fault still shows the code."""
+        if state.issued is None:
+            state.issued = self.broker.issue_code(state.broker_session)
+        issued = state.issued
+        local_expiry = issued.expires_at.astimezone()
+        code, expires = issued.code, local_expiry.strftime("%H:%M")
+        try:
+            self.devices.printer.print_receipt(_receipt(issued, local_expiry))
+        except PrinterError as error:
+            PRINTER_FAULTS.labels(error.key.split(".")[-1]).inc()
+            RECEIPTS.labels("failed").inc()
+            return PrintOutcome(code, expires, False, error)
+        RECEIPTS.labels("printed").inc()
+        state.printed = True
+        return PrintOutcome(code, expires, True)
+
+    def cancel(self, session_id: str | None) -> None:
+        """The citizen is done or gave up: wipe the session; close the broker's if no code was issued."""
+        wiped = self.store.wipe(session_id) if session_id else None
+        if wiped is not None and wiped.broker_session and wiped.issued is None:
+            with contextlib.suppress(errors.BrokerError):  # else the broker's own timeout closes it
+                self.broker.cancel_session(wiped.broker_session)
+
+    # -- what the page and the technician need ---------------------------------------------------
+    def page_config(self) -> dict[str, Any]:
+        demo = self.devices.demo_reader
+        return {
+            "idleWarningS": self.settings.idle_warning_s,
+            "idleWipeS": self.settings.idle_wipe_s,
+            "doneReturnS": self.settings.done_return_s,
+            "defaultLanguage": self.settings.default_language,
+            "methods": [m.as_page() for m in METHODS],
+            "simulatedReader": demo is not None,
+            "demoCitizen": demo.sample_citizen() if demo is not None else "",
+        }
+
+    def print_test(self) -> dict[str, object]:
+        self.devices.printer.print_receipt(sample_receipt(datetime.now() + timedelta(minutes=10)))
+        return {"printed": True}
+
+    def list_readers(self) -> dict[str, object]:
+        return {"readers": [r.__dict__ for r in self.devices.reader.readers()]}
+
+
+def _checked_id(national_id: str) -> str:
+    cleaned = national_id.strip().upper()
+    if not is_valid_national_id(cleaned):
+        raise CounterError("kiosk.national_id.invalid")
+    return cleaned
+
+
+def _receipt(issued: IssuedCode, local_expiry: datetime) -> Receipt:
+    return Receipt(
+        issued.agency.zh_TW,
+        issued.agency.en,
+        issued.service.zh_TW,
+        issued.service.en,
+        issued.code,
+        local_expiry,
+        [d.zh_TW for d in issued.dataset_names],
+        [d.en for d in issued.dataset_names],
+        issued.support_line,
+    )
