@@ -112,7 +112,7 @@ class BrokerClient:
         if body.tries_left is not None:
             params["tries_left"] = body.tries_left
         if body.error == "broker.auth_failed":
-            params["reason"] = body.message.en
+            params["reason"] = body.message.get("en")
         error = cls()
         error.params.update(params)
         return error

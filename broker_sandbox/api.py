@@ -26,7 +26,7 @@ from broker_client.models import (
 from broker_client.signing import RequestVerifier, SignatureRejected
 from broker_sandbox.clerk_flow import ClerkFlow
 from broker_sandbox.kiosk_flow import KioskFlow
-from counter_core.i18n import both
+from counter_core.i18n import every_language
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -35,7 +35,7 @@ def error_response(error: BrokerError) -> Response:
     params = {k: v for k, v in error.params.items() if isinstance(v, str | int)}
     body = ErrorBody(
         error=error.key,
-        message=Text.model_validate(both(error.key, **params)),
+        message=Text.model_validate(every_language(error.key, **params)),
         retry_after_s=int(params["retry_after_s"]) if "retry_after_s" in params else None,
         tries_left=int(params["tries_left"]) if "tries_left" in params else None,
     )

@@ -12,7 +12,7 @@ from broker_client import errors
 from clerk.service import ClerkService
 from clerk.sessions import ClerkLogin
 from counter_core.errors import CounterError
-from counter_core.i18n import both
+from counter_core.i18n import every_language, page_languages
 from counter_web.base import error_body
 
 bp = Blueprint("clerk", __name__)
@@ -67,9 +67,11 @@ def login() -> BaseResponse | tuple[str, int]:
     try:
         login = service().login(username, request.form.get("password", ""))
     except (errors.ClerkLoginFailed, errors.ValidationFailed):
-        return render_template("clerk/login.html", error=both("broker.clerk.login_failed"), username=username), 401
+        return render_template(
+            "clerk/login.html", error=every_language("broker.clerk.login_failed"), username=username
+        ), 401
     except errors.BrokerError as error:
-        return render_template("clerk/login.html", error=both(error.key), username=username), 503
+        return render_template("clerk/login.html", error=every_language(error.key), username=username), 503
     session.clear()  # a fresh session id on login: no fixation
     session[COOKIE_KEY] = login.id
     return redirect(url_for("clerk.scan_page"))
@@ -91,7 +93,11 @@ def scan_page() -> BaseResponse | str:
     if login is None:
         return redirect(url_for("clerk.login_form"))
     return render_template(
-        "clerk/scan.html", clerk=login.broker, config=_page_config(), purge_after_s=service().settings.purge_after_s
+        "clerk/scan.html",
+        clerk=login.broker,
+        config=_page_config(),
+        languages=page_languages(),
+        purge_after_s=service().settings.purge_after_s,
     )
 
 

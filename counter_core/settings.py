@@ -16,13 +16,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
+from counter_core.i18n import languages
+
 DEFAULT_CONFIG_PATH = Path("/etc/mydata-counter/config.toml")
 ENV_PREFIX = "MYDATA_COUNTER_"
 # Variables with the prefix that are not settings: the config file's path (click) and the test suite's log folder.
 NOT_SETTINGS = frozenset({"MYDATA_COUNTER_CONFIG", "MYDATA_COUNTER_TEST_LOG_DIR"})
 
 Driver = Literal["real", "simulated"]
-Language = Literal["zh-TW", "en"]
 
 
 class Section(BaseModel):
@@ -59,8 +60,15 @@ class KioskSettings(ServiceSettings):
     idle_warning_s: int = Field(60, ge=2)
     idle_wipe_s: int = Field(20, ge=2)
     done_return_s: int = Field(30, ge=2)
-    default_language: Language = "zh-TW"
+    default_language: str = "zh-TW"  # one of counter_core/messages/languages.json
     terms_version: str = "2026-01"
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in languages():
+            raise ValueError(f"must be one of {', '.join(languages())}")
+        return value
 
 
 class ClerkSettings(ServiceSettings):

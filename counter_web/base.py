@@ -12,7 +12,7 @@ from flask import Blueprint, Flask, Response, jsonify
 
 from counter_core import __version__
 from counter_core.errors import CounterError
-from counter_core.i18n import both
+from counter_core.i18n import every_language
 from counter_core.settings import ServiceSettings
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -87,7 +87,7 @@ def register_hello(socketio: object, service: str) -> None:
 def error_body(error: CounterError) -> dict[str, Any]:
     """How an error travels to a page: its key, its text in every language, its parameters."""
     params = {k: v for k, v in error.params.items() if isinstance(v, str | int)}
-    return {"error": error.key, "message": both(error.key, **params), "params": params}
+    return {"error": error.key, "message": every_language(error.key, **params), "params": params}
 
 
 class SocketEvents:

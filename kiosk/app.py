@@ -10,7 +10,7 @@ from flask import Flask, render_template
 from flask_socketio import SocketIO
 
 from broker_client import BrokerClient
-from counter_core.i18n import subset
+from counter_core.i18n import page_languages, subset
 from counter_core.settings import Settings
 from counter_web.admin import admin_blueprint
 from counter_web.base import SocketEvents, health_blueprint, new_flask_app, on_close, register_hello
@@ -46,7 +46,9 @@ def create_app(settings: Settings, devices: KioskDevices | None = None, broker: 
 
     @app.get("/")
     def page() -> str:
-        return render_template("kiosk/app.html", language=settings.kiosk.default_language, config=page_config)
+        return render_template(
+            "kiosk/app.html", language=settings.kiosk.default_language, languages=page_languages(), config=page_config
+        )
 
     service.start()
     return app

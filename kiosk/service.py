@@ -20,7 +20,7 @@ from broker_client import BrokerClient, errors
 from broker_client.models import Catalogue, IdentityStatus, IssuedCode, OtpSent, PushStarted
 from counter_core.errors import CounterError
 from counter_core.events import EventSink
-from counter_core.i18n import DEFAULT_LANGUAGE, LANGUAGES, both
+from counter_core.i18n import DEFAULT_LANGUAGE, every_language, languages, page_languages
 from counter_core.identity import METHOD_IDS, METHODS
 from counter_core.metrics import CARD_ERRORS, IDENTITY_RESULTS, PRINTER_FAULTS, PUSH_WAIT_SECONDS, RECEIPTS
 from counter_core.national_id import is_valid_national_id
@@ -96,7 +96,7 @@ class KioskService:
         """A fresh session for the next citizen; the previous one on this page is wiped."""
         if previous_id:
             self.store.wipe(previous_id)
-        return self.store.create(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+        return self.store.create(language if language in languages() else DEFAULT_LANGUAGE)
 
     def session(self, session_id: str | None) -> KioskSession:
         found = self.store.get(session_id)
@@ -197,7 +197,11 @@ class KioskService:
             else:
                 IDENTITY_RESULTS.labels("mobile", result.state).inc()
             key = {"denied": "broker.push.denied", "expired": "broker.push.expired"}.get(result.state, "")
-            payload = {"state": result.state, "session": state.public(), "message": both(key) if key else None}
+            payload = {
+                "state": result.state,
+                "session": state.public(),
+                "message": every_language(key) if key else None,
+            }
             self.events("push", payload, to=state.id)
             return
 
@@ -234,6 +238,7 @@ class KioskService:
             "idleWipeS": self.settings.idle_wipe_s,
             "doneReturnS": self.settings.done_return_s,
             "defaultLanguage": self.settings.default_language,
+            "languages": page_languages(),
             "methods": [m.as_page() for m in METHODS],
             "simulatedReader": demo is not None,
             "demoCitizen": demo.sample_citizen() if demo is not None else "",
@@ -255,14 +260,15 @@ def _checked_id(national_id: str) -> str:
 
 
 def _receipt(issued: IssuedCode, local_expiry: datetime) -> Receipt:
+    """The receipt is bilingual whatever the screen's language: zh-TW and English, as the counter reads it."""
     return Receipt(
-        issued.agency.zh_TW,
-        issued.agency.en,
-        issued.service.zh_TW,
-        issued.service.en,
+        issued.agency.get("zh-TW"),
+        issued.agency.get("en"),
+        issued.service.get("zh-TW"),
+        issued.service.get("en"),
         issued.code,
         local_expiry,
-        [d.zh_TW for d in issued.dataset_names],
-        [d.en for d in issued.dataset_names],
+        [d.get("zh-TW") for d in issued.dataset_names],
+        [d.get("en") for d in issued.dataset_names],
         issued.support_line,
     )

@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from counter_core.settings import ENV_PREFIX, ConfigError, Settings, load_settings
-from mydata_counter.cli import main
+from mydata_counter.cli.main import main
 
 Loc = tuple[str, ...]
 

@@ -14,7 +14,7 @@
     Object.entries(params || {}).forEach(([k, v]) => { text = text.split("{" + k + "}").join(String(v)); });
     return text;
   }
-  function pick(text) { return text ? (lang === "en" ? text.en : text["zh-TW"]) : ""; }
+  function pick(text) { return text ? (text[lang] || text["zh-TW"]) : ""; }
   function applyText() {
     document.documentElement.lang = lang;
     document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });

@@ -19,7 +19,7 @@
     Object.entries(params || {}).forEach(([k, v]) => { text = text.split("{" + k + "}").join(String(v)); });
     return text;
   }
-  function pick(text) { return text ? (state.lang === "en" ? text.en : text["zh-TW"]) : ""; }
+  function pick(text) { return text ? (text[state.lang] || text["zh-TW"]) : ""; }
   function errorText(body) { return body && body.message ? pick(body.message) : t("broker.error"); }
   function applyText() {
     document.documentElement.lang = state.lang;
