@@ -23,7 +23,7 @@ help:
 	@echo "make demo   - install what is missing, then run sandbox broker, kiosk and clerk (simulated devices)"
 	@echo "make test   - install what is missing, then ruff, mypy and pytest (incl. browser e2e)"
 	@echo "make bench  - run every benchmark, write bench/results.json and bench/results.md"
-	@echo "make lint   - ruff and mypy only"
+	@echo "make lint   - ruff, the layering contract (import-linter) and mypy"
 
 install: system-packages $(STAMP)
 
@@ -53,6 +53,7 @@ demo: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy counter_core counter_web mydata_counter kiosk clerk broker_client broker_sandbox hardware tests
 
 test: lint
