@@ -12,16 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = (
-    "mydata_counter",
-    "kiosk",
-    "clerk",
-    "broker_sandbox",
-    "counter_web",
-    "broker_client",
-    "hardware",
-    "counter_core",
-)
+PACKAGES: list[str] = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["root_packages"]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
