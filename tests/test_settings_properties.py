@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from counter_core.i18n import languages
 from counter_core.settings import ENV_PREFIX, ConfigError, Settings, load_settings
 from mydata_counter.cli.main import main
 
@@ -72,6 +73,7 @@ def _leaves(model: type[BaseModel], prefix: Loc = ()) -> list[Leaf]:
 
 
 LEAVES = _leaves(Settings)
+LANGUAGE: Loc = ("kiosk", "default_language")
 SECTIONS: list[Loc] = sorted({leaf.loc[:-1] for leaf in LEAVES})
 FIELDS_BY_SECTION = {section: {leaf.loc[-1] for leaf in LEAVES if leaf.loc[:-1] == section} for section in SECTIONS}
 SECTION_NAMES = {loc[0] for loc in SECTIONS}
@@ -93,6 +95,8 @@ def valid_value(leaf: Leaf) -> st.SearchStrategy[Any]:
     low, high, excluded = leaf.bounds
     if leaf.loc == ("broker", "url"):
         return st.builds(lambda scheme, rest: scheme + rest, st.sampled_from(["http://", "https://"]), text)
+    if leaf.loc == LANGUAGE:  # a tag of counter_core/messages/languages.json
+        return st.sampled_from(languages())
     if get_origin(kind) is Literal:
         return st.sampled_from(get_args(kind))
     if kind is bool:
@@ -136,6 +140,8 @@ def invalid_value(leaf: Leaf) -> st.SearchStrategy[Any]:
     ]
     if leaf.loc == ("broker", "url"):
         never.append(text.filter(lambda v: not v.startswith(("http://", "https://"))))
+    elif leaf.loc == LANGUAGE:
+        never.append(text.filter(lambda v: v not in languages()))
     elif get_origin(kind) is Literal:
         never.append(text.filter(lambda v: v not in get_args(kind) and v not in {str(a) for a in get_args(kind)}))
     elif kind is bool:

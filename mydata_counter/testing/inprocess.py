@@ -4,15 +4,31 @@ with ``create_app(settings, devices, broker)`` and drive it with ``app.test_clie
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from flask import Flask
 from werkzeug.serving import make_server
 
 from counter_core.settings import Settings
 from counter_web.base import close_app
+
+IN_PROCESS_LOG = "in-process.log"  # the in-process apps' log in the suite's log folder, scanned for personal data
+
+
+def keep_log(folder: Path) -> None:
+    """Write what in-process apps log to ``folder`` (as the child services' logs are), for the PII scan;
+    request lines stay out, as gunicorn's access log does."""
+    handler = logging.FileHandler(folder / IN_PROCESS_LOG, encoding="utf-8")
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(min(root.level or logging.INFO, logging.INFO))
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
 @contextmanager

@@ -92,7 +92,7 @@ def broker_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settin
 @pytest.fixture
 def station(broker_settings: Settings, tmp_path: Path) -> Iterator[Station]:
     data = broker_settings.model_dump()
-    data["clerk"].update({"audit_db": tmp_path / "audit.db", "purge_after_s": 600})
+    data["clerk"].update({"audit_db": tmp_path / "clerk-audit.db", "purge_after_s": 600})
     data["devices"]["camera"].update({"fps": 5, "width": 1280, "height": 720})
     settings = Settings(**data)
     camera = SimulatedCamera(settings.devices.camera)

@@ -1,0 +1,179 @@
+// MyData kiosk: six screens over a server-side session, live events over Socket.IO.
+// Nothing personal is kept in the browser: no storage, inputs cleared on every screen change.
+import {$, api, applyText, config, errorText, pick, registerRenderer, show, state, t, timers, toast} from "./core.js";
+import {startIdleClock} from "./idle.js";
+import {pushAnswered, renderIdentity, resetIdentity, setUpIdentity} from "./identity.js";
+
+// ---- services and terms -------------------------------------------------------------------------
+function datasetName(id) {
+  const d = state.catalogue.datasets.find((x) => x.id === id);
+  return d ? pick(d.name) : id;
+}
+
+function renderServices() {
+  if (!state.catalogue) return;
+  $("categories").replaceChildren(...[{id: "", name: null}, ...state.catalogue.categories].map((c) => {
+    const b = document.createElement("button");
+    b.type = "button"; b.textContent = c.name ? pick(c.name) : t("kiosk.services.all");
+    b.setAttribute("aria-pressed", String(state.category === c.id));
+    b.onclick = () => { state.category = c.id; renderServices(); };
+    return b;
+  }));
+  const query = $("search").value.trim().toLowerCase();
+  const cards = [];
+  state.catalogue.agencies.forEach((agency) => {
+    if (state.category && agency.category !== state.category) return;
+    agency.services.forEach((service) => {
+      const haystack = [...Object.values(agency.name), ...Object.values(service.name)].join(" ").toLowerCase();
+      if (query && !haystack.includes(query)) return;
+      const b = document.createElement("button");
+      b.type = "button"; b.className = "card service"; b.dataset.serviceId = service.id;
+      const title = document.createElement("strong"); title.textContent = pick(service.name);
+      const who = document.createElement("span"); who.textContent = pick(agency.name);
+      const what = document.createElement("small");
+      what.textContent = t("kiosk.services.releases", {datasets: service.dataset_ids.map(datasetName).join("、")});
+      b.append(title, who, what);
+      b.onclick = () => chooseService(agency, service);
+      cards.push(b);
+    });
+  });
+  if (!cards.length) { const p = document.createElement("p"); p.textContent = t("kiosk.services.none"); cards.push(p); }
+  $("services").replaceChildren(...cards);
+}
+
+function renderTerms() {
+  if (!state.service) return;
+  const {agency, service} = state.service;
+  $("terms-body").textContent = t("kiosk.terms.body", {agency: pick(agency.name), service: pick(service.name)});
+  $("datasets").replaceChildren(...service.dataset_ids.map((id) => {
+    const d = state.catalogue.datasets.find((x) => x.id === id);
+    const table = document.createElement("table");
+    const caption = table.createCaption(); caption.textContent = `${pick(d.name)} — ${pick(d.source_agency)}`;
+    d.fields.forEach((f) => {
+      const row = table.insertRow();
+      row.insertCell().textContent = pick(f.name);
+      row.insertCell().textContent = pick(f.meaning);
+    });
+    return table;
+  }));
+}
+
+function renderCode() {
+  const r = state.result;
+  if (!r) return;
+  const grouped = r.code.replace(/(\d{4})(?=\d)/g, "$1 ");
+  $("done-code").textContent = grouped; $("fallback-code").textContent = grouped;
+  $("done-valid").textContent = t("kiosk.done.valid", {time: r.expires});
+  $("fallback-valid").textContent = t("kiosk.done.valid", {time: r.expires});
+  if (r.error) $("print-error").textContent = errorText(r);
+}
+
+// ---- steps --------------------------------------------------------------------------------------
+async function start() {
+  try {
+    await api("POST", "/start", {language: state.lang});
+    if (!state.catalogue) state.catalogue = await api("GET", "/catalogue");
+    $("search").value = ""; state.category = "";
+    show("services");
+  } catch (e) { toast(errorText(e.body)); }
+}
+
+async function chooseService(agency, service) {
+  try {
+    await api("POST", "/service", {service_id: service.id});
+    state.service = {agency, service};
+    show("terms");
+  } catch (e) { handleFatal(e); }
+}
+
+async function agree() {
+  try {
+    state.session = await api("POST", "/consent", {accepted: true});
+    state.method = ""; state.push = null;
+    show("identity");
+  } catch (e) { handleFatal(e); }
+}
+
+async function printReceipt() {
+  show("print");
+  $("print-busy").hidden = false; $("print-failed").hidden = true; $("print-title").hidden = false;
+  try {
+    const result = await api("POST", "/print");
+    state.result = result;
+    if (result.printed) { showDone(); return; }
+    $("print-busy").hidden = true; $("print-failed").hidden = false; $("print-title").hidden = true;
+    renderCode();
+  } catch (e) { handleFatal(e); }
+}
+
+function showDone() {
+  show("done");
+  let left = config.doneReturnS;
+  const tick = () => { $("done-countdown").textContent = t("kiosk.done.back", {seconds: left}); left -= 1; if (left < 0) finish(); };
+  clearInterval(timers.done); tick(); timers.done = setInterval(tick, 1000);
+}
+
+async function finish() {
+  clearInterval(timers.done); clearInterval(timers.push);
+  try { await api("POST", "/cancel"); } catch (e) { /* already gone */ }
+  reset();
+}
+
+function reset() {
+  state.service = null; state.session = null; state.method = ""; state.push = null; state.result = null;
+  $("done-code").textContent = ""; $("fallback-code").textContent = "";
+  resetIdentity();
+  show("welcome");
+}
+
+function handleFatal(e) {
+  toast(errorText(e.body));
+  if (e.body && e.body.error === "broker.session.expired") reset();
+}
+
+// ---- set up -------------------------------------------------------------------------------------
+registerRenderer(["services"], renderServices);
+registerRenderer(["terms"], renderTerms);
+registerRenderer(["print", "done"], renderCode);
+setUpIdentity({verified: printReceipt, fatal: handleFatal});
+startIdleClock(finish);
+
+const socket = window.counterSocket;
+socket.on("card", (event) => {
+  state.card = event;
+  if (config.simulatedReader && event.kind === "card_inserted") $("demo").open = false;  // out of the way again
+  if (state.screen === "identity") renderIdentity();
+});
+socket.on("wiped", async (event) => {
+  if (state.screen === "welcome" || state.screen === "done") return;
+  try { await api("GET", "/state"); return; } catch (e) { /* ours was wiped */ }
+  clearInterval(timers.push); reset(); toast(t(event.reason === "card.removed" ? "kiosk.card.removed" : "kiosk.idle.wiped"));
+});
+socket.on("push", pushAnswered);
+socket.on("disconnect", () => { $("offline").hidden = false; });
+socket.on("hello", () => { $("offline").hidden = true; });
+
+document.querySelectorAll("[data-lang]").forEach((b) => { b.onclick = () => { state.lang = b.dataset.lang; applyText(); }; });
+document.querySelectorAll("[data-size]").forEach((b) => {
+  b.onclick = () => { state.size = b.dataset.size; document.documentElement.classList.toggle("large", state.size === "large"); applyText(); };
+});
+$("start").onclick = start;
+$("search").oninput = renderServices;
+$("agree").onclick = agree;
+$("terms-back").onclick = () => show("services");
+document.querySelectorAll(".cancel").forEach((b) => { b.onclick = finish; });
+$("print-retry").onclick = printReceipt;
+$("print-finish").onclick = finish;
+$("finish").onclick = finish;
+
+if (config.simulatedReader) {
+  $("demo").hidden = false;
+  $("demo-id").value = config.demoCitizen || "";
+  const insert = (type) => fetch("/demo/card", {method: "POST", headers: {"Content-Type": "application/json"},
+    body: JSON.stringify({type, national_id: $("demo-id").value.trim()})});
+  $("demo-moica").onclick = () => insert("moica");
+  $("demo-nhi").onclick = () => insert("nhi");
+  $("demo-remove").onclick = () => fetch("/demo/card", {method: "DELETE"});
+}
+window.addEventListener("pageshow", (event) => { if (event.persisted) window.location.reload(); });
+applyText();
