@@ -86,9 +86,9 @@ def test_the_kiosk_page_offers_the_third_language(settings: Settings) -> None:
     try:
         page = app.test_client().get("/").get_data(as_text=True)
         assert re.findall(r'class="langbtn" data-lang="([^"]+)"', page) == ["zh-TW", "en", "nan-TW"]
-        config = json.loads(
-            re.search(r'<script id="config" type="application/json">(.*?)</script>', page, re.S).group(1)
-        )  # type: ignore[union-attr]
+        found = re.search(r'<script id="config" type="application/json">(.*?)</script>', page, re.S)
+        assert found is not None
+        config = json.loads(found.group(1))
         assert config["messages"]["nan-TW"]["kiosk.welcome.start"] == "開始"
     finally:
         close_app(app)
