@@ -9,12 +9,14 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from werkzeug.serving import make_server
 
 from counter_core.settings import Settings
 from counter_web.base import close_app
+from mydata_counter.testing import wait_for
 
 IN_PROCESS_LOG = "in-process.log"  # the in-process apps' log in the suite's log folder, scanned for personal data
 
@@ -57,3 +59,35 @@ def sandbox_in_thread(settings: Settings) -> Iterator[Flask]:
     finally:
         close_app(app)
         app.extensions["mydata.sandbox"]["outbox"].close()
+
+
+class PageClient:
+    """An app's page as a test drives it: the Flask test client for HTTP, the Socket.IO test client (sharing
+    its cookies) for the events the page receives."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.client = app.test_client()
+        self.socket = app.extensions["mydata.socketio"].test_client(app, flask_test_client=self.client)
+        self.received: list[dict[str, Any]] = []
+
+    def events(self, name: str) -> list[dict[str, Any]]:
+        """Every ``name`` event the page has received so far."""
+        self.received.extend(self.socket.get_received())
+        return [e["args"][0] for e in self.received if e["name"] == name]
+
+    def wait_event(self, name: str, timeout_s: float = 5.0) -> dict[str, Any]:
+        """The first ``name`` event, waiting for it to arrive (device and watcher threads send them)."""
+        if not wait_for(lambda: bool(self.events(name)), timeout_s):
+            raise AssertionError(f"no {name!r} event within {timeout_s} s")
+        return self.events(name)[0]
+
+    @staticmethod
+    def answer(response: Any) -> dict[str, Any]:
+        """A JSON answer as a dict, with the HTTP status added as ``status``."""
+        body = response.get_json(silent=True)
+        return {**(body if isinstance(body, dict) else {}), "status": response.status_code}
+
+    def close(self) -> None:
+        self.socket.disconnect()
+        close_app(self.app)
