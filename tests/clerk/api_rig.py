@@ -16,11 +16,12 @@ from broker_client import BrokerClient
 from clerk import create_app
 from clerk.devices import ClerkDevices
 from clerk.service import ClerkService
-from counter_core.settings import Settings, load_settings
+from counter_core.settings import Settings
 from hardware.camera.simulated import SimulatedCamera
 from hardware.decode import build_decoder
-from mydata_counter.testing.inprocess import PageClient, sandbox_in_thread
-from mydata_counter.testing.sandbox import citizens, issue_code, sandbox_settings
+from mydata_counter.testing.inprocess import PageClient
+from mydata_counter.testing.sandbox import citizens, issue_code
+from tests.inprocess_rig import Broker, broker
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"|name="csrf_token" value="([^"]+)"')
@@ -61,16 +62,9 @@ class Station(PageClient):
         return issue_code(BrokerClient(self.settings.broker), self.settings, citizen, service).code
 
 
-@pytest.fixture(scope="module")
-def broker_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    settings = sandbox_settings(load_settings(ROOT / "config" / "demo.toml"), tmp_path_factory.mktemp("sandbox"))
-    with sandbox_in_thread(settings):
-        yield settings
-
-
 @pytest.fixture
-def station(broker_settings: Settings, tmp_path: Path) -> Iterator[Station]:
-    data = broker_settings.model_dump()
+def station(broker: Broker, tmp_path: Path) -> Iterator[Station]:
+    data = broker.settings.model_dump()
     data["clerk"].update({"audit_db": tmp_path / "clerk-audit.db", "purge_after_s": 600})
     data["devices"]["camera"].update({"fps": 5, "width": 1280, "height": 720})
     settings = Settings(**data)
@@ -83,3 +77,6 @@ def station(broker_settings: Settings, tmp_path: Path) -> Iterator[Station]:
         yield station
     finally:
         station.close()
+
+
+__all__ = ["Broker", "Station", "broker", "station"]

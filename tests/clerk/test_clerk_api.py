@@ -7,9 +7,9 @@ from __future__ import annotations
 import time
 
 from counter_core.datacode import damm_check_digit
-from tests.clerk.api_rig import Station, broker_settings, station
+from tests.clerk.api_rig import Station, broker, station
 
-__all__ = ["broker_settings", "station"]
+__all__ = ["broker", "station"]
 
 
 def _audit(station: Station) -> list[str]:

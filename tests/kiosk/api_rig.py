@@ -6,7 +6,6 @@ client and the Socket.IO test client: every API path in milliseconds."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,34 +14,17 @@ from flask import Flask
 
 from broker_client import BrokerClient
 from broker_sandbox.cards import SandboxCards
-from broker_sandbox.citizens import Citizen
-from counter_core.settings import Settings, load_settings
+from counter_core.settings import Settings
 from hardware.cards.simulated import SimulatedReader, Timing
 from hardware.printer.capture import CapturePrinter, capture_printer
 from hardware.printer.escpos_driver import EscposPrinter
 from kiosk import create_app
 from kiosk.devices import KioskDevices
-from mydata_counter.testing.inprocess import PageClient, sandbox_in_thread
-from mydata_counter.testing.sandbox import citizens, sandbox_settings
+from mydata_counter.testing.inprocess import PageClient
+from tests.inprocess_rig import Broker, broker
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = Timing(event_delay_s=0.02, read_s=0.0, sign_s=0.0)
-
-
-@dataclass
-class Broker:
-    settings: Settings
-    app: Flask
-
-    @property
-    def url(self) -> str:
-        return self.settings.broker.url
-
-    def citizen(self, index: int) -> Citizen:
-        return citizens(self.settings)[index]
-
-    def sandbox(self) -> dict[str, Any]:
-        return dict(self.app.extensions["mydata.sandbox"])
 
 
 class Kiosk(PageClient):
@@ -57,13 +39,6 @@ class Kiosk(PageClient):
 
     def get(self, path: str) -> Any:
         return self.answer(self.client.get(f"/api{path}"))
-
-
-@pytest.fixture(scope="module")
-def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
-    settings = sandbox_settings(load_settings(ROOT / "config" / "demo.toml"), tmp_path_factory.mktemp("sandbox"))
-    with sandbox_in_thread(settings) as app:
-        yield Broker(settings, app)
 
 
 @pytest.fixture
@@ -83,3 +58,6 @@ def kiosk(broker: Broker) -> Iterator[Kiosk]:
             yield kiosk
         finally:
             kiosk.close()
+
+
+__all__ = ["FAST", "Broker", "Kiosk", "broker", "kiosk"]
