@@ -7,7 +7,6 @@ preview and the admin page; the top layer (``mydata_counter.wiring``) builds wha
 from __future__ import annotations
 
 from flask import Flask, session
-from flask_socketio import SocketIO
 from flask_wtf.csrf import CSRFProtect
 
 from broker_client import BrokerClient
@@ -18,7 +17,7 @@ from clerk.service import ClerkService
 from counter_core.i18n import subset
 from counter_core.settings import Settings
 from counter_web.admin import admin_blueprint, is_technician
-from counter_web.base import SocketEvents, health_blueprint, new_flask_app, on_close, register_hello
+from counter_web.base import SocketEvents, health_blueprint, new_flask_app, new_socketio, on_close, register_socket
 
 PAGE_MESSAGES = ("clerk.", "broker.", "camera.")
 
@@ -34,9 +33,18 @@ def create_app(settings: Settings, devices: ClerkDevices | None = None, broker: 
     )
     csrf = CSRFProtect(app)
     devices = devices if devices is not None else build_clerk_devices(settings.devices)
-    socketio = SocketIO(app, async_mode="threading")
-    register_hello(socketio, "clerk")
+    socketio = new_socketio(app)
     service = ClerkService(settings.clerk, devices, broker or BrokerClient(settings.broker), SocketEvents(socketio))
+
+    def member() -> str | None:
+        """A logged-in clerk's scan page: its own room, and it takes the camera (see ClerkService)."""
+        login = service.current(session.get(views.COOKIE_KEY))
+        if login is None:
+            return None
+        service.claim_camera(login)
+        return login.id
+
+    register_socket(socketio, "clerk", member)
     app.extensions.update({
         "mydata.settings": settings, "mydata.socketio": socketio, "clerk.service": service,
         "clerk.page_config": {"messages": subset(PAGE_MESSAGES), "purgeAfterS": settings.clerk.purge_after_s},

@@ -1,8 +1,11 @@
 """The clerk's work as a plain class, with no HTTP in it: log in, redeem a code, show it until the purge
 time, purge, log out; the camera feed that finds codes; the station's own audit.
 
-The web layer (``clerk.views``) only turns requests into calls. ``ClerkService`` owns its background
-threads (the camera decode loop, the purge timer) and stops them in ``close()``.
+A clerk station is one counter with one camera. Several clerks may be logged in at once (a colleague
+helping, a supervisor): each login has its own screen, record, purge timer and events. Codes the camera
+finds go to one login only: the one whose scan page connected last (it holds the camera) — never to a page
+that is not logged in. The web layer (``clerk.views``) only turns requests into calls. ``ClerkService`` owns
+its background threads (the camera decode loop, the purge timer) and stops them in ``close()``.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ class ClerkService:
         self.logins = ClerkSessions(settings.session_timeout_s)
         self.audit = audit if audit is not None else LocalAudit(settings.audit_db)
         self.feed = CameraFeed(devices.camera, devices.decoder, self._code_found)
+        self._camera_owner = ""  # the login whose scan page holds the camera
         self._stop = threading.Event()
         self._purger = threading.Thread(target=self._purge_forever, daemon=True, name="clerk-purge")
 
@@ -73,8 +77,14 @@ class ClerkService:
         self.devices.close()
         self.audit.close()
 
+    def claim_camera(self, login: ClerkLogin) -> None:
+        """The login whose scan page just connected gets the camera's codes from now on."""
+        self._camera_owner = login.id
+
     def _code_found(self, decoded: Decoded) -> None:
-        self.events("code_found", {"code": decoded.code, "format": decoded.format})
+        owner = self.logins.peek(self._camera_owner)
+        if owner is not None:  # nobody logged in at the camera: the code goes nowhere
+            self.events("code_found", {"code": decoded.code, "format": decoded.format}, to=owner.id)
 
     def _purge_forever(self) -> None:
         while not self._stop.wait(PURGE_CHECK_S):

@@ -49,6 +49,14 @@ class ClerkSessions:
         login.touched = time.monotonic()
         return login
 
+    def peek(self, login_id: str | None) -> ClerkLogin | None:
+        """The login if it is still live, without counting this as its activity."""
+        with self._lock:
+            login = self._logins.get(login_id or "")
+        if login is None or time.monotonic() - login.touched > self.timeout_s:
+            return None
+        return login
+
     def remove(self, login_id: str) -> ClerkLogin | None:
         with self._lock:
             login = self._logins.pop(login_id, None)

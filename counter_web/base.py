@@ -74,15 +74,54 @@ def new_flask_app(import_name: str, settings: ServiceSettings) -> Flask:
     return app
 
 
-def register_hello(socketio: object, service: str) -> None:
-    """On connect, tell the page which service and version it talks to (pages show a reconnect
-    banner when the connection drops and reload when the version changes)."""
-    from flask_socketio import emit
+MEMBERS = "members"  # the room of every socket that proved who it is: device-wide facts go there
+SOCKET_BUFFER_BYTES = 16 * 1024  # no page sends more than a token over the socket
 
-    @socketio.on("connect")  # type: ignore[attr-defined,untyped-decorator]
-    def _hello() -> None:
-        emit("hello", {"service": service, "version": __version__})
 
+def new_socketio(app: Flask) -> Any:
+    """Flask-SocketIO in threading mode with a small message limit: pages only listen, and say ``join``."""
+    from flask_socketio import SocketIO
+
+    return SocketIO(app, async_mode="threading", max_http_buffer_size=SOCKET_BUFFER_BYTES)
+
+
+def register_socket(
+    socketio: Any,
+    service: str,
+    member: Callable[[], str | None],
+    join: Callable[[str], str | None] | None = None,
+) -> None:
+    """Who a socket is decides what it hears. On connect, ``member()`` (reading the session cookie the
+    handshake carried) names the socket's own room — a clerk login, a kiosk session — or None: an anonymous
+    socket gets the greeting and nothing else. ``join(token)`` lets a page that started a session after it
+    connected (the kiosk) move into that session's room; it leaves any room it was in before."""
+    from flask import request
+    from flask_socketio import emit, join_room, leave_room, rooms
+
+    @socketio.on("connect")  # type: ignore[untyped-decorator]
+    def _hello(_auth: object = None) -> None:
+        room = member()
+        if room is not None:
+            join_room(room)
+            join_room(MEMBERS)
+        emit("hello", {"service": service, "version": __version__, "joined": room is not None})
+
+    if join is None:
+        return
+
+    @socketio.on("join")  # type: ignore[untyped-decorator]
+    def _join(data: object = None) -> dict[str, bool]:
+        token = data.get("token") if isinstance(data, dict) else None
+        room = join(token) if isinstance(token, str) and 0 < len(token) <= 128 else None
+        if room is None:
+            return {"joined": False}
+        sid = getattr(request, "sid", "")
+        for other in rooms():
+            if other not in (sid, room):
+                leave_room(other)
+        join_room(room)
+        join_room(MEMBERS)
+        return {"joined": True}
 
 def error_body(error: CounterError) -> dict[str, Any]:
     """How an error travels to a page: its key, its text in every language, its parameters."""
@@ -91,13 +130,14 @@ def error_body(error: CounterError) -> dict[str, Any]:
 
 
 class SocketEvents:
-    """The services' event sink (``counter_core.events.EventSink``) on Flask-SocketIO."""
+    """The services' event sink (``counter_core.events.EventSink``) on Flask-SocketIO: an event for one
+    session or login goes to its room only; a device-wide fact to the sockets that proved who they are."""
 
     def __init__(self, socketio: Any) -> None:
         self.socketio = socketio
 
     def __call__(self, event: str, payload: dict[str, Any], to: str | None = None) -> None:
-        self.socketio.emit(event, payload)
+        self.socketio.emit(event, payload, to=to or MEMBERS)
 
 
 class Closable(Protocol):

@@ -52,7 +52,8 @@ def _counter_error(error: CounterError) -> tuple[Response, int]:
 def start() -> Response:
     fresh = service().start_session(session.get(COOKIE_KEY), str(_body().get("language", "")))
     session[COOKIE_KEY] = fresh.id
-    return jsonify({"ok": True})
+    # The page joins its session's event room with this token (its socket connected before the session).
+    return jsonify({"ok": True, "socket_token": fresh.socket_token, "card": service().reader_card()})
 
 
 @bp.get("/state")

@@ -6,14 +6,13 @@ page; the top layer (``mydata_counter.wiring``) builds the devices and the broke
 
 from __future__ import annotations
 
-from flask import Flask, render_template
-from flask_socketio import SocketIO
+from flask import Flask, render_template, session
 
 from broker_client import BrokerClient
 from counter_core.i18n import page_languages, subset
 from counter_core.settings import Settings
 from counter_web.admin import admin_blueprint
-from counter_web.base import SocketEvents, health_blueprint, new_flask_app, on_close, register_hello
+from counter_web.base import SocketEvents, health_blueprint, new_flask_app, new_socketio, on_close, register_socket
 from kiosk import api, demo
 from kiosk.devices import KioskDevices, build_kiosk_devices
 from kiosk.service import KioskService
@@ -26,9 +25,18 @@ def create_app(settings: Settings, devices: KioskDevices | None = None, broker: 
     app.name = "kiosk"
     app.config["SESSION_COOKIE_NAME"] = "kiosk_session"
     devices = devices if devices is not None else build_kiosk_devices(settings.devices)
-    socketio = SocketIO(app, async_mode="threading")
-    register_hello(socketio, "kiosk")
+    socketio = new_socketio(app)
     service = KioskService(settings.kiosk, devices, broker or BrokerClient(settings.broker), SocketEvents(socketio))
+
+    def member() -> str | None:
+        found = service.store.get(session.get(api.COOKIE_KEY))
+        return found.id if found is not None else None
+
+    def join(token: str) -> str | None:
+        found = service.store.by_socket_token(token)
+        return found.id if found is not None else None
+
+    register_socket(socketio, "kiosk", member, join)
     app.extensions.update({"mydata.settings": settings, "mydata.socketio": socketio, "kiosk.service": service})
     on_close(app, service)
 

@@ -98,6 +98,17 @@ class KioskService:
             self.store.wipe(previous_id)
         return self.store.create(language if language in languages() else DEFAULT_LANGUAGE)
 
+    def reader_card(self) -> dict[str, object]:
+        """The card in the reader now, as a card event (a page that starts a session learns what it missed
+        while it had no room); a reader that cannot be asked counts as empty."""
+        try:
+            held = next((r for r in self.devices.reader.readers() if r.card_present), None)
+        except CardError:
+            held = None
+        if held is None:
+            return {"kind": "card_removed", "card_type": None}
+        return {"kind": "card_inserted", "card_type": held.card_type}
+
     def session(self, session_id: str | None) -> KioskSession:
         found = self.store.get(session_id)
         if found is None:

@@ -34,6 +34,7 @@ class KioskSession:
     issued: IssuedCode | None = field(default=None, repr=False)
     printed: bool = False
     active_method: str = ""  # the identity method on screen now
+    socket_token: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)  # joins its room
 
     def uses_card(self, card_type: str | None) -> bool:
         """At the step of that card, not passed yet: pulling the card there means the citizen left."""
@@ -84,6 +85,11 @@ class SessionStore:
         if session is not None:
             session.touched = time.monotonic()
         return session
+
+    def by_socket_token(self, token: str) -> KioskSession | None:
+        """The session whose page presents ``token`` (given to it by /api/start) to join its events' room."""
+        with self._lock:
+            return next((s for s in self._sessions.values() if secrets.compare_digest(s.socket_token, token)), None)
 
     def wipe(self, session_id: str) -> KioskSession | None:
         with self._lock:

@@ -88,6 +88,13 @@ class PageClient:
         body = response.get_json(silent=True)
         return {**(body if isinstance(body, dict) else {}), "status": response.status_code}
 
-    def close(self) -> None:
+    def reconnect(self) -> None:
+        """Connect the socket again, with the cookies the page has now (a page loaded after a login)."""
         self.socket.disconnect()
+        self.socket.connect()
+        self.received.clear()
+
+    def close(self) -> None:
+        if self.socket.is_connected():
+            self.socket.disconnect()
         close_app(self.app)

@@ -71,7 +71,9 @@ function renderCode() {
 // ---- steps --------------------------------------------------------------------------------------
 async function start() {
   try {
-    await api("POST", "/start", {language: state.lang});
+    const started = await api("POST", "/start", {language: state.lang});
+    window.counterSocket.emit("join", {token: started.socket_token});  // this session's events from now on
+    state.card = started.card;  // what the reader holds now (card events before the session did not reach us)
     if (!state.catalogue) state.catalogue = await api("GET", "/catalogue");
     $("search").value = ""; state.category = "";
     show("services");

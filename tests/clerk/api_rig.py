@@ -48,6 +48,7 @@ class Station(PageClient):
         response = self.client.post("/login", data=form)
         if response.status_code == 302:
             self.csrf = self.token("/")
+            self.reconnect()  # the scan page's socket connects with the login's cookie
         return response
 
     def post(self, path: str, body: dict[str, Any] | None = None) -> Any:

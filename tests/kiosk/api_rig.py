@@ -34,8 +34,12 @@ class Kiosk(PageClient):
         self.printer = printer
 
     def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
-        """The JSON answer (with ``status`` added) of a POST to the kiosk API."""
-        return self.answer(self.client.post(f"/api{path}", json=body or {}))
+        """The JSON answer (with ``status`` added) of a POST to the kiosk API; after /start the page's socket
+        joins the new session's room, as the page does."""
+        answer = self.answer(self.client.post(f"/api{path}", json=body or {}))
+        if path == "/start" and "socket_token" in answer:
+            assert self.socket.emit("join", {"token": answer["socket_token"]}, callback=True) == {"joined": True}
+        return answer
 
     def get(self, path: str) -> Any:
         return self.answer(self.client.get(f"/api{path}"))
