@@ -166,6 +166,13 @@ def api_blueprint(
             return error_response(errors.ValidationFailed(field="path"))
         return "Not found", 404
 
+    @bp.app_errorhandler(413)
+    def _too_large(_error: Any) -> Response:
+        """The body limit (counter_web.base.MAX_BODY_BYTES) is checked before the signature is read."""
+        response = error_response(errors.ValidationFailed(field="body"))
+        response.status_code = 413
+        return response
+
     @bp.app_errorhandler(405)
     def _bad_method(error: Any) -> Any:
         if request.path.startswith("/api/"):

@@ -8,7 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from flask import Blueprint, Flask, Response, jsonify
+from flask import Blueprint, Flask, Response, jsonify, request
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from counter_core import __version__
 from counter_core.errors import CounterError
@@ -54,21 +56,62 @@ def secret_key(settings: ServiceSettings) -> bytes:
     return secrets.token_bytes(32)
 
 
-def new_flask_app(import_name: str, settings: ServiceSettings) -> Flask:
+# No inline script or style anywhere (page config travels as JSON data); no framing; same-origin only.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self'; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+MAX_BODY_BYTES = 64 * 1024  # every request body the terminals and the sandbox take is small JSON or a form
+
+
+class _BoundedJSON(DefaultJSONProvider):
+    """JSON nested deeper than the parser's recursion limit is a client error (400), not a 500."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+
+def new_flask_app(import_name: str, settings: ServiceSettings, max_body_bytes: int = MAX_BODY_BYTES) -> Flask:
     app = Flask(import_name, static_folder=str(STATIC_DIR), static_url_path="/static")
+    app.json = _BoundedJSON(app)
     app.config["SECRET_KEY"] = secret_key(settings)
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
-    app.config["JSON_AS_ASCII"] = False
+    # Werkzeug refuses a body over the limit (413) from its Content-Length, before anything reads it.
+    app.config["MAX_CONTENT_LENGTH"] = max_body_bytes
+    app.config["MAX_FORM_MEMORY_SIZE"] = max_body_bytes
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
+    @app.before_request
+    def _body_limit() -> None:
+        """Refuse a declared body over the limit before any work, whatever the route reads (a chunked body is
+        cut at the limit as it is read)."""
+        if (request.content_length or 0) > max_body_bytes:
+            raise RequestEntityTooLarge()
+
     @app.after_request
-    def _no_store(response: Response) -> Response:
+    def _headers(response: Response) -> Response:
         # Pages may show personal data: never cache anything but the vendored/static assets.
         if not response.headers.get("Cache-Control"):
             response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Response | HTTPException:
+        """A refused request to an API gets a JSON error a page can show (413: too large, 400: not JSON)."""
+        if not request.path.startswith("/api/") and error.code != 413:
+            return error
+        key = {400: "web.bad_request", 413: "web.too_large", 405: "web.bad_method", 404: "web.not_found"}
+        response = jsonify(error_body(CounterError(key.get(error.code or 500, "error.unexpected"))))
+        response.status_code = error.code or 500
         return response
 
     return app
