@@ -16,7 +16,7 @@ from clerk.devices import ClerkDevices, build_clerk_devices
 from clerk.service import ClerkService
 from counter_core.i18n import subset
 from counter_core.settings import Settings
-from counter_web.admin import admin_blueprint, is_technician
+from counter_web.admin import TechnicianGate, admin_blueprint
 from counter_web.base import SocketEvents, health_blueprint, new_flask_app, new_socketio, on_close, register_socket
 
 PAGE_MESSAGES = ("clerk.", "broker.", "camera.")
@@ -56,14 +56,13 @@ def create_app(settings: Settings, devices: ClerkDevices | None = None, broker: 
 
     app.register_blueprint(health_blueprint("clerk", devices.states))
     app.register_blueprint(views.bp)
-    password_hash = settings.clerk.admin_password_hash
+    gate = TechnicianGate(settings.clerk.admin_password_hash, settings.clerk.admin_from)
     app.register_blueprint(
         camera_blueprint(
-            service.feed,
-            lambda: service.current(session.get(views.COOKIE_KEY)) is not None or is_technician(password_hash),
+            service.feed, lambda: service.current(session.get(views.COOKIE_KEY)) is not None or gate.allows()
         )
     )
-    admin = admin_blueprint("clerk", settings, devices.states, password_hash, {"decode-test": service.decode_test})
+    admin = admin_blueprint("clerk", settings, devices.states, gate, {"decode-test": service.decode_test})
     csrf.exempt(admin)
     app.register_blueprint(admin)
     service.start()

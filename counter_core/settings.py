@@ -6,6 +6,7 @@ Every other module receives a ``Settings`` (or one of its sections) explicitly; 
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import tomllib
@@ -53,6 +54,18 @@ class ServiceSettings(Section):
     threads: int = Field(16, ge=1, le=256)
     secret_key_file: Path | None = None
     admin_password_hash: str = ""  # argon2 hash of the technician password (`mydata-counter admin-hash`)
+    # Networks from which /admin is offered at all (404 elsewhere): loopback unless a technician's LAN is named.
+    admin_from: list[str] = ["127.0.0.0/8", "::1/128"]
+
+    @field_validator("admin_from")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"{network!r} is not an IP network such as 10.1.2.0/24 or 127.0.0.1") from None
+        return value
 
 
 class KioskSettings(ServiceSettings):

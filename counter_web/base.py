@@ -166,6 +166,7 @@ def register_socket(
         join_room(MEMBERS)
         return {"joined": True}
 
+
 def error_body(error: CounterError) -> dict[str, Any]:
     """How an error travels to a page: its key, its text in every language, its parameters."""
     params = {k: v for k, v in error.params.items() if isinstance(v, str | int)}

@@ -11,7 +11,7 @@ from flask import Flask, render_template, session
 from broker_client import BrokerClient
 from counter_core.i18n import page_languages, subset
 from counter_core.settings import Settings
-from counter_web.admin import admin_blueprint
+from counter_web.admin import TechnicianGate, admin_blueprint
 from counter_web.base import SocketEvents, health_blueprint, new_flask_app, new_socketio, on_close, register_socket
 from kiosk import api, demo
 from kiosk.devices import KioskDevices, build_kiosk_devices
@@ -46,9 +46,8 @@ def create_app(settings: Settings, devices: KioskDevices | None = None, broker: 
         app.extensions["kiosk.demo_reader"] = devices.demo_reader
         app.register_blueprint(demo.bp)
     actions = {"print-test": service.print_test, "readers": service.list_readers}
-    app.register_blueprint(
-        admin_blueprint("kiosk", settings, devices.states, settings.kiosk.admin_password_hash, actions)
-    )
+    gate = TechnicianGate(settings.kiosk.admin_password_hash, settings.kiosk.admin_from)
+    app.register_blueprint(admin_blueprint("kiosk", settings, devices.states, gate, actions))
 
     page_config = {**service.page_config(), "messages": subset(PAGE_MESSAGES)}
 

@@ -97,9 +97,9 @@ def config_check(config_path: Path, as_json: bool) -> None:
 @click.password_option("--password", prompt="Technician password", help="The password to hash.")
 def admin_hash(password: str) -> None:
     """Print the argon2 hash for [kiosk]/[clerk] admin_password_hash (the /admin page's password)."""
-    from argon2 import PasswordHasher
+    from counter_web.admin import technician_hasher
 
-    click.echo(PasswordHasher().hash(password))
+    click.echo(technician_hasher().hash(password))
 
 
 def _register_subcommands() -> None:
