@@ -133,9 +133,19 @@ def otp_verify() -> Response:
 # -- code and receipt ----------------------------------------------------------------------------
 @bp.post("/print")
 def print_receipt() -> Response:
-    outcome = service().print_receipt(_current())
+    request_id = _text("request_id")[:64]
+    outcome = service().print_receipt(_current(), request_id)
     shown = {"code": outcome.code, "expires": outcome.expires, "printed": outcome.printed}
     return jsonify({**shown, **error_body(outcome.error)} if outcome.error else shown)
+
+
+@bp.get("/receipt")
+def receipt() -> tuple[Response, int] | Response:
+    """The code already issued to this session (the page asks after a print call's answer was lost)."""
+    outcome = service().receipt(_current())
+    if outcome is None:
+        return jsonify(error_body(errors.IdentityRequired())), 409
+    return jsonify({"code": outcome.code, "expires": outcome.expires, "printed": outcome.printed})
 
 
 @bp.post("/cancel")

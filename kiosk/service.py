@@ -14,7 +14,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from broker_client import BrokerClient, errors
 from broker_client.models import Catalogue, IdentityStatus, IssuedCode, OtpSent, PushStarted
@@ -217,11 +217,23 @@ class KioskService:
             return
 
     # -- code and receipt ------------------------------------------------------------------------
-    def print_receipt(self, state: KioskSession) -> PrintOutcome:
-        """Issue the code (once per session) and print it; a printer fault still shows the code."""
-        if state.issued is None:
-            state.issued = self.broker.issue_code(state.broker_session)
-        issued = state.issued
+    def print_receipt(self, state: KioskSession, request_id: str = "") -> PrintOutcome:
+        """Issue the code (once per session) and print it; a printer fault still shows the code.
+
+        One call at a time per session, so concurrent calls can never issue two codes. ``request_id`` names the
+        page's attempt: asked again with the same id (its answer was lost), the outcome is told again and
+        nothing is printed twice; a new id (the citizen pressed "print again") prints again."""
+        with state.print_lock:
+            if request_id and request_id in state.prints:
+                return cast(PrintOutcome, state.prints[request_id])
+            if state.issued is None:
+                state.issued = self.broker.issue_code(state.broker_session)
+            outcome = self._print(state, state.issued)
+            if request_id:
+                state.prints = {**dict(list(state.prints.items())[-7:]), request_id: outcome}
+            return outcome
+
+    def _print(self, state: KioskSession, issued: IssuedCode) -> PrintOutcome:
         local_expiry = issued.expires_at.astimezone()
         code, expires = issued.code, local_expiry.strftime("%H:%M")
         try:
@@ -233,6 +245,13 @@ class KioskService:
         RECEIPTS.labels("printed").inc()
         state.printed = True
         return PrintOutcome(code, expires, True)
+
+    def receipt(self, state: KioskSession) -> PrintOutcome | None:
+        """The code this session was given, for a page that lost the answer of its print call."""
+        issued = state.issued
+        if issued is None:
+            return None
+        return PrintOutcome(issued.code, issued.expires_at.astimezone().strftime("%H:%M"), state.printed)
 
     def cancel(self, session_id: str | None) -> None:
         """The citizen is done or gave up: wipe the session; close the broker's if no code was issued."""

@@ -35,6 +35,8 @@ class KioskSession:
     printed: bool = False
     active_method: str = ""  # the identity method on screen now
     socket_token: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)  # joins its room
+    print_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    prints: dict[str, Any] = field(default_factory=dict, repr=False)  # request id → its outcome (asked again)
 
     def uses_card(self, card_type: str | None) -> bool:
         """At the step of that card, not passed yet: pulling the card there means the citizen left."""
@@ -98,6 +100,7 @@ class SessionStore:
             session.identity = None
             session.push = None
             session.issued = None
+            session.prints.clear()
         return session
 
     def wipe_where(self, condition: Callable[[KioskSession], bool]) -> list[KioskSession]:

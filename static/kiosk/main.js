@@ -61,7 +61,7 @@ function renderTerms() {
 function renderCode() {
   const r = state.result;
   if (!r) return;
-  const grouped = r.code.replace(/(\d{4})(?=\d)/g, "$1 ");
+  const grouped = (r.code || "").replace(/(\d{4})(?=\d)/g, "$1 ");
   $("done-code").textContent = grouped; $("fallback-code").textContent = grouped;
   $("done-valid").textContent = t("kiosk.done.valid", {time: r.expires});
   $("fallback-valid").textContent = t("kiosk.done.valid", {time: r.expires});
@@ -96,16 +96,44 @@ async function agree() {
   } catch (e) { handleFatal(e); }
 }
 
+function requestId() {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function printFailed(result) {
+  state.result = result;
+  $("print-busy").hidden = true; $("print-checking").hidden = true;
+  $("print-failed").hidden = false; $("print-title").hidden = true;
+  renderCode();
+}
+
+// One print attempt, named by a request id: when its answer is lost the page asks again with the same id,
+// which the kiosk answers without printing twice (and the code is never lost: it is shown either way).
 async function printReceipt() {
   show("print");
   $("print-busy").hidden = false; $("print-failed").hidden = true; $("print-title").hidden = false;
-  try {
-    const result = await api("POST", "/print");
-    state.result = result;
-    if (result.printed) { showDone(); return; }
-    $("print-busy").hidden = true; $("print-failed").hidden = false; $("print-title").hidden = true;
-    renderCode();
-  } catch (e) { handleFatal(e); }
+  $("print-checking").hidden = true; $("print-error").textContent = "";
+  const id = requestId();
+  for (let attempt = 0; attempt < 6; attempt += 1) {
+    try {
+      const result = await api("POST", "/print", {request_id: id});
+      state.result = result;
+      if (result.printed) { showDone(); return; }
+      printFailed(result);
+      return;
+    } catch (e) {
+      if (e.body && e.body.error === "broker.session.expired") { handleFatal(e); return; }
+      if (e.body && e.body.error) { printFailed({code: "", expires: "", ...e.body}); return; }
+      $("print-checking").hidden = false;  // no answer: it may have printed; ask again, never print twice
+      await new Promise((resolve) => setTimeout(resolve, 800 * (attempt + 1)));
+    }
+  }
+  let known = {code: "", expires: ""};
+  try { known = await api("GET", "/receipt"); } catch (e) { /* the code is not known yet */ }
+  const lost = Object.fromEntries(Object.entries(config.messages).map(([lang, texts]) => [lang, texts["kiosk.print.lost"]]));
+  printFailed({...known, error: "kiosk.print.lost", message: lost});
 }
 
 function showDone() {

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from typing import Any
 
 import requests
@@ -276,3 +277,45 @@ def test_a_kiosk_with_a_real_reader_has_no_demo_card_routes(broker: Broker) -> N
         assert config is not None and json.loads(config.group(1))["simulatedReader"] is False
     finally:
         close_app(app)
+
+
+def _verified(kiosk: Kiosk, broker: Broker, index: int) -> None:
+    citizen = broker.citizen(index)
+    _at_identity(kiosk)
+    _moica(kiosk, citizen)
+    kiosk.client.delete("/demo/card")
+    kiosk.post("/method", {"method": "nhi_household"})
+    answer = kiosk.post(
+        "/identity/nhi", {"nhi_card_number": citizen.nhi_card_number, "household_number": citizen.household_number}
+    )
+    assert answer["verified"], answer
+
+
+def test_concurrent_print_calls_on_one_session_give_one_code(kiosk: Kiosk, broker: Broker) -> None:
+    _verified(kiosk, broker, 11)
+    codes: list[str] = []
+    start = threading.Barrier(6)
+
+    def press(n: int) -> None:
+        start.wait()
+        codes.append(kiosk.post("/print", {"request_id": f"tap-{n}"})["code"])
+
+    threads = [threading.Thread(target=press, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(codes) == 6 and len(set(codes)) == 1 and re.fullmatch(r"\d{16}", codes[0])
+
+
+def test_a_print_asked_again_with_its_request_id_is_told_again_not_printed_twice(kiosk: Kiosk, broker: Broker) -> None:
+    _verified(kiosk, broker, 12)
+    assert kiosk.get("/receipt")["status"] == 409  # nothing issued yet
+    first = kiosk.post("/print", {"request_id": "attempt-1"})
+    again = kiosk.post("/print", {"request_id": "attempt-1"})  # the page lost the first answer
+    assert first["printed"] and again == first
+    assert wait_for(lambda: len(kiosk.printer.jobs) == 1)
+    known = kiosk.get("/receipt")
+    assert known["code"] == first["code"] and known["printed"]
+    reprint = kiosk.post("/print", {"request_id": "attempt-2"})  # "print again": a new attempt prints
+    assert reprint["code"] == first["code"] and wait_for(lambda: len(kiosk.printer.jobs) == 2)
