@@ -11,9 +11,11 @@ its background threads (the camera decode loop, the purge timer) and stops them 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from broker_client import BrokerClient, errors
 from broker_client.models import Redemption
@@ -40,6 +42,11 @@ OUTCOMES = {
 class Shown:
     redemption: Redemption
     purge_in_s: int
+    again: bool = False  # the code on screen was entered again: nothing was asked of the broker
+
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
 
 
 class ClerkService:
@@ -112,14 +119,34 @@ class ClerkService:
         self.audit.record("logout", clerk=login.broker.username, agency=login.broker.agency_id)
 
     # -- codes -----------------------------------------------------------------------------------
-    def redeem(self, login: ClerkLogin, typed: str, source: str) -> Shown:
+    def redeem(self, login: ClerkLogin, typed: str, source: str, request_id: str = "") -> Shown:
         """Fetch the citizen's data for a code; what was on screen before is purged first. Typos never
-        reach the broker; a refusal is audited and raised as its typed error."""
+        reach the broker; a refusal is audited and raised as its typed error.
+
+        One lookup at a time per login. The page names each attempt (``request_id``): asked again after its
+        answer was lost, the same answer is given again, the broker is not asked twice. The code already on
+        screen, entered again (a double scan, a colleague typing it), just shows it again."""
         source = source if source in SOURCES else "keypad"
         code = normalise_typed(typed)
         if not is_valid_code(code):
             SCANS.labels(source, "invalid").inc()
             raise CounterError("clerk.code.typo")
+        with login.lock:
+            viewing = login.viewing
+            if viewing is not None and (
+                (request_id and viewing.request_id == request_id) or viewing.code_hash == _code_hash(code)
+            ):
+                return Shown(viewing.redemption, max(0, int(viewing.deadline - time.monotonic())), again=True)
+            if request_id and request_id in login.refusals:
+                raise login.refusals[request_id]
+            try:
+                return self._redeem(login, code, source, request_id)
+            except errors.BrokerError as error:
+                if request_id:
+                    login.refusals = {**dict(list(login.refusals.items())[-7:]), request_id: error}
+                raise
+
+    def _redeem(self, login: ClerkLogin, code: str, source: str, request_id: str) -> Shown:
         SCANS.labels(source, "valid").inc()
         self.purge(login, "replaced")
         clerk, agency = login.broker.username, login.broker.agency_id
@@ -135,8 +162,10 @@ class ClerkService:
             )
             raise
         REDEMPTIONS.labels("ok").inc()
-        purge_in_s = self.settings.purge_after_s
-        login.viewing = Viewing(redemption, time.monotonic() + purge_in_s)
+        # The view ends at the earlier of this station's purge time and the broker's view deadline.
+        broker_left = (redemption.view_deadline - datetime.now(UTC)).total_seconds()
+        purge_in_s = max(0, int(min(self.settings.purge_after_s, broker_left)))
+        login.viewing = Viewing(redemption, time.monotonic() + purge_in_s, _code_hash(code), request_id)
         dataset_ids = [d.id for d in redemption.datasets]
         self.audit.record(
             "viewed",

@@ -14,6 +14,9 @@ from broker_client.models import ClerkSession, Redemption
 class Viewing:
     redemption: Redemption = field(repr=False)
     deadline: float  # time.monotonic() when it is purged
+    code_hash: str = ""  # which code is on screen (a second scan of it changes nothing)
+    request_id: str = ""  # the page's attempt that asked for it
+    shown_at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -22,6 +25,8 @@ class ClerkLogin:
     broker: ClerkSession = field(repr=False)
     touched: float = field(default_factory=time.monotonic)
     viewing: Viewing | None = field(default=None, repr=False)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)  # one lookup at a time
+    refusals: dict[str, Exception] = field(default_factory=dict, repr=False)  # request id → its error, told again
 
 
 class ClerkSessions:
@@ -62,6 +67,7 @@ class ClerkSessions:
             login = self._logins.pop(login_id, None)
         if login is not None:
             login.viewing = None
+            login.refusals.clear()
         return login
 
     def due_for_purge(self) -> list[ClerkLogin]:

@@ -106,10 +106,11 @@ def scan_page() -> BaseResponse | str:
 def redeem() -> Response:
     body = request.get_json(silent=True)
     body = body if isinstance(body, dict) else {}
-    shown = service().redeem(_logged_in(), str(body.get("code", "")), str(body.get("source", "keypad")))
-    return jsonify(
-        {"redemption": shown.redemption.model_dump(mode="json", by_alias=True), "purge_in_s": shown.purge_in_s}
-    )
+    request_id = str(body.get("request_id", ""))[:64]
+    code, source = str(body.get("code", ""))[:64], str(body.get("source", "keypad"))
+    shown = service().redeem(_logged_in(), code, source, request_id)
+    redemption = shown.redemption.model_dump(mode="json", by_alias=True)
+    return jsonify({"redemption": redemption, "purge_in_s": shown.purge_in_s, "again": shown.again})
 
 
 @bp.post("/api/purge")

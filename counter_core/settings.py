@@ -86,7 +86,9 @@ class KioskSettings(ServiceSettings):
 
 class ClerkSettings(ServiceSettings):
     port: int = Field(8702, ge=1, le=65535)
-    purge_after_s: int = Field(600, ge=2, le=3600)
+    # Never longer than the protocol's view window (docs/broker-api.yaml: view_deadline is at most 10 min after a
+    # redemption); each record also ends at its own view_deadline if that comes first.
+    purge_after_s: int = Field(600, ge=2, le=600)
     session_timeout_s: int = Field(900, ge=60)
     audit_db: Path | None = None
     secure_cookies: bool = False  # true when clerks reach the station over HTTPS (a TLS proxy in front)

@@ -110,7 +110,8 @@ def new_flask_app(import_name: str, settings: ServiceSettings, max_body_bytes: i
         if not request.path.startswith("/api/") and error.code != 413:
             return error
         key = {400: "web.bad_request", 413: "web.too_large", 405: "web.bad_method", 404: "web.not_found"}
-        response = jsonify(error_body(CounterError(key.get(error.code or 500, "error.unexpected"))))
+        name = "web.csrf" if "CSRF" in (error.description or "") else key.get(error.code or 500, "error.unexpected")
+        response = jsonify(error_body(CounterError(name)))
         response.status_code = error.code or 500
         return response
 

@@ -57,6 +57,14 @@
   $("clear").onclick = () => { input.value = ""; message("", ""); input.focus(); };
 
   let current = null;
+  function requestId() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+  // One lookup, named by a request id. The station answers a repeat of the same id without asking MyData
+  // again, so when an answer is lost the page asks again with that id ("checking…"); a definite refusal
+  // (expired, used, broker unreachable) is shown as it is, never resent.
   async function submit(text, source) {
     const checked = CodeEntry.check(text);
     if (!checked.ok) {
@@ -64,27 +72,32 @@
       return;
     }
     const now = Date.now();
-    if (busy || (checked.digits === lastSubmit.code && now - lastSubmit.at < REPEAT_MS)) return;
+    if (busy) return;
+    if (current && checked.digits === lastSubmit.code && now - lastSubmit.at < REPEAT_MS) {
+      message(t("clerk.scan.just_looked_up"), "ok");  // a double scan of the record on screen
+      return;
+    }
     lastSubmit = {code: checked.digits, at: now};
     busy = true; message("", "");
     $("busy").hidden = false; $("busy-text").textContent = t("clerk.scan.busy");
+    const id = requestId();
     try {
       for (let attempt = 0; attempt < 4; attempt += 1) {
-        let reply;
-        try { reply = await post("/api/redeem", {code: checked.digits, source}); }
-        catch (e) { reply = {status: 0, data: {error: "broker.unavailable"}}; }
-        if (reply.status === 200) { input.value = ""; if (source !== "camera") sound(); show(reply.data); return; }
-        if (reply.status === 401) { window.location.assign("/login"); return; }
-        if (reply.status === 503 || reply.status === 0) {
-          if (attempt < 3) {
-            $("busy-text").textContent = t("clerk.scan.retrying", {attempt: attempt + 1});
-            await new Promise((r) => setTimeout(r, 1000 * (attempt + 1)));
-            continue;
-          }
+        let reply = null;
+        try { reply = await post("/api/redeem", {code: checked.digits, source, request_id: id}); } catch (e) { reply = null; }
+        if (reply && reply.status === 200) {
+          input.value = "";
+          if (source !== "camera") sound();
+          show(reply.data);
+          if (reply.data.again) message(t("clerk.scan.just_looked_up"), "ok");
+          return;
         }
-        message(reply.data.message ? pick(reply.data.message) : t("broker.error"), "error");
-        return;
+        if (reply && reply.status === 401) { window.location.assign("/login"); return; }
+        if (reply && reply.data && reply.data.error) { message(pick(reply.data.message) || t("broker.error"), "error"); return; }
+        $("busy-text").textContent = t("clerk.scan.checking");  // no answer: it may have happened; ask again
+        await new Promise((r) => setTimeout(r, 1000 * (attempt + 1)));
       }
+      message(t("clerk.scan.lost"), "error");
     } finally { busy = false; $("busy").hidden = true; }
   }
 
@@ -140,6 +153,10 @@
     input.focus();
   }
   $("purge").onclick = purge;
+  // One key finishes the record on screen and clears it, ready for the next citizen.
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && current) { event.preventDefault(); purge(); }
+  });
 
   // ---- live -------------------------------------------------------------------------------------
   const socket = window.counterSocket;
