@@ -26,11 +26,13 @@ from clerk.sessions import ClerkLogin, ClerkSessions, Viewing
 from counter_core.datacode import is_valid_code, normalise_typed
 from counter_core.errors import CounterError
 from counter_core.events import EventSink
+from counter_core.limits import AttemptLimiter
 from counter_core.metrics import REDEMPTIONS, SCANS
 from counter_core.settings import ClerkSettings
 from hardware.decode.interface import Decoded
 
 PURGE_CHECK_S = 1.0
+LOGIN_TRIES = (4, 300.0)  # wrong logins per client address in seconds, before the station asks it to wait
 SOURCES = ("camera", "wedge", "keypad")
 OUTCOMES = {
     errors.CodeExpired: "expired", errors.CodeAlreadyUsed: "already_used", errors.CodeForeignAgency: "foreign_agency",
@@ -66,6 +68,7 @@ class ClerkService:
         self.audit = audit if audit is not None else LocalAudit(settings.audit_db)
         self.feed = CameraFeed(devices.camera, devices.decoder, self._code_found)
         self._camera_owner = ""  # the login whose scan page holds the camera
+        self.login_tries = AttemptLimiter(*LOGIN_TRIES)
         self._stop = threading.Event()
         self._purger = threading.Thread(target=self._purge_forever, daemon=True, name="clerk-purge")
 
@@ -103,10 +106,19 @@ class ClerkService:
     def current(self, login_id: str | None) -> ClerkLogin | None:
         return self.logins.get(login_id)
 
-    def login(self, username: str, password: str) -> ClerkLogin:
+    def login(self, username: str, password: str, client: str = "") -> ClerkLogin:
         """Log in at the broker; raises ``ClerkLoginFailed`` (wrong name or password) or another
-        ``BrokerError``."""
-        clerk = self.broker.clerk_login(username.strip(), password)
+        ``BrokerError``. A client address with too many wrong tries waits (``clerk.login.limited``) before
+        the broker is asked again: guessing through this station does not lock a clerk out elsewhere."""
+        block = self.login_tries.blocked(client)
+        if block is not None:
+            raise CounterError("clerk.login.limited", retry_after_s=block.retry_after_s)
+        try:
+            clerk = self.broker.clerk_login(username.strip(), password)
+        except (errors.ClerkLoginFailed, errors.ValidationFailed):
+            self.login_tries.record(client)
+            raise
+        self.login_tries.forget(client)
         login = self.logins.add(clerk)
         self.audit.record("login", clerk=clerk.username, agency=clerk.agency_id)
         return login

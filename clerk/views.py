@@ -65,13 +65,18 @@ def login_form() -> str:
 def login() -> BaseResponse | tuple[str, int]:
     username = request.form.get("username", "").strip()
     try:
-        login = service().login(username, request.form.get("password", ""))
+        login = service().login(username, request.form.get("password", ""), request.remote_addr or "")
     except (errors.ClerkLoginFailed, errors.ValidationFailed):
         return render_template(
             "clerk/login.html", error=every_language("broker.clerk.login_failed"), username=username
         ), 401
     except errors.BrokerError as error:
-        return render_template("clerk/login.html", error=every_language(error.key), username=username), 503
+        status = 429 if isinstance(error, errors.RateLimited) else 503
+        shown = every_language(error.key, **error.params)
+        return render_template("clerk/login.html", error=shown, username=username), status
+    except CounterError as error:  # this address tried too many wrong passwords: it waits
+        shown = every_language(error.key, **error.params)
+        return render_template("clerk/login.html", error=shown, username=username), 429
     session.clear()  # a fresh session id on login: no fixation
     session[COOKIE_KEY] = login.id
     return redirect(url_for("clerk.scan_page"))
