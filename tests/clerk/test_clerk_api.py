@@ -154,15 +154,15 @@ def test_the_camera_preview_is_for_logged_in_clerks_and_technicians_only(station
 
 def test_wrong_logins_from_one_address_wait_without_locking_the_clerk_out_elsewhere(station: Station) -> None:
     def attempt(password: str, address: str) -> int:
-        form = {"username": "clerk-hualien", "password": password, "csrf_token": station.token("/login")}
+        form = {"username": "clerk-taoyuan", "password": password, "csrf_token": station.token("/login")}
         return station.client.post("/login", data=form, environ_base={"REMOTE_ADDR": address}).status_code
 
     tries = LOGIN_TRIES[0]
     assert [attempt(f"guess-{n}", "10.0.0.9") for n in range(tries)] == [401] * tries
     limited = station.client.post(
         "/login",
-        data={"username": "clerk-hualien", "password": "hualien-demo", "csrf_token": station.token("/login")},
+        data={"username": "clerk-taoyuan", "password": "taoyuan-demo", "csrf_token": station.token("/login")},
         environ_base={"REMOTE_ADDR": "10.0.0.9"},
     )
     assert limited.status_code == 429 and "秒後再試" in limited.get_data(as_text=True)
-    assert attempt("hualien-demo", "10.0.0.10") == 302  # the clerk at another desk logs in
+    assert attempt("taoyuan-demo", "10.0.0.10") == 302  # the clerk at another desk logs in
