@@ -27,7 +27,7 @@ def create_app(settings: Settings, devices: ClerkDevices | None = None, broker: 
     app.name = "clerk"
     app.config.update(
         SESSION_COOKIE_NAME="clerk_session",
-        SESSION_COOKIE_SECURE=settings.clerk.secure_cookies,
+        SESSION_COOKIE_SECURE=settings.clerk.secure_cookies or settings.clerk.scheme == "https",
         PERMANENT_SESSION_LIFETIME=settings.clerk.session_timeout_s,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the login session
     )

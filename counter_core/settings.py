@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from counter_core.i18n import languages
@@ -56,6 +56,20 @@ class ServiceSettings(Section):
     admin_password_hash: str = ""  # argon2 hash of the technician password (`mydata-counter admin-hash`)
     # Networks from which /admin is offered at all (404 elsewhere): loopback unless a technician's LAN is named.
     admin_from: list[str] = ["127.0.0.0/8", "::1/128"]
+    # HTTPS served by the service itself (PEM files; docs/deploy.md makes them with a local CA): a station
+    # reached from other machines on the LAN must be; one reached only from its own browser may stay on loopback.
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> ServiceSettings:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("tls_cert_file and tls_key_file go together: set both or neither")
+        return self
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls_cert_file is not None else "http"
 
     @field_validator("admin_from")
     @classmethod

@@ -99,7 +99,8 @@ def new_flask_app(import_name: str, settings: ServiceSettings, max_body_bytes: i
         if not response.headers.get("Cache-Control"):
             response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        # The page's own address goes only to its own server: flask-wtf's CSRF check over HTTPS needs it.
+        response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Frame-Options", "DENY")
         return response

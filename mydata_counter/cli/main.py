@@ -27,6 +27,7 @@ def _serve(service: str, settings: Settings, host: str | None, port: int | None)
 
     section = getattr(settings, service)
     configure_logging(settings.logging)
+    tls = (section.tls_cert_file, section.tls_key_file) if section.tls_cert_file and section.tls_key_file else None
     # Built in gunicorn's worker process: devices, threads and sockets belong to the worker.
     serve(
         lambda: FACTORIES[service](settings),
@@ -34,6 +35,7 @@ def _serve(service: str, settings: Settings, host: str | None, port: int | None)
         host or section.host,
         port or section.port,
         threads=section.threads,
+        tls=tls,
     )
 
 
