@@ -22,6 +22,7 @@ from broker_client.models import Redemption
 from clerk.audit import LocalAudit
 from clerk.camera_feed import CameraFeed
 from clerk.devices import ClerkDevices
+from clerk.record import render_record
 from clerk.sessions import ClerkLogin, ClerkSessions, Viewing
 from counter_core.datacode import is_valid_code, normalise_typed
 from counter_core.errors import CounterError
@@ -207,6 +208,26 @@ class ClerkService:
         )
         with contextlib.suppress(errors.BrokerError):
             self.broker.purge_ack(login.broker.token, transaction)
+
+    def record(self, login: ClerkLogin) -> bytes:
+        """The verification record of what is on screen, as the agency's setting says (audited; not kept)."""
+        if self.settings.case_record == "off":
+            raise CounterError("clerk.record.off")
+        viewing = login.viewing
+        if viewing is None:
+            raise CounterError("clerk.record.nothing")
+        with_values = self.settings.case_record == "with_values"
+        clerk = f"{login.broker.clerk_name} ({login.broker.username})"
+        agency = login.broker.agency.get("zh-TW")
+        pdf = render_record(viewing.redemption, clerk, agency, datetime.now().astimezone(), with_values)
+        self.audit.record(
+            f"record.{self.settings.case_record}",
+            clerk=login.broker.username,
+            agency=login.broker.agency_id,
+            transaction_id=viewing.redemption.transaction_id,
+            dataset_ids=[d.id for d in viewing.redemption.datasets],
+        )
+        return pdf
 
     # -- the technician's checks -----------------------------------------------------------------
     def decode_test(self) -> dict[str, object]:

@@ -47,6 +47,8 @@ def _status(error: CounterError) -> int:
         return 429
     if isinstance(error, errors.BrokerError):
         return 409
+    if error.key.startswith("clerk.record."):
+        return 409
     return 422  # a typo: the code's check digit is wrong
 
 
@@ -103,6 +105,7 @@ def scan_page() -> BaseResponse | str:
         config=_page_config(),
         languages=page_languages(),
         purge_after_s=service().settings.purge_after_s,
+        case_record=service().settings.case_record,
     )
 
 
@@ -116,6 +119,22 @@ def redeem() -> Response:
     shown = service().redeem(_logged_in(), code, source, request_id)
     redemption = shown.redemption.model_dump(mode="json", by_alias=True)
     return jsonify({"redemption": redemption, "purge_in_s": shown.purge_in_s, "again": shown.again})
+
+
+@bp.get("/api/record")
+def record() -> Response:
+    """The verification record of the citizen on screen, as a PDF to print or keep in the case file."""
+    login = _logged_in()
+    pdf = service().record(login)
+    transaction = login.viewing.redemption.transaction_id if login.viewing else "record"
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="mydata-{transaction}.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.post("/api/purge")

@@ -105,6 +105,9 @@ class ClerkSettings(ServiceSettings):
     purge_after_s: int = Field(600, ge=2, le=600)
     session_timeout_s: int = Field(900, ge=60)
     audit_db: Path | None = None
+    # The verification record the clerk may print or save (資料取用), as the agency decides: none, or with or
+    # without the citizen's values (clerk/record.py).
+    case_record: Literal["off", "without_values", "with_values"] = "without_values"
     secure_cookies: bool = False  # true when clerks reach the station over HTTPS (a TLS proxy in front)
 
 

@@ -4,8 +4,12 @@ a browser shows (keypad, hand scanner, countdown on screen) stays in test_clerk_
 
 from __future__ import annotations
 
+import subprocess
 import time
 from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
 
 from clerk.service import LOGIN_TRIES
 from counter_core.datacode import damm_check_digit
@@ -166,3 +170,36 @@ def test_wrong_logins_from_one_address_wait_without_locking_the_clerk_out_elsewh
     )
     assert limited.status_code == 429 and "秒後再試" in limited.get_data(as_text=True)
     assert attempt("taoyuan-demo", "10.0.0.10") == 302  # the clerk at another desk logs in
+
+
+def _pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    source = tmp_path / "record.pdf"
+    source.write_bytes(pdf)  # the test's own folder: the station never writes it
+    return subprocess.run(["pdftotext", "-layout", str(source), "-"], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.parametrize("setting", ["without_values", "with_values"])
+def test_the_verification_record_is_the_agencys_choice_and_audited(
+    station: Station, tmp_path: Path, setting: str
+) -> None:
+    station.service.settings = station.service.settings.model_copy(update={"case_record": setting})
+    station.login()
+    assert station.get("/api/record")["error"] == "clerk.record.nothing"
+    shown = station.post("/api/redeem", {"code": station.code(167 if setting == "with_values" else 168)})
+    response = station.client.get("/api/record")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "attachment" in response.headers["Content-Disposition"] and response.headers["Cache-Control"] == "no-store"
+    text = _pdf_text(response.data, tmp_path)
+    redemption = shown["redemption"]
+    assert redemption["transaction_id"] in text and "MyData" in text and "林雅婷" in text
+    values = [f["value"] for d in redemption["datasets"] for f in d["fields"] if len(f["value"]) >= 4]
+    assert values and all((value in text) == (setting == "with_values") for value in values[:5])
+    assert _audit(station)[-1] == f"record.{setting}"
+
+
+def test_no_record_when_the_agency_keeps_none(station: Station) -> None:
+    station.service.settings = station.service.settings.model_copy(update={"case_record": "off"})
+    station.login()
+    station.post("/api/redeem", {"code": station.code(169)})
+    refused = station.get("/api/record")
+    assert refused["status"] == 409 and refused["error"] == "clerk.record.off"
