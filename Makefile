@@ -10,7 +10,7 @@ CONFIG ?= config/demo.toml
 
 # Debian packages the project needs: card service and virtual cards, PKCS#11 tokens, barcode
 # library, CJK font for receipts, the browser for e2e tests and the kiosk, PDF rasteriser, CUPS.
-APT_PACKAGES := pcscd libpcsclite-dev swig pcsc-tools vsmartcard-vpcd python3-virtualsmartcard \
+APT_PACKAGES := pcscd libpcsclite-dev swig pcsc-tools vsmartcard-vpcd python3-virtualsmartcard espeak-ng \
 	softhsm2 opensc libzbar0 fonts-wqy-zenhei chromium poppler-utils cups cups-bsd cups-ipp-utils \
 	libgl1 libglib2.0-0 python3-venv python3-dev gcc systemd cage curl
 

@@ -16,12 +16,14 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from broker_client import BrokerClient, errors
 from broker_client.models import Redemption
 from clerk.audit import LocalAudit
 from clerk.camera_feed import CameraFeed
 from clerk.devices import ClerkDevices
+from clerk.help import HelpBoard, HelpCall
 from clerk.record import render_record
 from clerk.sessions import ClerkLogin, ClerkSessions, Viewing
 from counter_core.datacode import is_valid_code, normalise_typed
@@ -70,6 +72,7 @@ class ClerkService:
         self.feed = CameraFeed(devices.camera, devices.decoder, self._code_found)
         self._camera_owner = ""  # the login whose scan page holds the camera
         self.login_tries = AttemptLimiter(*LOGIN_TRIES)
+        self.help = HelpBoard(settings.help_kiosks)
         self._stop = threading.Event()
         self._purger = threading.Thread(target=self._purge_forever, daemon=True, name="clerk-purge")
 
@@ -228,6 +231,18 @@ class ClerkService:
             dataset_ids=[d.id for d in viewing.redemption.datasets],
         )
         return pdf
+
+    # -- citizens calling for help at the kiosks --------------------------------------------------
+    def help_called(self, request: Any, body: dict[str, Any]) -> HelpCall:
+        call = self.help.receive(request, body)
+        self.events("help", call.public())  # every clerk logged in here
+        return call
+
+    def help_answered(self, login: ClerkLogin, call_id: str) -> HelpCall | None:
+        call = self.help.answer(call_id, login.broker.clerk_name)
+        if call is not None:
+            self.events("help_answered", call.public())
+        return call
 
     # -- the technician's checks -----------------------------------------------------------------
     def decode_test(self) -> dict[str, object]:

@@ -147,3 +147,36 @@ def purge_now() -> Response:
 def viewing() -> Response:
     """Whether data is still on screen (the page asks after coming back from the background)."""
     return jsonify({"viewing": _logged_in().viewing is not None})
+
+
+# -- kiosks of this counter calling for help (signed by the kiosk, not the clerk: no CSRF token) -----
+help_bp = Blueprint("clerk_help", __name__)
+
+
+@help_bp.errorhandler(CounterError)
+def _help_error(error: CounterError) -> tuple[Response, int]:
+    return jsonify(error_body(error)), 401
+
+
+@help_bp.post("/api/help-requests")
+def help_called() -> tuple[Response, int]:
+    body = request.get_json(silent=True)
+    call = service().help_called(request, body if isinstance(body, dict) else {})
+    return jsonify({"id": call.id}), 202
+
+
+@help_bp.get("/api/help-requests/<call_id>")
+def help_state(call_id: str) -> Response:
+    return jsonify({"state": service().help.state(request, call_id[:32])})
+
+
+@bp.get("/api/help-requests")
+def help_open() -> Response:
+    _logged_in()
+    return jsonify({"calls": [call.public() for call in service().help.open_calls()]})
+
+
+@bp.post("/api/help-requests/<call_id>/answer")
+def help_answer(call_id: str) -> Response:
+    call = service().help_answered(_logged_in(), call_id[:32])
+    return jsonify({"answered": call is not None})

@@ -89,6 +89,11 @@ class KioskSettings(ServiceSettings):
     done_return_s: int = Field(30, ge=2)
     default_language: str = "zh-TW"  # one of counter_core/messages/languages.json
     terms_version: str = "2026-01"
+    name: str = "自助機"  # how clerks know this kiosk when it calls for help
+    home_agencies: list[str] = []  # this counter's agencies (catalogue ids): their services come first
+    only_home_agencies: bool = False  # offer only the home agencies' services
+    audio_key: str = "F9"  # the marked key (a KeyboardEvent.key) that starts the audio guide; "" = none
+    help_stations: list[str] = []  # clerk stations of this counter (https://…) told when a citizen calls for help
 
     @field_validator("default_language")
     @classmethod
@@ -105,6 +110,9 @@ class ClerkSettings(ServiceSettings):
     purge_after_s: int = Field(600, ge=2, le=600)
     session_timeout_s: int = Field(900, ge=60)
     audit_db: Path | None = None
+    # Kiosks that may call this station for help: terminal id → the kiosk's Ed25519 key (public, or its private
+    # key file on a one-machine demo), which signs the call.
+    help_kiosks: dict[str, Path] = {}
     # The verification record the clerk may print or save (資料取用), as the agency decides: none, or with or
     # without the citizen's values (clerk/record.py).
     case_record: Literal["off", "without_values", "with_values"] = "without_values"
@@ -227,12 +235,29 @@ def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
     return sorted(model.model_fields)
 
 
+def _setting_path(loc: tuple[int | str, ...]) -> tuple[str, ...]:
+    """The setting a location is in: ``kiosk.admin_from.0`` is in ``kiosk.admin_from`` (a list or table set
+    whole, by one variable holding JSON)."""
+    model: type[BaseModel] = Settings
+    path: list[str] = []
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        if field is None:
+            break
+        path.append(str(part))
+        annotation = field.annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            break
+        model = annotation
+    return tuple(path) or tuple(str(part) for part in loc)
+
+
 def describe_validation_error(error: ValidationError) -> list[str]:
     lines = []
     for item in error.errors():
         loc = tuple(item["loc"])
         key = ".".join(str(part) for part in loc)
-        env = ENV_PREFIX + "__".join(str(part).upper() for part in loc)
+        env = ENV_PREFIX + "__".join(part.upper() for part in _setting_path(loc))
         if item["type"] == "extra_forbidden":
             allowed = ", ".join(_allowed_keys(loc)) or "(none)"
             lines.append(f"{key}: unknown key (allowed here: {allowed})")

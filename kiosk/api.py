@@ -152,3 +152,22 @@ def receipt() -> tuple[Response, int] | Response:
 def cancel() -> Response:
     service().cancel(session.pop(COOKIE_KEY, None))
     return jsonify({"ok": True})
+
+
+# -- audio guide and calling a clerk --------------------------------------------------------------
+@bp.post("/speech")
+def speech() -> Response:
+    """What the page shows, spoken (audio guide); works before a session starts (the welcome screen)."""
+    wav = service().speak(str(_body().get("text", ""))[:400], _text("language"), request.remote_addr or "")
+    return Response(wav, mimetype="audio/wav", headers={"Cache-Control": "no-store"})
+
+
+@bp.post("/help")
+def call_help() -> Response:
+    call = service().call_help(session.get(COOKIE_KEY), _text("screen"))
+    return jsonify({"id": call.id, "stations": len(call.stations)})
+
+
+@bp.get("/help/<call_id>")
+def help_state(call_id: str) -> Response:
+    return jsonify({"state": service().help_state(call_id[:64])})

@@ -15,18 +15,25 @@ from counter_web.admin import TechnicianGate, admin_blueprint
 from counter_web.base import SocketEvents, health_blueprint, new_flask_app, new_socketio, on_close, register_socket
 from kiosk import api, demo
 from kiosk.devices import KioskDevices, build_kiosk_devices
+from kiosk.help import HelpDesk
 from kiosk.service import KioskService
 
 PAGE_MESSAGES = ("kiosk.", "broker.", "card.", "printer.")
 
 
-def create_app(settings: Settings, devices: KioskDevices | None = None, broker: BrokerClient | None = None) -> Flask:
+def create_app(
+    settings: Settings,
+    devices: KioskDevices | None = None,
+    broker: BrokerClient | None = None,
+    help_desk: HelpDesk | None = None,
+) -> Flask:
     app = new_flask_app(__name__, settings.kiosk)
     app.name = "kiosk"
     app.config["SESSION_COOKIE_NAME"] = "kiosk_session"
     devices = devices if devices is not None else build_kiosk_devices(settings.devices)
     socketio = new_socketio(app)
-    service = KioskService(settings.kiosk, devices, broker or BrokerClient(settings.broker), SocketEvents(socketio))
+    broker = broker or BrokerClient(settings.broker)
+    service = KioskService(settings.kiosk, devices, broker, SocketEvents(socketio), help_desk)
 
     def member() -> str | None:
         found = service.store.get(session.get(api.COOKIE_KEY))
@@ -54,7 +61,11 @@ def create_app(settings: Settings, devices: KioskDevices | None = None, broker: 
     @app.get("/")
     def page() -> str:
         return render_template(
-            "kiosk/app.html", language=settings.kiosk.default_language, languages=page_languages(), config=page_config
+            "kiosk/app.html",
+            language=settings.kiosk.default_language,
+            languages=page_languages(),
+            audio_key=settings.kiosk.audio_key,
+            config=page_config,
         )
 
     service.start()

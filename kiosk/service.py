@@ -22,6 +22,7 @@ from counter_core.errors import CounterError
 from counter_core.events import EventSink
 from counter_core.i18n import DEFAULT_LANGUAGE, every_language, languages, page_languages
 from counter_core.identity import METHOD_IDS, METHODS
+from counter_core.limits import AttemptLimiter
 from counter_core.metrics import CARD_ERRORS, IDENTITY_RESULTS, PRINTER_FAULTS, PUSH_WAIT_SECONDS, RECEIPTS
 from counter_core.national_id import is_valid_national_id
 from counter_core.personal import Personal
@@ -30,12 +31,16 @@ from hardware.cards.interface import CardError, CardEvent, PinLocked, PinWrong
 from hardware.printer.interface import PrinterError
 from hardware.printer.receipt import Receipt, sample_receipt
 from kiosk.devices import KioskDevices
+from kiosk.help import HelpCall, HelpDesk
 from kiosk.sessions import KioskSession, SessionStore
+from kiosk.speech import Speech
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY_S = 2.0
 PUSH_POLL_S = 0.5
 CATALOGUE_TTL_S = 300.0
+SPEECH_PER_MINUTE = 120
+SCREENS = ("welcome", "takecard", "services", "terms", "identity", "print", "done")  # the page's, for help calls
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,14 @@ class PrintOutcome:
 
 
 class KioskService:
-    def __init__(self, settings: KioskSettings, devices: KioskDevices, broker: BrokerClient, events: EventSink) -> None:
+    def __init__(
+        self,
+        settings: KioskSettings,
+        devices: KioskDevices,
+        broker: BrokerClient,
+        events: EventSink,
+        help_desk: HelpDesk | None = None,
+    ) -> None:
         self.settings = settings
         self.devices = devices
         self.broker = broker
@@ -59,6 +71,10 @@ class KioskService:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._unsubscribe = devices.reader.subscribe(self._on_card)
+        self.speech = Speech()
+        self.speech_limit = AttemptLimiter(SPEECH_PER_MINUTE, 60.0)
+        self.help = help_desk or HelpDesk(settings.name, [], None)
+        self._help_calls: dict[str, HelpCall] = {}
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -82,21 +98,35 @@ class KioskService:
     def _sweep_forever(self) -> None:
         while not self._stop.wait(SWEEP_EVERY_S):
             for wiped in self.store.sweep():
+                self._close_at_broker(wiped)
                 self.events("wiped", {"reason": "kiosk.idle.wiped"}, to=wiped.id)
 
     def _on_card(self, event: CardEvent) -> None:
-        """From the reader's thread: a card pulled at its own unfinished step means the citizen left."""
+        """From the reader's thread: a card pulled at its own unfinished step means the citizen left; any
+        removal clears the sessions still waiting for an earlier citizen's card to leave."""
         if event.kind == "card_removed":
-            for wiped in self.store.wipe_where(lambda s: s.uses_card(event.card_type)):
+            waited = {s.id for s in self.store.all() if s.card_left}
+            for wiped in self.store.wipe_where(lambda s: s.id not in waited and s.uses_card(event.card_type)):
+                self._close_at_broker(wiped)
                 self.events("wiped", {"reason": "card.removed"}, to=wiped.id)
+            for waiting in self.store.all():  # the earlier citizen's card is out: this citizen's may go in
+                waiting.card_left = False
         self.events("card", {"kind": event.kind, "card_type": event.card_type})
 
     # -- session, catalogue, consent -------------------------------------------------------------
     def start_session(self, previous_id: str | None, language: str) -> KioskSession:
-        """A fresh session for the next citizen; the previous one on this page is wiped."""
+        """A fresh session for the next citizen; the previous one on this page is wiped. A card already in the
+        reader belongs to someone before: until it has been taken out, no card step reads it."""
         if previous_id:
-            self.store.wipe(previous_id)
-        return self.store.create(language if language in languages() else DEFAULT_LANGUAGE)
+            self.cancel(previous_id)
+        fresh = self.store.create(language if language in languages() else DEFAULT_LANGUAGE)
+        fresh.card_left = self.reader_card()["kind"] == "card_inserted"
+        return fresh
+
+    def _card_is_this_citizens(self, state: KioskSession) -> None:
+        if state.card_left:
+            CARD_ERRORS.labels("card.remove_first").inc()
+            raise CardError("card.remove_first")
 
     def reader_card(self) -> dict[str, object]:
         """The card in the reader now, as a card event (a page that starts a session learns what it missed
@@ -149,10 +179,13 @@ class KioskService:
     def moica(self, state: KioskSession, pin: Personal[str]) -> None:
         """Sign the broker's challenge with the citizen-certificate card; the PIN goes only to the card."""
         try:
+            self._card_is_this_citizens(state)
             challenge = self.broker.moica_challenge(state.broker_session)
             signed = self.devices.reader.moica_sign(pin, challenge)
         except (PinWrong, PinLocked) as error:
             IDENTITY_RESULTS.labels("moica", "pin_locked" if isinstance(error, PinLocked) else "pin_wrong").inc()
+            if isinstance(error, PinWrong) and error.tries_left == 1:  # say so before the try that locks it
+                raise PinWrong("card.pin_last_try", tries_left=1) from None
             raise
         except CardError as error:
             CARD_ERRORS.labels(error.key).inc()
@@ -167,6 +200,7 @@ class KioskService:
         """NHI card number (typed, or read from the card in the reader) + household number."""
         if not card_number:
             try:
+                self._card_is_this_citizens(state)
                 card_number = self.devices.reader.read_nhi().card_number.reveal()
             except CardError as error:
                 CARD_ERRORS.labels(error.key).inc()
@@ -256,8 +290,14 @@ class KioskService:
     def cancel(self, session_id: str | None) -> None:
         """The citizen is done or gave up: wipe the session; close the broker's if no code was issued."""
         wiped = self.store.wipe(session_id) if session_id else None
-        if wiped is not None and wiped.broker_session and wiped.issued is None:
-            with contextlib.suppress(errors.BrokerError):  # else the broker's own timeout closes it
+        if wiped is not None:
+            self._close_at_broker(wiped)
+
+    def _close_at_broker(self, wiped: KioskSession) -> None:
+        """A session wiped before its code was issued is closed at the broker too: a push still waiting on the
+        citizen's phone dies with it (else the broker's own timeout closes it)."""
+        if wiped.broker_session and wiped.issued is None:
+            with contextlib.suppress(errors.BrokerError):
                 self.broker.cancel_session(wiped.broker_session)
 
     # -- what the page and the technician need ---------------------------------------------------
@@ -270,9 +310,30 @@ class KioskService:
             "defaultLanguage": self.settings.default_language,
             "languages": page_languages(),
             "methods": [m.as_page() for m in METHODS],
+            "audioKey": self.settings.audio_key,
+            "homeAgencies": self.settings.home_agencies,
+            "onlyHomeAgencies": self.settings.only_home_agencies,
             "simulatedReader": demo is not None,
             "demoCitizen": demo.sample_citizen() if demo is not None else "",
         }
+
+    def speak(self, text: str, language: str, client: str = "") -> bytes:
+        if self.speech_limit.blocked(client) is not None:  # rendering speech costs CPU: a flood waits
+            raise CounterError("web.too_many")
+        self.speech_limit.record(client)
+        return self.speech.wav(text, language if language in languages() else DEFAULT_LANGUAGE)
+
+    def call_help(self, session_id: str | None, screen: str) -> HelpCall:
+        """Tell this counter's clerk stations that the citizen at this kiosk needs help, on which screen."""
+        call = self.help.call(screen if screen in SCREENS else "unknown")
+        self._help_calls = {**dict(list(self._help_calls.items())[-15:]), call.id: call}
+        if session_id:  # help is coming: the session is kept while the citizen waits
+            self.store.get(session_id)
+        return call
+
+    def help_state(self, call_id: str) -> str:
+        call = self._help_calls.get(call_id)
+        return self.help.answered(call) if call is not None else "unknown"
 
     def print_test(self) -> dict[str, object]:
         self.devices.printer.print_receipt(sample_receipt(datetime.now() + timedelta(minutes=10)))

@@ -35,6 +35,7 @@ class KioskSession:
     printed: bool = False
     active_method: str = ""  # the identity method on screen now
     socket_token: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)  # joins its room
+    card_left: bool = False  # a card from before this citizen is still in the reader
     print_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
     prints: dict[str, Any] = field(default_factory=dict, repr=False)  # request id → its outcome (asked again)
 
@@ -87,6 +88,10 @@ class SessionStore:
         if session is not None:
             session.touched = time.monotonic()
         return session
+
+    def all(self) -> list[KioskSession]:
+        with self._lock:
+            return list(self._sessions.values())
 
     def by_socket_token(self, token: str) -> KioskSession | None:
         """The session whose page presents ``token`` (given to it by /api/start) to join its events' room."""

@@ -172,13 +172,38 @@
     if (!$("scan").hidden && !busy) { sound(); message(t("clerk.scan.found"), "ok"); submit(event.code, "camera"); }
   });
   socket.on("purged", () => { if (current) { wipe(); message(t("clerk.result.purged"), "ok"); } });
+  // ---- kiosks of this counter calling for help ----------------------------------------------------------
+  const calls = new Map();
+  function renderCalls() {
+    $("help-calls").replaceChildren(...[...calls.values()].map((call) => {
+      const row = document.createElement("p");
+      row.className = "helpcall"; row.dataset.call = call.id;
+      const what = document.createElement("span");
+      what.textContent = t("clerk.help.call", {kiosk: call.kiosk, screen: t("clerk.help.screen." + call.screen)});
+      const go = document.createElement("button");
+      go.type = "button"; go.className = "primary"; go.textContent = t("clerk.help.answer");
+      go.onclick = () => post(`/api/help-requests/${encodeURIComponent(call.id)}/answer`);
+      row.append(what, go);
+      return row;
+    }));
+  }
+  socket.on("help", (call) => { calls.set(call.id, call); renderCalls(); sound(); });
+  socket.on("help_answered", (call) => {
+    calls.delete(call.id); renderCalls();
+    message(t("clerk.help.answered", {clerk: call.answered_by, kiosk: call.kiosk}), "ok");
+  });
+  fetch("/api/help-requests", {cache: "no-store", credentials: "same-origin"})
+    .then((r) => (r.ok ? r.json() : {calls: []}))
+    .then((body) => { body.calls.forEach((call) => calls.set(call.id, call)); renderCalls(); })
+    .catch(() => {});
+
   socket.on("disconnect", () => { $("offline").hidden = false; });
   socket.on("hello", () => { $("offline").hidden = true; });
 
   // Never bring the data back from the back/forward cache or after the tab slept.
   window.addEventListener("pagehide", wipe);
   window.addEventListener("pageshow", (event) => { if (event.persisted) window.location.reload(); });
-  document.querySelectorAll("[data-lang]").forEach((b) => { b.onclick = () => { lang = b.dataset.lang; applyText(); }; });
+  document.querySelectorAll("[data-lang]").forEach((b) => { b.onclick = () => { lang = b.dataset.lang; applyText(); renderCalls(); }; });
   applyText();
   input.focus();
 })();

@@ -1,10 +1,10 @@
 // On-screen keypads (digits, and letters for national IDs and household numbers): the kiosk has no keyboard.
-// A hardware keyboard, when a technician plugs one in, drives the keypad on screen.
-import {$, state} from "./core.js";
+// A keyboard plugged in (a technician's, or a keypad for blind users) drives the keypad on screen.
+import {$, state, t} from "./core.js";
 
 const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "delete", "ok"];
 
-export function buildKeypads({submit, redraw}) {
+export function buildKeypads({submit, redraw, active, onKey}) {
   function press(target, key) {
     const max = Number(document.querySelector(`.keypad[data-target="${target}"]`).dataset.max);
     if (key === "clear") state.inputs[target] = "";
@@ -12,9 +12,11 @@ export function buildKeypads({submit, redraw}) {
     else if (key === "ok") { submit[target](); return; }
     else if (state.inputs[target].length < max) state.inputs[target] += key;
     redraw();
+    onKey(target, key);
   }
   document.querySelectorAll(".keypad").forEach((pad) => {
     const target = pad.dataset.target;
+    pad.setAttribute("role", "group");
     KEYS.forEach((key) => {
       const b = document.createElement("button");
       b.type = "button"; b.dataset.key = key;
@@ -26,6 +28,8 @@ export function buildKeypads({submit, redraw}) {
     const before = pad.previousElementSibling;
     const letters = before && before.classList.contains("letters") ? before : null;
     if (letters) {
+      letters.setAttribute("role", "group");
+      letters.setAttribute("aria-label", t("kiosk.keypad.letters"));
       "ABCDEFGHIJKLMNOPQRSTUVWXYZ".split("").forEach((letter) => {
         const b = document.createElement("button");
         b.type = "button"; b.textContent = letter; b.dataset.key = letter;
@@ -34,19 +38,12 @@ export function buildKeypads({submit, redraw}) {
       });
     }
   });
-  function activeKeypad() {
-    if (state.screen !== "identity" || !state.method) return null;
-    if (state.method === "moica") return $("moica-pin").hidden ? null : "pin";
-    if (state.method === "mobile") return state.push ? null : "nid";
-    if (state.method === "nhi_household") return "hh";
-    if (state.method === "otp") return $("otp-code").hidden ? "otpid" : "otp";
-    return null;
-  }
   document.addEventListener("keydown", (event) => {
-    const target = activeKeypad();
-    if (!target || event.target.tagName === "INPUT") return;
+    const target = active();
+    if (!target || event.target.tagName === "INPUT" || !$("idle").hidden) return;
+    if (event.target.tagName === "BUTTON" && (event.key === "Enter" || event.key === " ")) return;  // the button's own
     if (/^[0-9]$/.test(event.key)) press(target, event.key);
-    else if (/^[a-zA-Z]$/.test(event.key) && target !== "pin" && target !== "otp") press(target, event.key.toUpperCase());
+    else if (/^[a-zA-Z]$/.test(event.key) && !["pin", "otp", "nhinum"].includes(target)) press(target, event.key.toUpperCase());
     else if (event.key === "Backspace") press(target, "delete");
     else if (event.key === "Enter") press(target, "ok");
     else return;

@@ -102,7 +102,9 @@ def test_wrong_pin_counts_down_then_locks_and_each_is_counted(kiosk: Kiosk, brok
     before = _metric(kiosk, "mydata_identity_results_total", method="moica", result="pin_wrong")
     first = kiosk.post("/identity/moica", {"pin": "000000"})
     assert first["status"] == 400 and first["error"] == "card.pin_wrong" and first["params"]["tries_left"] == 2
-    assert kiosk.post("/identity/moica", {"pin": "111111"})["params"]["tries_left"] == 1
+    last = kiosk.post("/identity/moica", {"pin": "111111"})
+    assert last["error"] == "card.pin_last_try" and last["params"]["tries_left"] == 1  # said before the last try
+    assert "鎖卡" in last["message"]["zh-TW"] and "locks the card" in last["message"]["en"]
     locked = kiosk.post("/identity/moica", {"pin": "222222"})
     assert locked["error"] == "card.pin_locked"
     assert kiosk.post("/identity/moica", {"pin": "123456"})["error"] == "card.pin_locked"
@@ -319,3 +321,29 @@ def test_a_print_asked_again_with_its_request_id_is_told_again_not_printed_twice
     assert known["code"] == first["code"] and known["printed"]
     reprint = kiosk.post("/print", {"request_id": "attempt-2"})  # "print again": a new attempt prints
     assert reprint["code"] == first["code"] and wait_for(lambda: len(kiosk.printer.jobs) == 2)
+
+
+def test_a_card_left_in_the_reader_by_someone_before_is_never_read_for_the_next_citizen(
+    kiosk: Kiosk, broker: Broker
+) -> None:
+    kiosk.client.post("/demo/card", json={"type": "moica", "national_id": broker.citizen(13).national_id})
+    assert wait_for(lambda: kiosk.reader.readers()[0].card_present)
+    started = kiosk.post("/start", {"language": "zh-TW"})
+    assert started["card"] == {"kind": "card_inserted", "card_type": "moica"}  # the page asks it out first
+    kiosk.post("/service", {"service_id": SERVICE})
+    kiosk.post("/consent", {"accepted": True})
+    kiosk.post("/method", {"method": "moica"})
+    refused = kiosk.post("/identity/moica", {"pin": "123456"})
+    assert refused["status"] == 400 and refused["error"] == "card.remove_first"
+    kiosk.client.delete("/demo/card")  # taken out: now this citizen's card may go in
+    assert wait_for(lambda: kiosk.events("card") and kiosk.events("card")[-1]["kind"] == "card_removed")
+    _insert(kiosk, "moica", broker.citizen(13))
+    passed = kiosk.post("/identity/moica", {"pin": "123456"})
+    assert passed.get("methods") == ["moica"], passed
+
+
+def test_the_audio_guide_speaks_offline_as_wav(kiosk: Kiosk) -> None:
+    for language, text in (("zh-TW", "請插入自然人憑證，晶片朝上。"), ("en", "Please insert your card.")):
+        response = kiosk.client.post("/api/speech", json={"language": language, "text": text})
+        assert response.status_code == 200 and response.mimetype == "audio/wav"
+        assert response.data[:4] == b"RIFF" and response.data[8:12] == b"WAVE" and len(response.data) > 20_000

@@ -89,11 +89,14 @@ def test_wrong_pin_counts_down_then_locks(kiosk: Page, rig: KioskRig) -> None:
     type_keys(kiosk, "pin", "000000")
     expect(kiosk.locator("#identity-error")).to_have_text("PIN 碼錯誤，還可以再試 2 次。")
     type_keys(kiosk, "pin", "111111")
-    expect(kiosk.locator("#identity-error")).to_have_text("PIN 碼錯誤，還可以再試 1 次。")
+    expect(kiosk.locator("#identity-error")).to_contain_text("再錯 1 次將鎖卡")  # warned before the last try
     type_keys(kiosk, "pin", "222222")
     expect(kiosk.locator("#identity-error")).to_contain_text("卡片已鎖住")
-    type_keys(kiosk, "pin", "123456")  # even the right PIN: locked
-    expect(kiosk.locator("#identity-error")).to_contain_text("卡片已鎖住")
+    # locked: the PIN pad is gone and every other way in is offered instead
+    expect(kiosk.locator("#pane-moica")).to_be_hidden()
+    expect(kiosk.locator('.method[data-method="moica"]')).to_have_count(0)
+    expect(kiosk.locator('.method[data-method="mobile"]')).to_be_visible()
+    expect(kiosk.locator("#methods-why")).to_contain_text("已鎖住")
 
 
 def test_paper_out_shows_the_code_on_screen_and_retry_prints(kiosk: Page, rig: KioskRig) -> None:
