@@ -104,13 +104,18 @@ class KioskService:
     def _on_card(self, event: CardEvent) -> None:
         """From the reader's thread: a card pulled at its own unfinished step means the citizen left; any
         removal clears the sessions still waiting for an earlier citizen's card to leave."""
+        if event.kind == "card_inserted":
+            for live in self.store.all():
+                live.card_here = not live.card_left
         if event.kind == "card_removed":
-            waited = {s.id for s in self.store.all() if s.card_left}
-            for wiped in self.store.wipe_where(lambda s: s.id not in waited and s.uses_card(event.card_type)):
+            # Only a card inserted during the session, pulled at its own unfinished step, ends it: a late event
+            # about a card from before (the previous citizen's) never does.
+            left_step = lambda s: s.card_here and s.uses_card(event.card_type)  # noqa: E731
+            for wiped in self.store.wipe_where(left_step):
                 self._close_at_broker(wiped)
                 self.events("wiped", {"reason": "card.removed"}, to=wiped.id)
-            for waiting in self.store.all():  # the earlier citizen's card is out: this citizen's may go in
-                waiting.card_left = False
+            for live in self.store.all():  # the earlier citizen's card is out: this citizen's may go in
+                live.card_left = live.card_here = False
         self.events("card", {"kind": event.kind, "card_type": event.card_type})
 
     # -- session, catalogue, consent -------------------------------------------------------------

@@ -36,6 +36,7 @@ class KioskSession:
     active_method: str = ""  # the identity method on screen now
     socket_token: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)  # joins its room
     card_left: bool = False  # a card from before this citizen is still in the reader
+    card_here: bool = False  # a card was inserted during this session (only its removal can end the session)
     print_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
     prints: dict[str, Any] = field(default_factory=dict, repr=False)  # request id → its outcome (asked again)
 
