@@ -39,10 +39,7 @@ def test_escpos_job_captured_on_tcp_decodes_to_the_same_code(receipt: Receipt, n
         printer.print_receipt(receipt)
         job = next(job for job in capture.wait_for_jobs(1) if job.data)
     assert job.complete
-    if native:  # QR and Code128 as printer commands: the bytes carry the payloads
-        assert qr_payload(receipt.code).encode() in job.data
-        assert b"\x1dk" in job.data  # GS k: barcode command
-        return
+    # native: the capture printer draws the QR (GS ( k) and Code128 (GS k) as the printer would
     assert job.image is not None
     assert _symbols(job.image) >= {("QRCode", qr_payload(receipt.code)), ("Code128", receipt.code)}
 
