@@ -23,9 +23,7 @@ RECEIPT = sample_receipt(datetime(2026, 11, 24, 16, 40), new_code())
 
 
 def _settings(port: int, *, native: bool = False, paper: int = 80) -> PrinterSettings:
-    return PrinterSettings(
-        driver="real", kind="escpos-network", port=port, native_codes=native, paper_width_mm=paper
-    )
+    return PrinterSettings(driver="real", kind="escpos-network", port=port, native_codes=native, paper_width_mm=paper)
 
 
 def _print(receipt: Receipt, *, native: bool, paper: int = 80) -> Job:
