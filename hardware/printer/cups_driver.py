@@ -9,6 +9,7 @@ as the printer came back.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -96,7 +97,13 @@ class CupsPrinter:
         match = re.search(rb"request id is (\S+)", result.stdout)
         if result.returncode != 0 or match is None:
             raise PrintFailed(detail=result.stderr.decode(errors="replace")[:200])
-        self._follow(match.group(1).decode(), started + self.job_timeout_s, started)
+        job = match.group(1).decode()
+        try:
+            self._follow(job, started + self.job_timeout_s, started)
+        except PrinterOffline as exc:  # the scheduler stopped answering while the job was queued
+            with contextlib.suppress(PrinterOffline):
+                _run("cancel", job)
+            raise PrintFailed(detail=f"job {job}: CUPS stopped answering ({exc.params.get('detail')})") from exc
 
     def _follow(self, job: str, deadline: float, started: float) -> None:
         """Wait for the job's end; cancel it if it failed to print or the wait is over."""
@@ -110,10 +117,10 @@ class CupsPrinter:
             if state.state == "completed":
                 return
             if state.state in ENDED:
-                raise PrintFailed(detail=f"job {job} {state.state}: {self.reason(job)}")
+                raise PrintFailed(detail=f"job {job} {state.state}: {self._reason(job)}")
             stopped = state.state == "processing-stopped" or "printer-stopped" in state.reasons
             if stopped or time.monotonic() >= deadline:
-                reason = self.reason(job)  # before cancelling: the printer's message is about this job
+                reason = self._reason(job)  # before cancelling: the printer's message is about this job
                 why = "queue stopped" if stopped else f"not printed after {time.monotonic() - started:.0f} s"
                 if self._cancel(job):
                     return  # it completed just before the cancel
@@ -123,7 +130,7 @@ class CupsPrinter:
     def _still_queued(self, job: str) -> bool:
         return job in _run("lpstat", "-o", self.queue).stdout.decode(errors="replace").split()
 
-    def reason(self, job: str) -> str:
+    def _reason(self, job: str) -> str:
         """What CUPS says about the job (``lpstat -l -o``: its Status line), else about the queue."""
         text = _run("lpstat", "-l", "-o", self.queue).stdout.decode(errors="replace")
         block = re.search(rf"^{re.escape(job)}\s.*?(?=^\S|\Z)", text, re.MULTILINE | re.DOTALL)
