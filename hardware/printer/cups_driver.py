@@ -48,6 +48,7 @@ def _server_host() -> str:
 class JobState:
     state: str  # IPP job-state: pending, pending-held, processing, processing-stopped, or one of ENDED
     reasons: str = ""  # job-state-reasons, e.g. printer-stopped
+    message: str = ""  # job-printer-state-message: what the printer (its backend) said during the job
 
 
 def job_state(job_id: str) -> JobState | None:
@@ -60,9 +61,14 @@ def job_state(job_id: str) -> JobState | None:
     result = _run("ipptool", "-tv", f"ipp://{_server_host()}/jobs/{number}", "get-job-attributes.test")
     state = re.search(rb"job-state \(enum\) = (\S+)", result.stdout)
     reasons = re.search(rb"job-state-reasons \(\S+\) = (\S+)", result.stdout)
+    message = re.search(rb"job-printer-state-message \(\S+\) = (.+)", result.stdout)
     if state is None:
         return None
-    return JobState(state.group(1).decode(), reasons.group(1).decode() if reasons else "")
+    return JobState(
+        state.group(1).decode(),
+        reasons.group(1).decode() if reasons else "",
+        message.group(1).decode(errors="replace").strip() if message else "",
+    )
 
 
 class CupsPrinter:
@@ -117,10 +123,10 @@ class CupsPrinter:
             if state.state == "completed":
                 return
             if state.state in ENDED:
-                raise PrintFailed(detail=f"job {job} {state.state}: {self._reason(job)}")
+                raise PrintFailed(detail=f"job {job} {state.state}: {self._reason(job, state)}")
             stopped = state.state == "processing-stopped" or "printer-stopped" in state.reasons
             if stopped or time.monotonic() >= deadline:
-                reason = self._reason(job)  # before cancelling: the printer's message is about this job
+                reason = self._reason(job, state)  # before cancelling: the printer's message is about this job
                 why = "queue stopped" if stopped else f"not printed after {time.monotonic() - started:.0f} s"
                 if self._cancel(job):
                     return  # it completed just before the cancel
@@ -130,13 +136,16 @@ class CupsPrinter:
     def _still_queued(self, job: str) -> bool:
         return job in _run("lpstat", "-o", self.queue).stdout.decode(errors="replace").split()
 
-    def _reason(self, job: str) -> str:
-        """What CUPS says about the job (``lpstat -l -o``: its Status line), else about the queue."""
+    def _reason(self, job: str, state: JobState) -> str:
+        """What CUPS says about the job: ``lpstat -l -o`` (its Status line) while it is queued, the same
+        message kept with the job once it ended, else what ``lpstat -p`` says about the queue."""
         text = _run("lpstat", "-l", "-o", self.queue).stdout.decode(errors="replace")
         block = re.search(rf"^{re.escape(job)}\s.*?(?=^\S|\Z)", text, re.MULTILINE | re.DOTALL)
         status = re.search(r"Status: (.+)", block.group(0)) if block else None
         if status:
             return status.group(1).strip()
+        if state.message:
+            return state.message
         lines = _run("lpstat", "-p", self.queue).stdout.decode(errors="replace").splitlines()
         return " ".join(line.strip() for line in lines[1:] if line.strip()) or "no reason given"
 
