@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
-import barcode
 import qrcode
 from PIL import Image, ImageDraw
+
+from hardware.printer.code128 import code128_modules
 
 State = Literal["ready", "paper_low", "paper_out", "cover_open", "offline", "drop_mid_job"]
 
@@ -51,7 +52,7 @@ class Symbol:
             qr.make(fit=True)
             image: Image.Image = qr.make_image().get_image().convert("L")
             return image
-        modules: str = barcode.get("code128", self.text).build()[0]
+        modules = code128_modules(self.text)
         picture = Image.new("L", (len(modules) * self.module_px, self.height_px), 255)
         pen = ImageDraw.Draw(picture)
         for index, module in enumerate(modules):

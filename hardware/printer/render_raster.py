@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache, partial
 
-import barcode
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
+from hardware.printer.code128 import code128_modules
 from hardware.printer.receipt import (
     FONT_PATH,
     BarcodeBlock,
@@ -51,12 +51,6 @@ def _qr(payload: str, size: int) -> Image.Image:
     modules = image.width
     scale = max(1, size // modules)  # whole dots per module: crisp edges on thermal heads
     return image.resize((modules * scale, modules * scale), Image.Resampling.NEAREST)
-
-
-def code128_modules(digits: str) -> str:
-    """The symbol as modules ('1' bar, '0' space), from python-barcode (picks code set C for digits)."""
-    modules: str = barcode.get("code128", digits).build()[0]
-    return modules
 
 
 def _code128(digits: str, width: int, height: int) -> tuple[Image.Image, int]:
