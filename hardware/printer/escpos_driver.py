@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 DLE_EOT_PRINTER = cmd.DLE_EOT_PRINTER
 DLE_EOT_OFFLINE_CAUSE = cmd.DLE_EOT_OFFLINE_CAUSE
 DLE_EOT_PAPER = cmd.DLE_EOT_PAPER
+NETWORK_TIMEOUT_S = 5.0  # connect, and each status answer
 MAX_READS_PER_QUERY = 4  # reads that bring only non-status bytes before the printer counts as silent
 
 
@@ -66,12 +67,23 @@ def connector(settings: PrinterSettings) -> Escpos:
     return printer
 
 
+def open_printer(settings: PrinterSettings) -> Escpos:
+    """The connection, open. TCP is connected here: python-escpos's ``Network.open`` drops the socket of
+    a refused connection without closing it (a ResourceWarning, an error under the test settings)."""
+    printer = connector(settings)
+    if settings.kind == "escpos-network":
+        printer.device = socket.create_connection((settings.host, settings.port), timeout=NETWORK_TIMEOUT_S)
+    else:
+        printer.open()
+    return printer
+
+
 def _device(settings: PrinterSettings) -> Escpos:
     profile = {"profile": "default"}
     if settings.kind == "escpos-network":
         from escpos.printer import Network
 
-        return Network(settings.host, settings.port, timeout=5, **profile)
+        return Network(settings.host, settings.port, timeout=NETWORK_TIMEOUT_S, **profile)
     if settings.kind == "escpos-usb":
         from escpos.printer import Usb
 
@@ -135,12 +147,10 @@ class EscposPrinter:
         self.width_px = WIDTH_PX.get(settings.paper_width_mm, WIDTH_PX[80])
 
     def _open(self) -> Escpos:
-        printer = connector(self.settings)
         try:
-            printer.open()
+            return open_printer(self.settings)
         except Exception as exc:  # connection refused, no such USB device, serial port missing
             raise PrinterOffline(detail=type(exc).__name__) from exc
-        return printer
 
     def status(self) -> PrinterStatus:
         try:

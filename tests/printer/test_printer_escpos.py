@@ -15,7 +15,7 @@ from counter_core.datacode import new_code, qr_payload
 from counter_core.settings import PrinterSettings
 from hardware.printer import escpos_commands
 from hardware.printer.capture import STATUS_BYTES, Job, Symbol, capture_printer
-from hardware.printer.escpos_driver import EscposPrinter, connector, read_status
+from hardware.printer.escpos_driver import EscposPrinter, open_printer, read_status
 from hardware.printer.interface import PrinterStatus
 from hardware.printer.receipt import Receipt, sample_receipt
 
@@ -80,8 +80,7 @@ def test_stale_status_bytes_waiting_on_the_line_are_drained_before_each_query() 
     its own query."""
     with capture_printer("paper_low") as capture:
         capture.stale_on_connect = bytes((STATUS_BYTES["offline"][0], 0x12))
-        printer = connector(_settings(capture.port))
-        printer.open()
+        printer = open_printer(_settings(capture.port))
         try:
             assert select.select([printer.device], [], [], 10)[0]  # the stale bytes have arrived
             assert read_status(printer) is PrinterStatus.PAPER_LOW
