@@ -17,7 +17,7 @@ APT_PACKAGES := pcscd libpcsclite-dev swig pcsc-tools vsmartcard-vpcd python3-vi
 PREFIX ?= $(CURDIR)
 UNITS := mydata-counter-kiosk mydata-counter-clerk mydata-counter-kiosk-browser
 
-.PHONY: screenshots openapi fuzz install-system help install system-packages demo test lint typecheck pytest bench fuzz soak screenshots clean
+.PHONY: screenshots openapi fuzz install-system help install system-packages demo test lint typecheck pytest bench fuzz soak screenshots receipts clean
 
 help:
 	@echo "make demo   - install what is missing, then run sandbox broker, kiosk and clerk (simulated devices)"
@@ -93,6 +93,10 @@ fuzz: install
 # Every kiosk screen in zh-TW and en, from a real run, into docs/screens/.
 screenshots: install
 	$(BIN)/python -m mydata_counter.testing.screenshots
+
+# The sample receipts in docs/receipts/ (fixed code and time: a diff shows only layout changes).
+receipts: install
+	$(BIN)/mydata-counter hw receipt-samples --out docs/receipts
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache build *.egg-info
