@@ -124,9 +124,7 @@ class Catalogue(Model):
         here, once; a catalogue that states it (the broker's answer) is checked against it below."""
         if not isinstance(data, dict) or not isinstance(data.get("agencies"), list):
             return data
-        allowed = {
-            d.get("id"): d.get("allowed_methods") for d in data.get("datasets") or [] if isinstance(d, dict)
-        }
+        allowed = {d.get("id"): d.get("allowed_methods") for d in data.get("datasets") or [] if isinstance(d, dict)}
 
         def with_methods(service: Any) -> Any:
             if not isinstance(service, dict) or "allowed_methods" in service:

@@ -11,7 +11,13 @@ from datetime import date, timedelta
 
 SURNAMES = "陳林黃張李王吳劉蔡楊許鄭謝洪郭邱曾廖賴徐周葉蘇莊呂江何蕭羅高潘簡朱鍾游彭詹胡施沈余盧梁趙顏柯翁魏"
 GIVEN = "志明俊傑家豪建宏淑芬美玲雅婷怡君宗翰冠宇欣怡佩珊承恩柏宇子涵詩涵宥辰品妍彥廷心怡瑋婷偉誠秀英春嬌金龍文雄麗華"
-SCHOOLS = ["國立花蓮高級中學", "桃園市立武陵高級中等學校", "國立嘉義高級中學", "臺北市立建國高級中學", "國立臺南第一高級中學"]
+SCHOOLS = [
+    "國立花蓮高級中學",
+    "桃園市立武陵高級中等學校",
+    "國立嘉義高級中學",
+    "臺北市立建國高級中學",
+    "國立臺南第一高級中學",
+]
 PROGRAMMES = ["普通科", "資料處理科", "電機科", "商業經營科", "餐飲管理科"]
 EMPLOYERS = ["花蓮縣農會", "台灣電力股份有限公司", "統一超商股份有限公司", "長榮海運股份有限公司"]
 DISABILITY_CATEGORIES = [
@@ -41,15 +47,22 @@ def _ago(rng: random.Random, low: int, high: int) -> date:
 def _property(rng: random.Random, c: dict[str, str], parcels: int, buildings: int) -> dict[str, dict[str, str]]:
     land = {
         "parcels": str(parcels),
-        "parcel_list": "、".join(f"{c['city']}{rng.choice('東西南北')}段 {rng.randrange(1, 999):04d}-0000 地號"
-                                for _ in range(parcels)) or "無",
+        "parcel_list": "、".join(
+            f"{c['city']}{rng.choice('東西南北')}段 {rng.randrange(1, 999):04d}-0000 地號" for _ in range(parcels)
+        )
+        or "無",
         "land_area_m2": f"{parcels * rng.randrange(50, 900)}" if parcels else "0",
         "buildings": str(buildings),
-        "building_list": "、".join(f"{rng.randrange(100, 9999):05d}-000 建號（{c['address']}）"
-                                  for _ in range(buildings)) or "無",
+        "building_list": "、".join(
+            f"{rng.randrange(100, 9999):05d}-000 建號（{c['address']}）" for _ in range(buildings)
+        )
+        or "無",
         "building_area_m2": f"{buildings * rng.randrange(40, 220)}.{rng.randrange(10, 99)}" if buildings else "0",
-        "price_records": "、".join(f"{roc(_ago(rng, 200, 4000))} 總價 {rng.randrange(300, 3000) * 10_000:,} 元"
-                                  for _ in range(min(buildings, 1))) or "無",
+        "price_records": "、".join(
+            f"{roc(_ago(rng, 200, 4000))} 總價 {rng.randrange(300, 3000) * 10_000:,} 元"
+            for _ in range(min(buildings, 1))
+        )
+        or "無",
     }
     value = rng.randrange(100, 900) * 1000
     rate = rng.choice([("自住", 0.012), ("非自住住家用", 0.024)])
@@ -88,8 +101,10 @@ def _family(rng: random.Random, c: dict[str, str], birth: date) -> dict[str, str
     surname = c["name"][0]
     age = TODAY.year - birth.year
     married = age > 24 and rng.random() < 0.6
-    children = [(full_name(rng, surname), birth + timedelta(days=365 * rng.randrange(24, 40) + rng.randrange(365)))
-                for _ in range(rng.randrange(0, 3) if married else 0)]
+    children = [
+        (full_name(rng, surname), birth + timedelta(days=365 * rng.randrange(24, 40) + rng.randrange(365)))
+        for _ in range(rng.randrange(0, 3) if married else 0)
+    ]
     return {
         "name": c["name"], "father": full_name(rng, surname), "mother": full_name(rng),
         "spouse": full_name(rng) if married else "無",

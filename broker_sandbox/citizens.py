@@ -23,6 +23,7 @@ CITIES = [
 BANKS = ["004", "005", "006", "700", "812", "822"]  # 臺灣銀行, 土地銀行, 合作金庫, 中華郵政, 台新, 中國信託
 NHI_UNREGISTERED = 0.1  # share of citizens who never registered their NHI card for the network service
 ID_CARD_RENEWAL = date(2005, 12, 31)  # the nationwide 94年 renewal: older cards were all re-issued by then
+LATEST_ISSUE = date(2026, 10, 1)
 
 
 @dataclass(frozen=True)
@@ -48,16 +49,15 @@ class Citizen:
 
 def _id_card(rng: random.Random, birth: date) -> tuple[date, str]:
     """(issue date, 初發/換發/補發): first issued at 14; cards from before 2005 were renewed in 2005."""
-    first = birth + timedelta(days=365 * 14 + rng.randrange(0, 365 * 3))
+    fourteen = date(birth.year + 14, birth.month, min(birth.day, 28))
+    first = min(fourteen + timedelta(days=rng.randrange(0, 365 * 3)), max(fourteen, LATEST_ISSUE))
     issued, kind = (
         (first, "初發")
         if first > ID_CARD_RENEWAL
         else (date(2005, 7, 1) + timedelta(days=rng.randrange(0, 180)), "換發")
     )
-    if rng.random() < 0.25:  # lost or damaged since: re-issued
-        latest = date(2026, 10, 1)
-        if issued < latest:
-            issued, kind = issued + timedelta(days=rng.randrange(1, (latest - issued).days + 1)), "補發"
+    if rng.random() < 0.25 and issued < LATEST_ISSUE:  # lost or damaged since: re-issued
+        issued, kind = issued + timedelta(days=rng.randrange(1, (LATEST_ISSUE - issued).days + 1)), "補發"
     return issued, kind
 
 

@@ -91,3 +91,14 @@ def pass_method(
 def registered(settings: Settings, start: int, count: int = 1) -> list[Citizen]:
     """``count`` citizens from index ``start`` on whose NHI card is registered for the network service."""
     return [c for c in citizens(settings)[start:] if c.nhi_password is not None][:count]
+
+
+# Seed 001, 「MyData提供的個人資料集 … 適用驗證方式」: the five datasets the platform lists with their methods
+# (自然人憑證 = moica, OTP簡訊 = otp, 健保卡 = nhi_card, 多因子 = multi_factor).
+SEED_STRENGTH: dict[str, set[IdentityMethod]] = {
+    "household_personal": {"moica", "otp"},
+    "low_income": {"moica", "otp", "nhi_card", "multi_factor"},
+    "labour_insurance": {"moica"},
+    "land_and_prices": {"moica", "otp", "nhi_card"},
+    "nhi_premiums": {"moica", "otp", "nhi_card"},
+}
