@@ -100,9 +100,11 @@ def test_paper_out_shows_the_code_on_screen_and_retry_prints(kiosk: Page, rig: K
     citizen = rig.citizen(100)
     rig.printer.state = "paper_out"
     to_identity(kiosk)
-    kiosk.click('.method[data-method="nhi_household"]')
-    insert(kiosk, rig, "nhi", citizen)
-    type_keys(kiosk, "hh", citizen.household_number)
+    kiosk.click('.method[data-method="otp"]')  # the parking permit releases household data: certificate or SMS
+    type_keys(kiosk, "otpid", citizen.national_id)
+    expect(kiosk.locator("#otp-sent")).to_contain_text(citizen.phone[:4])
+    body = kiosk.request.get(rig.broker_url + "/outbox.json").json()["messages"][0]["body"]
+    type_keys(kiosk, "otp", re.findall(r"\b\d{6}\b", body)[0])
     expect(kiosk.locator("#print-failed")).to_be_visible(timeout=15_000)
     expect(kiosk.locator("#print-error")).to_have_text("印表機缺紙，無法列印收據")
     shown = re.sub(r"\D", "", kiosk.locator("#fallback-code").inner_text())
