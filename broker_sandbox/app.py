@@ -9,7 +9,6 @@ from broker_sandbox.api import IdentityMethods, api_blueprint
 from broker_sandbox.audit import AuditLog
 from broker_sandbox.catalogue import Catalogues
 from broker_sandbox.clerk_flow import ClerkFlow
-from broker_sandbox.clock import AdjustableClock, Clock, SystemClock
 from broker_sandbox.identity_cards import CardMethods
 from broker_sandbox.identity_details import DetailMethods
 from broker_sandbox.identity_phone import PhoneMethods
@@ -18,6 +17,7 @@ from broker_sandbox.outbox import Outbox
 from broker_sandbox.pages import pages_blueprint
 from broker_sandbox.store import Store
 from broker_sandbox.terminals import Terminals
+from counter_core.clock import AdjustableClock, Clock, SystemClock
 from counter_core.settings import Settings
 from counter_web.base import health_blueprint, new_flask_app
 

@@ -18,8 +18,8 @@ terminal (an SMS costs money and a kiosk serves one person at a time).
 from __future__ import annotations
 
 from broker_client import errors
-from broker_sandbox.clock import Clock
 from broker_sandbox.limits import EventLimiter
+from counter_core.clock import Clock
 from counter_core.identity import IdentityMethod, credential
 
 TERMINAL_FAILURES, TERMINAL_WINDOW_S = 10, 600
@@ -65,7 +65,7 @@ class Attempts:
         return self.citizens.left_before_lockout(key)
 
     def succeeded(self, method: IdentityMethod, citizen: str) -> None:
-        self.citizens.clear(self._key(method, citizen))
+        self.citizens.forget(self._key(method, citizen))
 
     def prompt(self, terminal: str, national_id: str) -> None:
         """A push or an SMS for ``national_id`` from ``terminal``: refused beyond the limits, else counted."""

@@ -12,8 +12,8 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from broker_sandbox.clock import Clock, SystemClock
 from broker_sandbox.store import Store
+from counter_core.clock import Clock, SystemClock
 
 GENESIS = "0" * 64
 _FIELDS = ("seq", "time", "event", "terminal", "clerk", "code_hash", "dataset_ids", "prev_hash")

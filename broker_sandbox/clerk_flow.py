@@ -15,11 +15,11 @@ from broker_client.models import Catalogue, ClerkSession, RedeemedDataset, Redee
 from broker_sandbox.audit import AuditLog, code_hash
 from broker_sandbox.catalogue import Catalogues
 from broker_sandbox.citizens import find_citizen
-from broker_sandbox.clock import Clock
 from broker_sandbox.flow_base import SandboxFlow, timestamp
 from broker_sandbox.limits import EventLimiter
 from broker_sandbox.outbox import Outbox
 from broker_sandbox.store import Store
+from counter_core.clock import Clock
 from counter_core.datacode import is_valid_code, normalise_typed
 from counter_core.settings import SandboxSettings
 

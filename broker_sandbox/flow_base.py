@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 from broker_sandbox.audit import AuditLog
 from broker_sandbox.catalogue import Catalogues
-from broker_sandbox.clock import Clock
 from broker_sandbox.outbox import Outbox
 from broker_sandbox.store import Store
+from counter_core.clock import Clock
 from counter_core.settings import SandboxSettings
 
 

@@ -23,10 +23,10 @@ from broker_sandbox.attempts import Attempts
 from broker_sandbox.audit import AuditLog, code_hash
 from broker_sandbox.catalogue import Catalogues
 from broker_sandbox.citizens import Citizen, find_citizen
-from broker_sandbox.clock import Clock
 from broker_sandbox.flow_base import SandboxFlow, timestamp
 from broker_sandbox.outbox import Outbox
 from broker_sandbox.store import Store
+from counter_core.clock import Clock
 from counter_core.datacode import new_code, qr_payload
 from counter_core.i18n import languages, translate
 from counter_core.identity import credential

@@ -21,8 +21,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from broker_sandbox.clock import Clock, SystemClock
 from broker_sandbox.store import Store
+from counter_core.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
 RESTART_AFTER_S = 5.0  # a mail process that died is started again by the next mail, at most this often
