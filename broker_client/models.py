@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
 from counter_core.identity import METHOD_IDS, IdentityMethod
 
 __all__ = ["IdentityMethod"]  # the protocol's method names, listed once in counter_core.identity
-PushOutcome = Literal["pending", "approved", "denied", "expired"]
+PushOutcome = Literal["pending", "approved", "denied", "wrong_number", "expired"]
 
 
 class Model(BaseModel):

@@ -11,6 +11,7 @@ broker answers with the number on file, masked, as it always did.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -48,8 +49,9 @@ class PhoneMethods:
 
     # -- mobile certificate push -----------------------------------------------------------------
     def push_start(self, terminal: str, session_id: str, national_id: str) -> PushStarted:
-        national_id = national_id.strip().upper()
-        self.flow.begin(terminal, session_id, "mobile")
+        session = self.flow.begin(terminal, session_id, "mobile")
+        # A second method need not be told the ID again: "" means the one this session's first method proved.
+        national_id = national_id.strip().upper() or session["national_id"]
         if not is_valid_national_id(national_id) or self.flow.citizen(national_id) is None:
             raise errors.UnknownCitizen()  # no citizen can hold an ID whose check digit is wrong
         self.flow.attempts.prompt(terminal, national_id)
@@ -99,7 +101,7 @@ class PhoneMethods:
         rows = self.flow.store.db.query(
             "SELECT p.id, p.choices, p.expires_at, s.service_id FROM pushes p JOIN kiosk_sessions s "
             "ON s.id = p.session_id WHERE p.national_id = ? AND p.state = 'pending' AND p.expires_at > ? "
-            "ORDER BY p.created_at DESC",
+            "AND s.state = 'open' ORDER BY p.created_at DESC",  # a session closed at the kiosk takes its push along
             [national_id.upper(), now],
         )
         result = []
@@ -116,16 +118,28 @@ class PhoneMethods:
         push = self._push(push_id)
         if push is None or push["national_id"] != national_id.upper() or push["state"] != "pending":
             return "gone"
-        approved = action == "approve" and hmac.compare_digest(choice, push["match_number"])
-        state = "approved" if approved else "denied"
+        open_session = list(self.flow.store.db.query(
+            "SELECT terminal_id FROM kiosk_sessions WHERE id = ? AND state = 'open'", [push["session_id"]]
+        ))  # fmt: skip
+        if not open_session:  # the citizen left the kiosk: nothing to approve any more
+            return "gone"
+        terminal = open_session[0]["terminal_id"]
+        if action != "approve":
+            state = "denied"
+        elif hmac.compare_digest(choice, push["match_number"]):
+            state = "approved"
+        else:  # approving the wrong number is a failed check, not a refusal (push fatigue, a shoulder-surfer)
+            state = "wrong_number"
+            with contextlib.suppress(errors.BrokerError):  # a lock is felt at the next check, not by the phone
+                self.flow.attempts.failed(terminal, "mobile", push["national_id"])
         self.flow.store.db.table("pushes").update(push_id, {"state": state})
         self.flow.audit.append(f"identity.mobile.{state}")
         return state
 
     # -- SMS one-time password -------------------------------------------------------------------
     def otp_send(self, terminal: str, session_id: str, national_id: str, phone: str | None = None) -> OtpSent:
-        national_id = national_id.strip().upper()
         session = self.flow.begin(terminal, session_id, "otp")
+        national_id = national_id.strip().upper() or session["national_id"]  # "": the ID already proved
         if session["national_id"] and session["national_id"] != national_id:
             raise errors.IdentityMismatch()
         if phone is None:

@@ -71,6 +71,8 @@ def translate(key: str, language: str = DEFAULT_LANGUAGE, **params: object) -> s
     as a language → text mapping (a dataset's name, say) is filled in that language (zh-TW if it lacks it)."""
     lang = language if language in languages() else DEFAULT_LANGUAGE
     text = catalogue(lang).get(key) or catalogue(DEFAULT_LANGUAGE).get(key) or key
+    if isinstance(params.get("retry_after_s"), int | float):  # a wait of minutes is said in minutes
+        params = {**params, "retry_after_min": max(1, -(-int(params["retry_after_s"]) // 60))}  # type: ignore[call-overload]
     filled = {
         name: (value.get(lang) or value.get(DEFAULT_LANGUAGE, "")) if isinstance(value, Mapping) else value
         for name, value in params.items()

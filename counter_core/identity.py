@@ -31,15 +31,15 @@ class MethodInfo:
     kiosk: bool = True  # the kiosk has its pane (the broker serves every method either way)
 
     def as_page(self) -> dict[str, object]:
-        return {"id": self.id, "card": self.card}
+        return {"id": self.id, "card": self.card, "credential": self.credential}
 
 
 ALL_METHODS: Final[tuple[MethodInfo, ...]] = (
     MethodInfo("moica", "moica", "citizen_certificate"),  # 自然人憑證 IC card + PIN, signs a challenge
     MethodInfo("mobile", None, "citizen_certificate"),  # 行動自然人憑證: push to the phone app, number matching
-    MethodInfo("nhi_card", "nhi", "nhi_card", kiosk=False),  # 健保卡 in the reader + its network-service password
+    MethodInfo("nhi_card", "nhi", "nhi_card"),  # 健保卡 in the reader + its network-service password
     MethodInfo("nhi_household", "nhi", "household_details"),  # 健保卡 in the reader (its number) + 戶號
-    MethodInfo("multi_factor", None, "household_details", kiosk=False),  # 多因子, no card: ID, birthday, NHI no., 戶號
+    MethodInfo("multi_factor", None, "household_details"),  # 多因子, no card: ID, birthday, NHI no., 戶號
     MethodInfo("otp", None, "phone"),  # SMS one-time password, open after one citizen-certificate check
     MethodInfo("bank_card", "bank", "bank_card", kiosk=False),  # 晶片金融卡 signs a challenge
 )

@@ -27,6 +27,7 @@ def _sms_code(page: Page, rig: KioskRig, citizen: Citizen) -> None:
     which only the citizen certificate or the SMS code may (依驗證強度)."""
     page.click('.method[data-method="otp"]')
     type_keys(page, "otpid", citizen.national_id)
+    type_keys(page, "otpphone", citizen.phone)  # the citizen gives their number; the code goes only to the one on file
     expect(page.locator("#otp-sent")).to_contain_text(citizen.phone[:4])
     body = page.request.get(rig.broker_url + "/outbox.json").json()["messages"][0]["body"]
     type_keys(page, "otp", re.findall(r"\b\d{6}\b", body)[0])
@@ -193,7 +194,7 @@ def test_language_switch_on_every_screen(kiosk: Page, rig: KioskRig, viewport: d
         _switch(kiosk, selector, zh, en)
     kiosk.click("#start")
     _switch(kiosk, "#screen-services h1", "請選擇要辦理的服務", "Choose the service")
-    kiosk.click('.service[data-service-id="bli-unemployment"]')
+    kiosk.click('.service[data-service-id="hualien-disabled-parking"]')
     _switch(kiosk, "#screen-terms h1", "服務條款與資料提供範圍", "Terms and the data to be released")
     _switch(kiosk, "#datasets caption >> nth=0", "個人戶籍資料", "Personal household registration")
     kiosk.click("#agree")
@@ -219,6 +220,8 @@ def test_sms_otp_method_and_language_switch_on_the_last_screens(kiosk: Page, rig
     to_identity(kiosk)
     kiosk.click('.method[data-method="otp"]')
     type_keys(kiosk, "otpid", citizen.national_id)
+    expect(kiosk.locator("#otp-phone")).to_be_visible()
+    type_keys(kiosk, "otpphone", citizen.phone)
     expect(kiosk.locator("#otp-sent")).to_contain_text(citizen.phone[:4])
     assert citizen.phone not in kiosk.content()  # only the masked number is shown
     body = kiosk.request.get(rig.broker_url + "/outbox.json").json()["messages"][0]["body"]
