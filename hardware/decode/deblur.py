@@ -128,6 +128,12 @@ def gaussian_kernel(sigma: float) -> Image:
     return (column @ column.T).astype(np.float32)  # type: ignore[no-any-return]
 
 
+def gaussian_kernel_1d(sigma: float) -> Image:
+    """A horizontal Gaussian: the blur across the bars of an upright barcode."""
+    size = max(3, int(6 * sigma) | 1)
+    return cv2.getGaussianKernel(size, sigma, cv2.CV_32F).reshape(1, -1)  # type: ignore[no-any-return]
+
+
 def wiener(grey: Image, kernel: Image, noise_to_signal: float = NOISE_TO_SIGNAL) -> Image:
     """``grey`` deconvolved by ``kernel`` (Wiener filter), as uint8."""
     height, width = grey.shape

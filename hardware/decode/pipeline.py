@@ -1,12 +1,15 @@
 """The multi-pass decoding pipeline: cheap passes first, expensive ones only where a code is likely.
 
 1. zxing-cpp on the whole grey frame (QR + Code128 only). Most frames end here.
-2. Candidate regions (dense edge clusters, ``regions.py``), each cropped and brought to a working size
-   (small codes upscaled so a module spans several pixels, large ones downscaled so the deblurring stays
-   cheap), then: zxing-cpp plain; Wiener-deconvolved with the motion blur measured in the crop's
-   cepstrum (only when there is one); Wiener-deconvolved for defocus; unsharp-masked; pyzbar (a second
-   engine that reads some 1-D codes zxing-cpp does not).
-3. Only when no region was found: CLAHE on the whole frame, then pyzbar on it.
+2. Candidates (``regions.py``): the structure tensor tells 1-D barcodes (strong, coherent edges) from
+   areal texture (QR codes, text). A 1-D candidate is turned upright along its measured bar direction,
+   enlarged across thin bars, averaged along them and, when soft, deconvolved across them
+   (``linear.py``). An areal candidate is cropped and brought to a working size (small codes upscaled
+   so a module spans several pixels, large ones downscaled so the deblurring stays cheap), turned
+   light-on-dark when it is (a phone in dark mode), then: zxing-cpp plain; low-light contrast;
+   Wiener-deconvolved with the motion blur measured in the crop's cepstrum (only when there is one);
+   Wiener-deconvolved for defocus; pyzbar on the likeliest crop (a second engine).
+3. Only when no candidate was found: CLAHE on the whole frame, then pyzbar on it.
 
 Only valid MyData codes count (``code_from_symbol``): anything else is skipped and the search goes on, so
 a product barcode beside the receipt never stops it; a region that is just a symbol already read (a
@@ -20,17 +23,18 @@ from collections.abc import Callable
 
 import cv2
 
-from hardware.decode import deblur
+import numpy as np
+
+from hardware.decode import deblur, linear
 from hardware.decode.engines import Symbol, first_valid, grey, zbar, zxing
 from hardware.decode.interface import Decoded, Image
-from hardware.decode.regions import Box, candidate_regions, covered, deskewed, skew_degrees
+from hardware.decode.regions import Box, covered, find_candidates
 
 WORK_PX = 720  # a region's longest side after rescaling
 MAX_UPSCALE = 3.0
 MIN_DEFOCUS_SIGMA, MAX_DEFOCUS_SIGMA = 1.4, 4.0
 MOTION_BIAS = 1.0
 UPSCALED_BLUR_PER_FACTOR = 0.8  # a camera pixel's own blur (σ, px) seen through the enlargement
-MIN_SKEW_DEGREES = 4.0
 LOW_CONTRAST = 70  # grey levels between the darkest and lightest 5 % of a region
 RESTORED_PX, MAX_RESTORED_UPSCALE = 960, 2.0
 _CLAHE = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8))
@@ -56,6 +60,8 @@ class _Region:
         x, y, w, h = box
         self.origin = (x, y)
         crop = frame[y : y + h, x : x + w]
+        if float(np.median(crop)) < float(crop.mean()):  # mostly dark: light modules on dark (dark mode)
+            crop = cv2.bitwise_not(crop)
         self.native_factor = max(1.0, min(MAX_UPSCALE, WORK_PX / max(w, h)))
         self.native = _scaled(crop, self.native_factor)
         self.work_factor = min(MAX_UPSCALE, WORK_PX / max(w, h))
@@ -98,16 +104,6 @@ def _upscaled(region: _Region) -> Prepared:
     return (region.native, region.mapper(region.native_factor)) if region.native_factor > 1 else None
 
 
-def _straightened(region: _Region) -> Prepared:
-    """Turned so its bars stand upright: a Code128 tilted more than a few degrees has no scan line
-    that crosses all its bars."""
-    skew = skew_degrees(cv2.resize(region.work, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
-    if abs(skew) < MIN_SKEW_DEGREES:
-        return None
-    turned, inverse = deskewed(region.native, skew)
-    return turned, region.mapper(region.native_factor, inverse)
-
-
 def _brightened(region: _Region) -> Prepared:
     """Dim light on faded print leaves a few grey levels under sensor noise: smooth the noise, then
     stretch the contrast locally."""
@@ -145,7 +141,6 @@ def _sharpened(region: _Region) -> Prepared:
 Pass = tuple[str, Callable[[_Region], Prepared], Callable[[Image], list[Symbol]]]
 REGION_PASSES: tuple[Pass, ...] = (
     ("region", _upscaled, zxing),
-    ("region-deskew", _straightened, zxing),
     ("region-lowlight", _brightened, zxing),
     ("region-motion", _motion_deblurred, zxing),
     ("region-defocus", _defocus_deblurred, zxing),
@@ -159,6 +154,14 @@ def _decoded(symbol: Symbol, code: str, started: float, name: str, to_frame: ToF
     return Decoded(symbol.text, symbol.format, code, to_frame(symbol.points), elapsed, name)
 
 
+def _read_linear(frame: Image, candidate_index: int, candidate: object, started: float) -> Decoded | None:
+    for name, symbol in linear.read(frame, candidate):  # type: ignore[arg-type]
+        hit = first_valid([symbol])
+        if hit:
+            return _decoded(*hit, started, name)
+    return None
+
+
 def decode_frame(image: Image) -> Decoded | None:
     """The first valid MyData code in ``image`` (BGR or grey), or None."""
     started = time.perf_counter()
@@ -167,11 +170,17 @@ def decode_frame(image: Image) -> Decoded | None:
     hit = first_valid(symbols)
     if hit:
         return _decoded(*hit, started, "zxing")
-    regions = [box for box in candidate_regions(frame) if not any(covered(box, s.points) for s in symbols)]
-    for index, box in enumerate(regions):
-        region = _Region(frame, box)
+    candidates = [c for c in find_candidates(frame) if not any(covered(c.box, s.points) for s in symbols)]
+    areal = 0
+    for index, candidate in enumerate(candidates):
+        if candidate.linear:
+            found = _read_linear(frame, index, candidate, started)
+            if found:
+                return found
+            continue
+        region = _Region(frame, candidate.box)
         for name, prepare, engine in REGION_PASSES:
-            if engine is zbar and index > 0:  # the slow second engine: only where a code is most likely
+            if engine is zbar and areal > 0:  # the slow second engine: only where a code is most likely
                 continue
             prepared = prepare(region)
             if prepared is None:
@@ -180,7 +189,8 @@ def decode_frame(image: Image) -> Decoded | None:
             hit = first_valid(engine(variant))
             if hit:
                 return _decoded(*hit, started, name, to_frame)
-    if regions or symbols:  # the frame's barcode-like texture was searched; the rest is plain
+        areal += 1
+    if candidates or symbols:  # the frame's barcode-like texture was searched; the rest is plain
         return None
     for name, variant, engine in (("clahe", _CLAHE.apply(frame), zxing), ("zbar", frame, zbar)):
         hit = first_valid(engine(variant))
