@@ -20,6 +20,8 @@ NOISE_TO_SIGNAL = 0.01  # Wiener regularisation: larger = smoother, less ringing
 MOTION_PEAK = -0.045  # cepstrum value below which a motion-blur peak is taken as real
 MAX_BLUR_PX = 40
 MIN_BLUR_PX = 5  # shorter smears are left to sharpening (and module pitch would pass for one)
+MIN_DISC_PX, MAX_DISC_PX = 1.5, 14.0  # defocus disc radii looked for
+DISC_DIP = -0.0015  # ring-averaged cepstrum value below which a disc is taken as real
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,8 @@ def _padded_dft(f: Image) -> tuple[Image, tuple[int, int]]:
     return cv2.dft(padded, flags=cv2.DFT_COMPLEX_OUTPUT), size  # type: ignore[return-value]
 
 
-def estimate_motion(grey: Image) -> MotionBlur | None:
-    """The motion blur in ``grey``, from the strongest negative cepstrum peak, or None if there is none."""
+def _cepstrum_near(grey: Image, reach: int) -> tuple[Image, Image, Image]:
+    """The real cepstrum of ``grey`` (windowed) around its origin, (-reach..reach)², with the offsets."""
     f = grey.astype(np.float32)
     f -= float(f.mean())
     height, width = f.shape
@@ -58,12 +60,18 @@ def estimate_motion(grey: Image) -> MotionBlur | None:
     log_spectrum = np.log(magnitude + 1e-3).astype(np.float32)
     complex_log = np.dstack([log_spectrum, np.zeros_like(log_spectrum)])
     cepstrum = cv2.idft(complex_log, flags=cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
-    reach = min(MAX_BLUR_PX, size[0] // 2 - 1, size[1] // 2 - 1)
+    reach = min(reach, size[0] // 2 - 1, size[1] // 2 - 1)
     # the cepstrum is periodic: gather the (-reach..reach)² neighbourhood of the origin
     rows = np.r_[size[0] - reach : size[0], 0 : reach + 1]
     cols = np.r_[size[1] - reach : size[1], 0 : reach + 1]
-    near = cepstrum[np.ix_(rows, cols)]
     yy, xx = np.mgrid[-reach : reach + 1, -reach : reach + 1]
+    return cepstrum[np.ix_(rows, cols)], yy, xx
+
+
+def estimate_motion(grey: Image) -> MotionBlur | None:
+    """The motion blur in ``grey``, from the strongest negative cepstrum peak, or None if there is none."""
+    near, yy, xx = _cepstrum_near(grey, MAX_BLUR_PX)
+    reach = int(yy.max())
     radius = np.hypot(yy, xx)
     masked = np.where((radius < MIN_BLUR_PX) | (radius > reach), 0.0, near)
     row, col = np.unravel_index(int(np.argmin(masked)), masked.shape)
@@ -73,6 +81,23 @@ def estimate_motion(grey: Image) -> MotionBlur | None:
     dy = float(yy[row, col]) + _vertex(near[row - 1 : row + 2, col])
     dx = float(xx[row, col]) + _vertex(near[row, col - 1 : col + 2])
     return MotionBlur(math.hypot(dx, dy), math.degrees(math.atan2(dy, dx)) % 180.0, value)
+
+
+def estimate_disc(grey: Image) -> float | None:
+    """The radius of an out-of-focus lens's blur disc, or None if no disc shows. A disc's spectrum has
+    rings of zeros spaced by the inverse of its diameter, so the cepstrum, averaged over rings, dips at
+    the diameter. (Edge slopes measure it poorly: every webcam sharpens, which steepens them.)"""
+    near, yy, xx = _cepstrum_near(grey, int(2 * MAX_DISC_PX) + 2)
+    radius = np.rint(np.hypot(yy, xx)).astype(np.int32)
+    rings = np.bincount(radius.ravel(), near.ravel()) / np.maximum(np.bincount(radius.ravel()), 1)
+    rings = rings[: int(yy.max()) + 1]
+    low = int(2 * MIN_DISC_PX)
+    if len(rings) <= low + 1:
+        return None
+    diameter = low + int(np.argmin(rings[low:]))
+    if rings[diameter] > DISC_DIP:
+        return None
+    return (diameter + _vertex(rings[diameter - 1 : diameter + 2])) / 2
 
 
 def _vertex(samples: Image) -> float:
@@ -120,6 +145,19 @@ def line_kernel(length: float, angle: float) -> Image:
         kernel[y0 + 1, x0] += (1 - fx) * fy
         kernel[y0 + 1, x0 + 1] += fx * fy
     return kernel / kernel.sum()  # type: ignore[no-any-return]
+
+
+def disc_kernel(radius: float) -> Image:
+    """Defocus: a uniformly lit disc of ``radius`` px (anti-aliased edge), summing to 1."""
+    if radius < 0.5:
+        return np.ones((1, 1), np.float32)  # type: ignore[no-any-return]
+    size = 2 * math.ceil(radius) + 3
+    fine = 8
+    yy, xx = np.mgrid[0 : size * fine, 0 : size * fine].astype(np.float32)
+    centre = size * fine / 2
+    inside = ((xx - centre + 0.5) ** 2 + (yy - centre + 0.5) ** 2 <= (radius * fine) ** 2).astype(np.float32)
+    kernel = cv2.resize(inside, (size, size), interpolation=cv2.INTER_AREA)
+    return (kernel / kernel.sum()).astype(np.float32)  # type: ignore[no-any-return]
 
 
 def gaussian_kernel(sigma: float) -> Image:

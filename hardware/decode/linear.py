@@ -27,7 +27,9 @@ CODE128_MODULES = 123 + 20  # a 16-digit Code128 (set C) and its two quiet zones
 TARGET_MODULE_PX = 4.0  # module width after enlarging
 MAX_ENLARGE = 4.0
 MAX_WIDTH_PX = 1800
-ROWS = 24  # rows kept after averaging along the bars
+ROWS, REPEAT = 8, 3  # bands kept after averaging along the bars, and rows per band
+DEBLUR_STRETCH = (1.0, 1.2, 0.85)
+SHEARS = tuple(np.tan(np.radians(np.arange(-3.0, 3.01, 0.75))))  # bar direction corrections tried
 Points = tuple[tuple[int, int], ...]
 
 
@@ -47,15 +49,33 @@ class Upright:
         cx, cy = candidate.centre
         self.matrix[0, 2] = width / 2 - (self.matrix[0, 0] * cx + self.matrix[0, 1] * cy)
         self.matrix[1, 2] = height / 2 - (self.matrix[1, 0] * cx + self.matrix[1, 1] * cy)
+        self.module_px = module * self.enlarge
+        self.matrix = self._sheared(grey, (width, height))
         self.image = cv2.warpAffine(
             grey, self.matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
         )
-        self.module_px = module * self.enlarge
+
+    def _sheared(self, grey: Image, size: tuple[int, int]) -> Image:
+        """The measured direction is good to a degree or two; averaging a whole bar's height wants
+        better. Shear the cut-out by a few small steps and keep the one whose averaged profile has the
+        steepest edges (the bars line up)."""
+        width, height = size
+        best, best_sharpness = self.matrix, -1.0
+        for shear in SHEARS:
+            skew = np.array([[1.0, shear * self.enlarge, -shear * self.enlarge * height / 2], [0, 1, 0], [0, 0, 1]])
+            matrix = (skew @ np.vstack([self.matrix, [0, 0, 1]]))[:2]
+            cut = cv2.warpAffine(grey, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            profile = cut[height // 8 : height - height // 8].astype(np.float32).mean(axis=0)
+            sharpness = float(np.square(np.diff(profile)).sum())
+            if sharpness > best_sharpness:
+                best, best_sharpness = matrix, sharpness
+        return best
 
     def averaged(self) -> Image:
-        """Rows averaged along the bars in overlapping bands (perspective leaves bars slightly fanned,
-        so a band, not the whole height, is averaged), ``ROWS`` rows in all."""
-        return cv2.resize(self.image, (self.image.shape[1], ROWS), interpolation=cv2.INTER_AREA)
+        """Rows averaged along the bars in ``ROWS`` bands (perspective leaves bars slightly fanned, so a
+        band, not the whole height), each repeated: zxing-cpp wants several rows that agree."""
+        bands = cv2.resize(self.image, (self.image.shape[1], ROWS), interpolation=cv2.INTER_AREA)
+        return np.repeat(bands, REPEAT, axis=0)
 
     def to_frame(self, points: Points, rows: int) -> Points:
         inverse = cv2.invertAffineTransform(self.matrix)
@@ -74,7 +94,8 @@ def normalised(rows: Image, module_px: float) -> Image:
     kernel = np.ones((1, reach), np.uint8)
     low = cv2.blur(cv2.erode(rows, kernel).astype(np.float32), (reach, 1))
     high = cv2.blur(cv2.dilate(rows, kernel).astype(np.float32), (reach, 1))
-    stretched = (rows.astype(np.float32) - low) / np.maximum(high - low, 8.0)
+    span = float(np.percentile(high - low, 90))  # the symbol's own contrast: flat quiet zones stay flat
+    stretched = (rows.astype(np.float32) - low) / np.maximum(high - low, max(0.4 * span, 8.0))
     return np.clip(stretched * 255, 0, 255).astype(np.uint8)  # type: ignore[no-any-return]
 
 
@@ -93,10 +114,10 @@ def variants(upright: Upright) -> Iterator[tuple[str, Image]]:
     flat = normalised(rows, upright.module_px)
     yield "linear-normalised", flat
     sigma = blur_across(rows, upright.module_px)
-    if sigma > 0.45 * upright.module_px:  # soft edges: undo the blur along the code only
-        for stretch in (1.0, 1.4):
+    if sigma > 0.35 * upright.module_px:  # soft edges: undo the blur along the code only
+        for stretch in DEBLUR_STRETCH:  # the slope estimate is good to ~15 %; deconvolution wants better
             kernel = deblur.gaussian_kernel_1d(min(sigma * stretch, 2.5 * upright.module_px))
-            yield "linear-deblurred", normalised(deblur.wiener(rows, kernel, 0.01), upright.module_px)
+            yield "linear-deblurred", normalised(deblur.wiener(rows, kernel, 0.003), upright.module_px)
 
 
 def read(grey: Image, candidate: Candidate) -> Iterator[tuple[str, Symbol]]:

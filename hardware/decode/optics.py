@@ -21,6 +21,7 @@ import random
 import cv2
 import numpy as np
 
+from hardware.decode import deblur
 from hardware.decode.interface import Image
 
 FULL_WELL = 6000.0  # electrons at a full-scale pixel (small webcam pixels)
@@ -30,16 +31,8 @@ SENSITIVITY = 0.075  # full scale per (ms x radiance x light): ~8 ms for a typic
 
 
 def disc_psf(radius: float) -> Image:
-    """Defocus: a uniformly lit disc of ``radius`` px (anti-aliased edge), summing to 1."""
-    if radius < 0.5:
-        return np.ones((1, 1), np.float32)
-    size = 2 * math.ceil(radius) + 3
-    fine = 8
-    yy, xx = np.mgrid[0 : size * fine, 0 : size * fine].astype(np.float32)
-    centre = size * fine / 2
-    inside = ((xx - centre + 0.5) ** 2 + (yy - centre + 0.5) ** 2 <= (radius * fine) ** 2).astype(np.float32)
-    kernel = cv2.resize(inside, (size, size), interpolation=cv2.INTER_AREA)
-    return (kernel / kernel.sum()).astype(np.float32)
+    """Defocus: the aperture's image, a uniformly lit disc (the decoder's own kernel: one definition)."""
+    return deblur.disc_kernel(radius)
 
 
 def gaussian_psf(sigma: float) -> Image:

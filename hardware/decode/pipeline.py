@@ -23,8 +23,6 @@ from collections.abc import Callable
 
 import cv2
 
-import numpy as np
-
 from hardware.decode import deblur, linear
 from hardware.decode.engines import Symbol, first_valid, grey, zbar, zxing
 from hardware.decode.interface import Decoded, Image
@@ -60,8 +58,6 @@ class _Region:
         x, y, w, h = box
         self.origin = (x, y)
         crop = frame[y : y + h, x : x + w]
-        if float(np.median(crop)) < float(crop.mean()):  # mostly dark: light modules on dark (dark mode)
-            crop = cv2.bitwise_not(crop)
         self.native_factor = max(1.0, min(MAX_UPSCALE, WORK_PX / max(w, h)))
         self.native = _scaled(crop, self.native_factor)
         self.work_factor = min(MAX_UPSCALE, WORK_PX / max(w, h))
@@ -100,8 +96,13 @@ Prepared = tuple[Image, ToFrame] | None
 
 
 def _upscaled(region: _Region) -> Prepared:
-    """A small region (a far receipt) enlarged so a module spans several pixels."""
-    return (region.native, region.mapper(region.native_factor)) if region.native_factor > 1 else None
+    """The region alone (a small one, a far receipt, enlarged so a module spans several pixels), read
+    also inverted: a phone in dark mode shows light modules on dark."""
+    return region.native, region.mapper(region.native_factor)
+
+
+def _zxing_inverted_too(image: Image) -> list[Symbol]:
+    return zxing(image, invert=True)
 
 
 def _brightened(region: _Region) -> Prepared:
@@ -133,6 +134,15 @@ def _defocus_deblurred(region: _Region, stretch: float = 1.0, noise_to_signal: f
     return deblur.wiener(region.work, kernel, noise_to_signal), region.mapper(region.work_factor)
 
 
+def _disc_deblurred(region: _Region, stretch: float = 1.0) -> Prepared:
+    """Out of focus, a lens spreads each point into a disc: measured in the crop's cepstrum at the
+    camera's own pixels, undone there, then enlarged for the decoder."""
+    radius = deblur.estimate_disc(region.base)
+    if radius is None:
+        return None
+    return region.restored(deblur.wiener(region.base, deblur.disc_kernel(radius * stretch), 0.005))
+
+
 def _sharpened(region: _Region) -> Prepared:
     """For pyzbar, at the camera's own scale: zbar's cost grows with the pixels, not with the symbol."""
     return _sharpen(region.base), region.mapper(region.base_factor)
@@ -140,11 +150,11 @@ def _sharpened(region: _Region) -> Prepared:
 
 Pass = tuple[str, Callable[[_Region], Prepared], Callable[[Image], list[Symbol]]]
 REGION_PASSES: tuple[Pass, ...] = (
-    ("region", _upscaled, zxing),
+    ("region", _upscaled, _zxing_inverted_too),
     ("region-lowlight", _brightened, zxing),
     ("region-motion", _motion_deblurred, zxing),
-    ("region-defocus", _defocus_deblurred, zxing),
-    ("region-defocus-more", lambda region: _defocus_deblurred(region, 1.5, 0.002), zxing),
+    ("region-defocus", _disc_deblurred, zxing),
+    ("region-defocus-soft", lambda region: _defocus_deblurred(region, 1.5, 0.002), zxing),
     ("region-zbar", _sharpened, zbar),
 )
 

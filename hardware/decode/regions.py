@@ -19,10 +19,11 @@ import numpy as np
 
 from hardware.decode.interface import Image
 
-MAX_WORK_PX = 2000  # gradients are taken at this size at most (a 4K frame: about half)
-CELL_PX = 4  # structure-tensor cells, in work pixels
+CELL_PX, CELL_GRID_PX = 4, 2000  # structure-tensor cells: 4 px, larger in frames over 2000 px
 LINEAR_COHERENCE = 0.55  # above this a cell's edges all point one way: bars
 MAX_LINEAR, MAX_AREAL = 2, 3
+MAX_CLUSTERS = 8  # the largest clusters looked at closer, per kind
+SECTORS = 6  # bar directions looked for separately
 Box = tuple[int, int, int, int]  # x, y, w, h in frame coordinates
 
 
@@ -39,19 +40,20 @@ class Candidate:
 
 def _tensor_cells(grey: Image) -> tuple[Image, Image, Image, float]:
     """Per cell: energy, coherence, gradient angle (radians); and frame px per cell."""
-    height, width = grey.shape
-    scale = min(1.0, MAX_WORK_PX / max(height, width))
-    work = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else grey
+    work, scale = grey, 1.0  # full resolution: a 4K frame's 1.5 px bars vanish from any smaller copy
+    cell_px = max(CELL_PX, round(CELL_PX * max(grey.shape) / CELL_GRID_PX))
     gx = cv2.Sobel(work, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(work, cv2.CV_32F, 0, 1, ksize=3)
-    cells = (max(1, work.shape[1] // CELL_PX), max(1, work.shape[0] // CELL_PX))
-    jxx = cv2.resize(gx * gx, cells, interpolation=cv2.INTER_AREA)
-    jyy = cv2.resize(gy * gy, cells, interpolation=cv2.INTER_AREA)
-    jxy = cv2.resize(gx * gy, cells, interpolation=cv2.INTER_AREA)
+    cells = (max(1, work.shape[1] // cell_px), max(1, work.shape[0] // cell_px))
+    # averaged over ~20 px: a barcode's widest space (4 modules) must not split it in two
+    window = (max(3, round(20 / cell_px)) | 1,) * 2
+    jxx = cv2.blur(cv2.resize(gx * gx, cells, interpolation=cv2.INTER_AREA), window)
+    jyy = cv2.blur(cv2.resize(gy * gy, cells, interpolation=cv2.INTER_AREA), window)
+    jxy = cv2.blur(cv2.resize(gx * gy, cells, interpolation=cv2.INTER_AREA), window)
     energy = jxx + jyy
     coherence = np.sqrt((jxx - jyy) ** 2 + 4 * jxy**2) / np.maximum(energy, 1e-6)
     angle = 0.5 * np.arctan2(2 * jxy, jxx - jyy)
-    return energy, coherence, angle, CELL_PX / scale
+    return energy, coherence, angle, cell_px / scale
 
 
 def _strong(energy: Image) -> Image:
@@ -67,9 +69,18 @@ def _strong(energy: Image) -> Image:
     return (scaled > max(otsu, floor)).astype(np.uint8)
 
 
-def _components(mask: Image) -> list[Image]:
-    count, labels = cv2.connectedComponents(mask, connectivity=8)
-    return [labels == index for index in range(1, count)]
+def _components(mask: Image, min_cells: int) -> list[tuple[Image, Image]]:
+    """The (rows, columns) of each connected cluster of at least ``min_cells`` cells (noisy frames have
+    hundreds of specks: they are dropped before any per-cluster work)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    found = []
+    largest = sorted(range(1, count), key=lambda i: -int(stats[i][4]))[:MAX_CLUSTERS]
+    for index in largest:
+        x, y, w, h, area = (int(v) for v in stats[index])
+        if area >= min_cells:
+            ys, xs = np.nonzero(labels[y : y + h, x : x + w] == index)
+            found.append((ys + y, xs + x))
+    return found
 
 
 def _direction(weights: Image, angles: Image) -> float:
@@ -77,17 +88,19 @@ def _direction(weights: Image, angles: Image) -> float:
     return 0.5 * math.atan2(float((weights * np.sin(doubled)).sum()), float((weights * np.cos(doubled)).sum()))
 
 
-def _linear_candidate(part: Image, energy: Image, angle: Image, cell: float, shape: tuple[int, int]) -> Candidate:
+def _linear_candidate(
+    cells: tuple[Image, Image], energy: Image, angle: Image, cell: float, shape: tuple[int, int]
+) -> Candidate:
     """The strip's direction (energy-weighted, from the cells that agree with the majority: digits or a
     rule line beside the bars do not pull it) and its extent across and along the bars."""
-    bins = np.bincount(((angle[part] % math.pi) / math.pi * 36).astype(int) % 36, energy[part], minlength=36)
+    ys, xs = cells
+    weights, angles = energy[ys, xs], angle[ys, xs]
+    bins = np.bincount(((angles % math.pi) / math.pi * 36).astype(int) % 36, weights, minlength=36)
     smoothed = bins + np.roll(bins, 1) + np.roll(bins, -1)
     direction = (int(np.argmax(smoothed)) + 0.5) * math.pi / 36  # the strongest direction, to within 5°
-    turn = np.abs(((angle - direction) + math.pi / 2) % math.pi - math.pi / 2)
-    part = part & (turn < math.radians(12))
-    direction = _direction(energy[part], angle[part])
-    weights = energy[part]
-    ys, xs = np.nonzero(part)
+    agree = np.abs(((angles - direction) + math.pi / 2) % math.pi - math.pi / 2) < math.radians(12)
+    ys, xs, weights = ys[agree], xs[agree], weights[agree]
+    direction = _direction(weights, angles[agree])
     px, py = (xs + 0.5) * cell, (ys + 0.5) * cell
     across = px * math.cos(direction) + py * math.sin(direction)
     along = -px * math.sin(direction) + py * math.cos(direction)
@@ -108,37 +121,69 @@ def _clipped(x0: float, y0: float, x1: float, y1: float, shape: tuple[int, int])
     return left, top, min(width, int(x1)) - left, min(height, int(y1)) - top
 
 
+def _boxes(mask: Image, energy: Image, cell: float, shape: tuple[int, int], margin: float) -> list[Candidate]:
+    found = []
+    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    for ys, xs in _components(closed, 9):
+        x0, x1, y0, y1 = xs.min() * cell, (xs.max() + 1) * cell, ys.min() * cell, (ys.max() + 1) * cell
+        margin_x, margin_y = (x1 - x0) * margin + cell, (y1 - y0) * margin + cell
+        box = _clipped(x0 - margin_x, y0 - margin_y, x1 + margin_x, y1 + margin_y, shape)
+        score = float(energy[ys, xs].mean()) * math.sqrt(float(len(ys)))
+        found.append(Candidate(box, False, 0.0, ((x0 + x1) / 2, (y0 + y1) / 2), 0.0, 0.0, score))
+    return sorted(found, key=lambda c: -c.score)
+
+
+def _areal(strong: Image, energy: Image, cell: float, shape: tuple[int, int]) -> list[Candidate]:
+    """Dense clusters first: edge magnitude averaged over a few cells and split by Otsu on its linear
+    scale, which keeps only the densest texture (symbols rather than text); then the strong clusters
+    they lie in (a faint or blurred symbol may not stand out from the text around it)."""
+    magnitude = cv2.blur(np.sqrt(energy), (3, 3))
+    top = float(magnitude.max())
+    cores: list[Candidate] = []
+    if top > 0:
+        scaled = (magnitude * (255 / top)).astype(np.uint8)
+        _, dense = cv2.threshold(scaled, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        dense = cv2.morphologyEx(dense & strong, cv2.MORPH_CLOSE, np.ones((3, 5), np.uint8))
+        dense = cv2.dilate(cv2.erode(dense, np.ones((2, 2), np.uint8)), np.ones((3, 3), np.uint8))
+        cores = _boxes(dense, energy, cell, shape, 0.25)
+    wide = _boxes(strong, energy, cell, shape, 0.15)
+
+    def same(a: Box, b: Box) -> bool:
+        return abs(a[2] * a[3] - b[2] * b[3]) < 0.3 * max(a[2] * a[3], 1) and abs(a[0] - b[0]) < a[2] * 0.2
+
+    return cores[:2] + [w for w in wide if not any(same(w.box, c.box) for c in cores[:2])]
+
+
 def find_candidates(grey: Image) -> list[Candidate]:
     """Linear (1-D) candidates first, strongest first, then areal ones (QR codes and anything else
     dense with edges), each list capped."""
     energy, coherence, angle, cell = _tensor_cells(grey)
     strong = _strong(energy)
     coherent = strong & (coherence > LINEAR_COHERENCE).astype(np.uint8)
-    # opening drops thin coherent lines (paper edges, rules); closing joins a strip's cells
-    coherent = cv2.morphologyEx(coherent, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    coherent = cv2.morphologyEx(coherent, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
-    linear = []
-    for part in _components(coherent):
-        if part.sum() < 12:
-            continue
-        found = _linear_candidate(part, energy, angle, cell, grey.shape)
-        if found.length > 2.5 * found.height or found.length > 40:  # bars make a strip, not a speck
-            linear.append(found)
-    areal = []
-    closed = cv2.morphologyEx(strong, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
-    for part in _components(closed):
-        if part.sum() < 9:
-            continue
-        ys, xs = np.nonzero(part)
-        x0, x1, y0, y1 = xs.min() * cell, (xs.max() + 1) * cell, ys.min() * cell, (ys.max() + 1) * cell
-        margin_x, margin_y = (x1 - x0) * 0.15 + cell, (y1 - y0) * 0.15 + cell
-        box = _clipped(x0 - margin_x, y0 - margin_y, x1 + margin_x, y1 + margin_y, grey.shape)
-        density = float(energy[part].mean())
-        score = density * math.sqrt(float(part.sum()))
-        areal.append(Candidate(box, False, 0.0, ((x0 + x1) / 2, (y0 + y1) / 2), 0.0, 0.0, score))
-    linear.sort(key=lambda c: -c.score)
-    areal.sort(key=lambda c: -c.score)
+    found: list[Candidate] = []
+    for sector in range(SECTORS):  # 30° wide, overlapping: bars apart from text smeared another way
+        middle = (sector + 0.5) * math.pi / SECTORS
+        turn = np.abs(((angle - middle) + math.pi / 2) % math.pi - math.pi / 2)
+        mask = coherent & (turn < math.pi / SECTORS).astype(np.uint8)
+        # opening drops thin coherent lines (paper edges, rules); closing joins a strip's cells
+        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+        for cells in _components(mask, 12):
+            strip = _linear_candidate(cells, energy, angle, cell, grey.shape)
+            if strip.length > 1.5 * strip.height:  # bars make a strip along the code (4.6:1 for ours)
+                found.append(strip)
+    linear: list[Candidate] = []
+    for strip in sorted(found, key=lambda c: -c.score):  # a strip seen from two sectors counts once
+        if not any(_same_strip(strip, kept) for kept in linear):
+            linear.append(strip)
+    areal = _areal(strong, energy, cell, grey.shape)
     return linear[:MAX_LINEAR] + areal[:MAX_AREAL]
+
+
+def _same_strip(a: Candidate, b: Candidate) -> bool:
+    apart = math.hypot(a.centre[0] - b.centre[0], a.centre[1] - b.centre[1])
+    turn = abs((a.angle - b.angle + 90) % 180 - 90)
+    return apart < 0.5 * max(a.length, b.length) and turn < 15
 
 
 def covered(box: Box, points: tuple[tuple[int, int], ...], share: float = 0.35) -> bool:
