@@ -70,16 +70,23 @@ def _wrong_check(rng: random.Random) -> str:
 
 def _rotation(alpha: float, beta: float, gamma: float) -> Image:
     """Tilt about x (alpha), then about y (beta), then turn in the image plane (gamma), radians."""
-    ca, sa, cb, sb, cg, sg = (math.cos(alpha), math.sin(alpha), math.cos(beta), math.sin(beta),
-                              math.cos(gamma), math.sin(gamma))  # fmt: skip
+    ca, sa, cb, sb, cg, sg = (
+        math.cos(alpha),
+        math.sin(alpha),
+        math.cos(beta),
+        math.sin(beta),
+        math.cos(gamma),
+        math.sin(gamma),
+    )
     rx = np.array([[1, 0, 0], [0, ca, -sa], [0, sa, ca]])
     ry = np.array([[cb, 0, sb], [0, 1, 0], [-sb, 0, cb]])
     rz = np.array([[cg, -sg, 0], [sg, cg, 0], [0, 0, 1]])
     return rz @ ry @ rx
 
 
-def _homography(rng: random.Random, sheet: scenes.Sheet, size: tuple[int, int], module_px: float,
-                module_dots: float, tilted: bool) -> Image:  # fmt: skip
+def _homography(
+    rng: random.Random, sheet: scenes.Sheet, size: tuple[int, int], module_px: float, module_dots: float, tilted: bool
+) -> Image:
     """Texture dots → frame pixels for a hand-held object, its symbols inside the frame."""
     width, height = size
     focal = FOCAL * width
@@ -89,8 +96,10 @@ def _homography(rng: random.Random, sheet: scenes.Sheet, size: tuple[int, int], 
     x1 = max(b[2] for b in sheet.symbols)
     y1 = max(b[3] for b in sheet.symbols)
     quiet = 10 * module_dots
-    target = np.array([[x0 - quiet, y0 - quiet], [x1 + quiet, y0 - quiet], [x1 + quiet, y1 + quiet],
-                       [x0 - quiet, y1 + quiet]], np.float64)  # fmt: skip
+    target = np.array(
+        [[x0 - quiet, y0 - quiet], [x1 + quiet, y0 - quiet], [x1 + quiet, y1 + quiet], [x0 - quiet, y1 + quiet]],
+        np.float64,
+    )
     centre = target.mean(axis=0)
     turn = rng.choice([0.0, 0.0, 0.0, 90.0, 180.0, 270.0]) + rng.uniform(-20, 20)
     if tilted:  # a receipt held up to the camera, leaning away
@@ -175,11 +184,16 @@ def _render(rng: random.Random, shot: _Shot, size: tuple[int, int], tilted: bool
     radiance_obj = obj * lit * ambient
     if sheet.emissive:
         radiance_obj += obj * rng.uniform(0.5, 1.6)
-    symbols_at = cv2.perspectiveTransform(np.array([[[(b[0] + b[2]) / 2, (b[1] + b[3]) / 2]] for b in sheet.symbols],
-                                                   np.float32).reshape(1, -1, 2), scaled)[0]  # fmt: skip
+    symbols_at = cv2.perspectiveTransform(
+        np.array([[[(b[0] + b[2]) / 2, (b[1] + b[3]) / 2]] for b in sheet.symbols], np.float32).reshape(1, -1, 2),
+        scaled,
+    )[0]
     module_scene = module_px * supersample
     if "glare" in steps or (sheet.emissive and rng.random() < 0.7):  # lamp or window on paper / glass
-        where = symbols_at[rng.randrange(len(symbols_at))] + np.array([rng.uniform(-1, 1), rng.uniform(-1, 1)]) * 8 * module_scene
+        where = (
+            symbols_at[rng.randrange(len(symbols_at))]
+            + np.array([rng.uniform(-1, 1), rng.uniform(-1, 1)]) * 8 * module_scene
+        )
         spot = optics.glare(rng, scene_size, (float(where[0]), float(where[1])), 12 * module_scene)
         strength = 1.0 if "glare" in steps else rng.uniform(0.1, 0.4)
         radiance_obj += (spot * strength * cover)[..., None] * light_colour
@@ -229,8 +243,10 @@ def _negative(rng: random.Random, size: tuple[int, int], kind: str) -> tuple[Ima
     condition = rng.choice(["clean", *MIXABLE])
     steps = _steps(rng, condition)
     if kind in ("ean13", "upca", "url-qr", "other-qr"):
-        payloads = {"url-qr": "https://mydata.nat.gov.tw/", "other-qr": rng.choice(
-            [_code(rng), "MYDATA2:" + _code(rng), QR_PREFIX + _code(rng)[:-1]])}  # fmt: skip
+        payloads = {
+            "url-qr": "https://mydata.nat.gov.tw/",
+            "other-qr": rng.choice([_code(rng), "MYDATA2:" + _code(rng), QR_PREFIX + _code(rng)[:-1]]),
+        }
         sheet = scenes.label(rng, payloads.get(kind, kind))
         dots = sheet.module_mm / sheet.mm_per_dot
         shot = _Shot(sheet, rng.uniform(*QR_MODULE_PX) * (0.6 if kind in ("ean13", "upca") else 1), dots, steps)

@@ -17,7 +17,7 @@ import numpy as np
 from hardware.decode.interface import Image
 
 NOISE_TO_SIGNAL = 0.01  # Wiener regularisation: larger = smoother, less ringing, less sharpening
-MOTION_PEAK = -0.045  # cepstrum value below which a motion-blur peak is taken as real
+MOTION_PEAK = -0.015  # cepstrum value below which a motion-blur peak is taken as real
 MAX_BLUR_PX = 40
 MIN_BLUR_PX = 5  # shorter smears are left to sharpening (and module pitch would pass for one)
 MIN_DISC_PX, MAX_DISC_PX = 1.5, 14.0  # defocus disc radii looked for
@@ -68,19 +68,51 @@ def _cepstrum_near(grey: Image, reach: int) -> tuple[Image, Image, Image]:
     return cepstrum[np.ix_(rows, cols)], yy, xx
 
 
-def estimate_motion(grey: Image) -> MotionBlur | None:
-    """The motion blur in ``grey``, from the strongest negative cepstrum peak, or None if there is none."""
+def estimate_motions(grey: Image, count: int = 3) -> list[MotionBlur]:
+    """Up to ``count`` motion blurs that fit ``grey``, the clearest first: the strongest negative
+    cepstrum peaks in different directions. A hand's path is rarely a straight line at constant speed,
+    so its peak is weaker than a line's and the print's own structure (text lines, module pitch) makes
+    peaks too: the first one is not always the smear."""
     near, yy, xx = _cepstrum_near(grey, MAX_BLUR_PX)
     reach = int(yy.max())
     radius = np.hypot(yy, xx)
-    masked = np.where((radius < MIN_BLUR_PX) | (radius > reach), 0.0, near)
-    row, col = np.unravel_index(int(np.argmin(masked)), masked.shape)
-    value = float(masked[row, col])
-    if value > MOTION_PEAK:
+    masked = np.where((radius < MIN_BLUR_PX) | (radius > reach) | (yy < 0) | ((yy == 0) & (xx < 0)), 0.0, near)
+    found: list[MotionBlur] = []
+    for index in np.argsort(masked, axis=None)[: 12 * count]:
+        row, col = np.unravel_index(int(index), masked.shape)
+        value = float(masked[row, col])
+        if value > MOTION_PEAK or len(found) == count:
+            break
+        if not 0 < row < masked.shape[0] - 1 or not 0 < col < masked.shape[1] - 1:
+            continue
+        dy = float(yy[row, col]) + _vertex(near[row - 1 : row + 2, col])
+        dx = float(xx[row, col]) + _vertex(near[row, col - 1 : col + 2])
+        blur = MotionBlur(math.hypot(dx, dy), math.degrees(math.atan2(dy, dx)) % 180.0, value)
+        if all(abs((blur.angle - other.angle + 90) % 180 - 90) > 12 for other in found):
+            found.append(blur)
+    return found
+
+
+def estimate_motion(grey: Image) -> MotionBlur | None:
+    """The clearest motion blur in ``grey``, or None if there is none."""
+    found = estimate_motions(grey, 1)
+    return found[0] if found else None
+
+
+def box_across(profile: Image) -> float | None:
+    """The length of a smear along a barcode's profile (the motion's component across the bars), from
+    the profile's 1-D cepstrum, or None."""
+    f = profile.astype(np.float32) - float(profile.mean())
+    window = np.hanning(len(f)).astype(np.float32)
+    spectrum = np.fft.rfft(f * window, n=2 * len(f))
+    cepstrum = np.fft.irfft(np.log(np.abs(spectrum) + 1e-3))
+    lags = cepstrum[MIN_BLUR_PX : min(MAX_BLUR_PX * 2, len(f) // 3)]
+    if not len(lags):
         return None
-    dy = float(yy[row, col]) + _vertex(near[row - 1 : row + 2, col])
-    dx = float(xx[row, col]) + _vertex(near[row, col - 1 : col + 2])
-    return MotionBlur(math.hypot(dx, dy), math.degrees(math.atan2(dy, dx)) % 180.0, value)
+    lag = int(np.argmin(lags))
+    if float(lags[lag]) > MOTION_PEAK:
+        return None
+    return float(lag + MIN_BLUR_PX)
 
 
 def estimate_disc(grey: Image) -> float | None:
@@ -164,6 +196,15 @@ def gaussian_kernel(sigma: float) -> Image:
     size = int(6 * sigma) | 1
     column = cv2.getGaussianKernel(size, sigma, cv2.CV_32F)
     return (column @ column.T).astype(np.float32)  # type: ignore[no-any-return]
+
+
+def box_kernel_1d(length: float) -> Image:
+    """A horizontal smear of ``length`` px (anti-aliased ends), summing to 1."""
+    size = math.ceil(length) | 1
+    kernel = np.ones(size, np.float32)
+    edge = (length - (size - 2)) / 2  # the two end taps carry the fraction left over
+    kernel[0] = kernel[-1] = max(0.0, min(1.0, edge))
+    return (kernel / kernel.sum()).reshape(1, -1)  # type: ignore[no-any-return]
 
 
 def gaussian_kernel_1d(sigma: float) -> Image:

@@ -81,10 +81,12 @@ class Upright:
         inverse = cv2.invertAffineTransform(self.matrix)
         scale_y = self.image.shape[0] / rows
         return tuple(
-            (int(inverse[0, 0] * x + inverse[0, 1] * y * scale_y + inverse[0, 2]),
-             int(inverse[1, 0] * x + inverse[1, 1] * y * scale_y + inverse[1, 2]))
+            (
+                int(inverse[0, 0] * x + inverse[0, 1] * y * scale_y + inverse[0, 2]),
+                int(inverse[1, 0] * x + inverse[1, 1] * y * scale_y + inverse[1, 2]),
+            )
             for x, y in points
-        )  # fmt: skip
+        )
 
 
 def normalised(rows: Image, module_px: float) -> Image:
@@ -114,6 +116,9 @@ def variants(upright: Upright) -> Iterator[tuple[str, Image]]:
     flat = normalised(rows, upright.module_px)
     yield "linear-normalised", flat
     sigma = blur_across(rows, upright.module_px)
+    smear = deblur.box_across(rows.astype(np.float32).mean(axis=0))
+    if smear is not None:  # a hand's movement across the bars: a box along the code
+        yield "linear-motion", normalised(deblur.wiener(rows, deblur.box_kernel_1d(smear), 0.005), upright.module_px)
     if sigma > 0.35 * upright.module_px:  # soft edges: undo the blur along the code only
         for stretch in DEBLUR_STRETCH:  # the slope estimate is good to ~15 %; deconvolution wants better
             kernel = deblur.gaussian_kernel_1d(min(sigma * stretch, 2.5 * upright.module_px))

@@ -154,7 +154,7 @@ def sensor(
     electrons = np.minimum(electrons, FULL_WELL / gain * 1.5, out=electrons)  # past saturation nothing matters
     noise = np.random.default_rng(rng.randrange(2**31))
     spread = cv2.sqrt(electrons + READ_NOISE**2)
-    electrons += noise.standard_normal(mosaic.shape, dtype=np.float32) * spread
+    electrons = electrons + noise.standard_normal(mosaic.shape, dtype=np.float32) * spread
     raw16 = np.clip(electrons * (gain / FULL_WELL * 65535), 0, 65535).astype(np.uint16)  # ADC after gain
     colour = cv2.cvtColor(raw16, cv2.COLOR_BayerBG2BGR)  # OpenCV names RGGB "BG"
     # auto white balance (the light's colour, give or take what the camera misjudges), tone curve, 8 bits

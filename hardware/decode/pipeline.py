@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 
 import cv2
 
@@ -32,6 +33,7 @@ WORK_PX = 720  # a region's longest side after rescaling
 MAX_UPSCALE = 3.0
 MIN_DEFOCUS_SIGMA, MAX_DEFOCUS_SIGMA = 1.4, 4.0
 MOTION_BIAS = 1.0
+MOTION_TRIES = 3  # smears tried per region, likeliest first
 UPSCALED_BLUR_PER_FACTOR = 0.8  # a camera pixel's own blur (σ, px) seen through the enlargement
 LOW_CONTRAST = 70  # grey levels between the darkest and lightest 5 % of a region
 RESTORED_PX, MAX_RESTORED_UPSCALE = 960, 2.0
@@ -64,10 +66,11 @@ class _Region:
         self.work = self.native if self.work_factor == self.native_factor else _scaled(crop, self.work_factor)
         self.base_factor = min(1.0, self.work_factor)
         self.base = self.work if self.base_factor == self.work_factor else crop
+        self.motions: list[deblur.MotionBlur] | None = None  # measured once, tried in turn
 
-    def restored(self, image: Image) -> tuple[Image, ToFrame]:
+    def restored(self, image: Image, most: float = MAX_RESTORED_UPSCALE) -> tuple[Image, ToFrame]:
         """A deblurred ``base`` enlarged for the decoder: deconvolution leaves modules crisp but small."""
-        enlarge = max(1.0, min(MAX_RESTORED_UPSCALE, RESTORED_PX / max(image.shape)))
+        enlarge = max(1.0, min(most, RESTORED_PX / max(image.shape)))
         return _scaled(image, enlarge), self.mapper(self.base_factor * enlarge)
 
     def mapper(self, factor: float, inverse: Image | None = None) -> ToFrame:
@@ -114,11 +117,16 @@ def _brightened(region: _Region) -> Prepared:
     return _CLAHE.apply(smoothed), region.mapper(region.work_factor)
 
 
-def _motion_deblurred(region: _Region) -> Prepared:
-    blur = deblur.estimate_motion(region.base)
-    if blur is None:
+def _motion_deblurred(region: _Region, rank: int) -> Prepared:
+    """Undo the ``rank``-th likeliest straight smear measured in the crop's cepstrum."""
+    if region.motions is None:
+        region.motions = deblur.estimate_motions(region.base, MOTION_TRIES)
+    if rank >= len(region.motions):
         return None
-    return region.restored(deblur.wiener(region.base, deblur.line_kernel(blur.length + MOTION_BIAS, blur.angle)))
+    blur = region.motions[rank]
+    kernel = deblur.line_kernel(blur.length + MOTION_BIAS, blur.angle)
+    # a hand's path is not quite the straight line assumed: regularise more, enlarge less (less ringing)
+    return region.restored(deblur.wiener(region.base, kernel, 0.02), 1.5)
 
 
 def _defocus_deblurred(region: _Region, stretch: float = 1.0, noise_to_signal: float = 0.005) -> Prepared:
@@ -152,7 +160,10 @@ Pass = tuple[str, Callable[[_Region], Prepared], Callable[[Image], list[Symbol]]
 REGION_PASSES: tuple[Pass, ...] = (
     ("region", _upscaled, _zxing_inverted_too),
     ("region-lowlight", _brightened, zxing),
-    ("region-motion", _motion_deblurred, zxing),
+    *(
+        (f"region-motion{'-' + str(rank) if rank else ''}", partial(_motion_deblurred, rank=rank), zxing)
+        for rank in range(MOTION_TRIES)
+    ),
     ("region-defocus", _disc_deblurred, zxing),
     ("region-defocus-soft", lambda region: _defocus_deblurred(region, 1.5, 0.002), zxing),
     ("region-zbar", _sharpened, zbar),

@@ -66,7 +66,8 @@ def _strong(energy: Image) -> Image:
     scaled = (level * (255 / top)).astype(np.uint8)
     otsu, _ = cv2.threshold(scaled, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     floor = np.log1p(4 * float(np.median(energy))) * 255 / top
-    return (scaled > max(otsu, floor)).astype(np.uint8)
+    strong: Image = (scaled > max(otsu, floor)).astype(np.uint8)
+    return strong
 
 
 def _components(mask: Image, min_cells: int) -> list[tuple[Image, Image]]:
@@ -107,8 +108,10 @@ def _linear_candidate(
     a0, a1 = np.percentile(across, 1) - cell, np.percentile(across, 99) + cell
     b0, b1 = np.percentile(along, 1) - cell, np.percentile(along, 99) + cell
     mid_a, mid_b = (a0 + a1) / 2, (b0 + b1) / 2
-    centre = (mid_a * math.cos(direction) - mid_b * math.sin(direction),
-              mid_a * math.sin(direction) + mid_b * math.cos(direction))  # fmt: skip
+    centre = (
+        mid_a * math.cos(direction) - mid_b * math.sin(direction),
+        mid_a * math.sin(direction) + mid_b * math.cos(direction),
+    )
     length, height = a1 - a0, b1 - b0
     reach = math.hypot(length * 0.65, height * 0.6)
     box = _clipped(centre[0] - reach, centre[1] - reach, centre[0] + reach, centre[1] + reach, shape)
@@ -164,11 +167,10 @@ def find_candidates(grey: Image) -> list[Candidate]:
     for sector in range(SECTORS):  # 30° wide, overlapping: bars apart from text smeared another way
         middle = (sector + 0.5) * math.pi / SECTORS
         turn = np.abs(((angle - middle) + math.pi / 2) % math.pi - math.pi / 2)
-        mask = coherent & (turn < math.pi / SECTORS).astype(np.uint8)
+        in_sector: Image = coherent & (turn < math.pi / SECTORS).astype(np.uint8)
         # opening drops thin coherent lines (paper edges, rules); closing joins a strip's cells
-        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
-        for cells in _components(mask, 12):
+        opened = cv2.morphologyEx(in_sector, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+        for cells in _components(cv2.morphologyEx(opened, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)), 12):
             strip = _linear_candidate(cells, energy, angle, cell, grey.shape)
             if strip.length > 1.5 * strip.height:  # bars make a strip along the code (4.6:1 for ours)
                 found.append(strip)

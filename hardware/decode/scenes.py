@@ -213,7 +213,12 @@ def label(rng: random.Random, kind: str) -> Sheet:
     grey = PAPER + (INK - PAPER) * (1.0 - canvas)
     texture = np.repeat(grey[..., None], 3, axis=2)
     return Sheet(
-        texture, np.ones(canvas.shape, np.float32), [(60, 60, 60 + width, 60 + height)], module_mm, mm_per_dot, glossy=False
+        texture,
+        np.ones(canvas.shape, np.float32),
+        [(60, 60, 60 + width, 60 + height)],
+        module_mm,
+        mm_per_dot,
+        glossy=False,
     )
 
 
@@ -227,7 +232,9 @@ def desk(rng: random.Random, size: tuple[int, int]) -> Image:
     noise = np.random.default_rng(rng.randrange(2**31))
     level = rng.uniform(0.08, 0.45)
     base = level * np.array([rng.uniform(0.8, 1.1), rng.uniform(0.9, 1.05), rng.uniform(0.85, 1.15)], np.float32)
-    low = cv2.resize(noise.normal(0, 1, (max(2, height // 64), max(2, width // 64))).astype(np.float32), (width, height))
+    low = cv2.resize(
+        noise.normal(0, 1, (max(2, height // 64), max(2, width // 64))).astype(np.float32), (width, height)
+    )
     grain = cv2.GaussianBlur(noise.standard_normal((height, width), dtype=np.float32), (0, 0), 1.5)
     linear = base[None, None, :] * (1 + 0.15 * low + 0.05 * grain)[..., None]
     texture = np.clip(linear * 255, 0, 255).astype(np.uint8)  # OpenCV draws text on 8-bit images only
@@ -239,8 +246,15 @@ def desk(rng: random.Random, size: tuple[int, int]) -> Image:
             w, h = int(rng.uniform(200, 400) * scale), int(rng.uniform(250, 500) * scale)
             cv2.rectangle(texture, (x, y), (x + w, y + h), (204, 209, 209), -1)
             for row in range(y + int(20 * scale), y + h, max(1, int(18 * scale))):
-                cv2.putText(texture, "Form 12-A  name / date", (x + 8, row), cv2.FONT_HERSHEY_SIMPLEX,
-                            0.45 * scale, (25, 25, 25), max(1, int(scale)))
+                cv2.putText(
+                    texture,
+                    "Form 12-A  name / date",
+                    (x + 8, row),
+                    cv2.FONT_HERSHEY_SIMPLEX,
+                    0.45 * scale,
+                    (25, 25, 25),
+                    max(1, int(scale)),
+                )
         elif kind == "pen":
             end = (x + int(rng.uniform(-200, 200) * scale), y + int(rng.uniform(-200, 200) * scale))
             cv2.line(texture, (x, y), end, (12, 12, 80), max(2, int(10 * scale)))

@@ -93,20 +93,24 @@ def _scored(prefix: str, frames: list[Frame], runs: dict[str, tuple[float, list[
     zbar_s, _ = runs["pyzbar"]
     held = prefix == "held_apart"
     metrics = {
-        f"{prefix}_hit_rate": check(_rate([frames[i] for i in positives], [ours[i] for i in positives]), "%",
-                                    at_least=97 if held else None),  # fmt: skip
+        f"{prefix}_hit_rate": check(
+            _rate([frames[i] for i in positives], [ours[i] for i in positives]), "%", at_least=97 if held else None
+        ),
         f"{prefix}_false_positives": check(sum(ours[i] is not None for i in negatives), "frames", at_most=0),
-        f"{prefix}_wrong_codes": check(sum(ours[i] not in (None, frames[i].code) for i in positives), "frames",
-                                       at_most=0),  # fmt: skip
+        f"{prefix}_wrong_codes": check(
+            sum(ours[i] not in (None, frames[i].code) for i in positives), "frames", at_most=0
+        ),
         f"{prefix}_time_vs_pyzbar": check(ours_s / zbar_s, "x", at_most=1.0),
         f"{prefix}_pyzbar_ms_per_frame": check(1000 * zbar_s / len(frames), "ms"),
     }
     for engine in ("pyzbar", "zxing"):
-        seconds, results = runs[engine]
+        results = runs[engine][1]
         metrics[f"{prefix}_{engine}_alone_hit_rate"] = check(
             _rate([frames[i] for i in positives], [results[i] for i in positives]), "%"
         )
-        metrics[f"{prefix}_{engine}_alone_false_positives"] = check(sum(results[i] is not None for i in negatives), "frames")
+        metrics[f"{prefix}_{engine}_alone_false_positives"] = check(
+            sum(results[i] is not None for i in negatives), "frames"
+        )
     metrics[f"{prefix}_zxing_alone_time_vs_pyzbar"] = check(runs["zxing"][0] / zbar_s, "x")
     groups: dict[str, list[int]] = collections.defaultdict(list)
     for i in positives:
@@ -122,8 +126,10 @@ def _scored(prefix: str, frames: list[Frame], runs: dict[str, tuple[float, list[
 
 
 def _run(frames: list[Frame]) -> dict[str, tuple[float, list[str | None]]]:
-    return {name: _timed(frames, decode) for name, decode in
-            (("ours", _ours), ("pyzbar", _pyzbar_alone), ("zxing", _zxing_alone))}  # fmt: skip
+    return {
+        name: _timed(frames, decode)
+        for name, decode in (("ours", _ours), ("pyzbar", _pyzbar_alone), ("zxing", _zxing_alone))
+    }
 
 
 def bench_scan(_settings: Settings) -> BenchResult:
@@ -136,11 +142,16 @@ def bench_scan(_settings: Settings) -> BenchResult:
         with one_core():
             runs = _run(frames)
         metrics.update(_scored(prefix, frames, runs))
-        missed = collections.Counter(f"{f.resolution} {f.condition} {f.layout}" for f, r in
-                                     zip(frames, runs["ours"][1], strict=True) if f.code and r != f.code)  # fmt: skip
+        missed = collections.Counter(
+            f"{f.resolution} {f.condition} {f.layout}"
+            for f, r in zip(frames, runs["ours"][1], strict=True)
+            if f.code and r != f.code
+        )
         positives = sum(f.code is not None for f in frames)
-        notes.append(f"{prefix} seeds {seeds}: {positives} frames with a code, {len(frames) - positives} without; "
-                     f"missed: {dict(missed) or 'none'}")  # fmt: skip
+        notes.append(
+            f"{prefix} seeds {seeds}: {positives} frames with a code, {len(frames) - positives} without; "
+            f"missed: {dict(missed) or 'none'}"
+        )
     clean = [f for f in generate(9, per_cell=PER_CELL, resolutions=["720p"], conditions=["clean"], negatives=False)]
     with one_core():
         live_s, live = _timed([clean[i % len(clean)] for i in range(LIVE_FRAMES)], _ours)
