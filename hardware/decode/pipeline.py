@@ -33,7 +33,8 @@ WORK_PX = 720  # a region's longest side after rescaling
 MAX_UPSCALE = 3.0
 MIN_DEFOCUS_SIGMA, MAX_DEFOCUS_SIGMA = 1.4, 4.0
 MOTION_BIAS = 1.0
-MOTION_TRIES = 3  # smears tried per region, likeliest first
+MOTION_TRIES = 2  # smears tried per region, likeliest first
+ENLARGE_SHARP, SHARP_PX = 2.0, 1600  # the sharpened enlargement: at most 2x, at most 1600 px
 UPSCALED_BLUR_PER_FACTOR = 0.8  # a camera pixel's own blur (σ, px) seen through the enlargement
 LOW_CONTRAST = 70  # grey levels between the darkest and lightest 5 % of a region
 RESTORED_PX, MAX_RESTORED_UPSCALE = 960, 2.0
@@ -60,6 +61,7 @@ class _Region:
         x, y, w, h = box
         self.origin = (x, y)
         crop = frame[y : y + h, x : x + w]
+        self.crop = crop
         self.native_factor = max(1.0, min(MAX_UPSCALE, WORK_PX / max(w, h)))
         self.native = _scaled(crop, self.native_factor)
         self.work_factor = min(MAX_UPSCALE, WORK_PX / max(w, h))
@@ -102,6 +104,21 @@ def _upscaled(region: _Region) -> Prepared:
     """The region alone (a small one, a far receipt, enlarged so a module spans several pixels), read
     also inverted: a phone in dark mode shows light modules on dark."""
     return region.native, region.mapper(region.native_factor)
+
+
+def _enlarged_sharpened(region: _Region) -> Prepared:
+    """Modules under ~2 px (a far receipt, a small QR in a 4K frame): the camera's own pixels enlarged 2x
+    with Lanczos and unsharp-masked, so zxing-cpp's binariser sees module edges, not interpolation mush."""
+    height, width = region.crop.shape
+    factor = min(ENLARGE_SHARP, SHARP_PX / max(height, width))
+    if factor < 1.3:
+        return None
+    enlarged = cv2.resize(region.crop, None, fx=factor, fy=factor, interpolation=cv2.INTER_LANCZOS4)
+    return _sharpen(enlarged, factor, 0.8), region.mapper(factor)
+
+
+def _zxing_native(image: Image) -> list[Symbol]:
+    return zxing(image, downscale=False)
 
 
 def _zxing_inverted_too(image: Image) -> list[Symbol]:
@@ -160,6 +177,7 @@ Pass = tuple[str, Callable[[_Region], Prepared], Callable[[Image], list[Symbol]]
 REGION_PASSES: tuple[Pass, ...] = (
     ("region", _upscaled, _zxing_inverted_too),
     ("region-lowlight", _brightened, zxing),
+    ("region-sharpened", _enlarged_sharpened, _zxing_native),
     *(
         (f"region-motion{'-' + str(rank) if rank else ''}", partial(_motion_deblurred, rank=rank), zxing)
         for rank in range(MOTION_TRIES)
@@ -168,6 +186,8 @@ REGION_PASSES: tuple[Pass, ...] = (
     ("region-defocus-soft", lambda region: _defocus_deblurred(region, 1.5, 0.002), zxing),
     ("region-zbar", _sharpened, zbar),
 )
+CHEAP_PASSES = ("region", "region-lowlight")  # the others (deconvolution, pyzbar) only where likeliest
+COSTLY_REGIONS = 2  # areal candidates that get the deconvolution passes; pyzbar only the first
 
 
 def _decoded(symbol: Symbol, code: str, started: float, name: str, to_frame: ToFrame = lambda p: p) -> Decoded:
@@ -201,8 +221,8 @@ def decode_frame(image: Image) -> Decoded | None:
             continue
         region = _Region(frame, candidate.box)
         for name, prepare, engine in REGION_PASSES:
-            if engine is zbar and areal > 0:  # the slow second engine: only where a code is most likely
-                continue
+            if (engine is zbar and areal > 0) or (name not in CHEAP_PASSES and areal >= COSTLY_REGIONS):
+                continue  # spend effort only where a code is most likely
             prepared = prepare(region)
             if prepared is None:
                 continue
