@@ -152,15 +152,6 @@ def contrast(grey: Image) -> int:
     return _percentile(levels, 0.95) - _percentile(levels, 0.05)
 
 
-def estimate_defocus(grey: Image) -> float:
-    """Gaussian blur sigma in pixels, from the steepest edges: a step of height A blurred by sigma
-    has a slope of at most A / (sigma·√(2π))."""
-    slope = cv2.magnitude(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1))
-    slopes = cv2.calcHist([cv2.convertScaleAbs(slope, alpha=1 / 8)], [0], None, [256], [0, 256])
-    steepest = _percentile(slopes, 0.995)
-    return contrast(grey) / max(steepest * math.sqrt(2 * math.pi), 1e-3)
-
-
 def line_kernel(length: float, angle: float) -> Image:
     """A straight smear of ``length`` pixels at ``angle`` degrees, anti-aliased, summing to 1."""
     size = math.ceil(length) + 3 | 1

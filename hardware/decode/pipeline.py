@@ -31,11 +31,9 @@ from hardware.decode.regions import Box, covered, find_candidates
 
 WORK_PX = 720  # a region's longest side after rescaling
 MAX_UPSCALE = 3.0
-MIN_DEFOCUS_SIGMA, MAX_DEFOCUS_SIGMA = 1.4, 4.0
 MOTION_BIAS = 1.0
 MOTION_TRIES = 2  # smears tried per region, likeliest first
-ENLARGE_SHARP, SHARP_PX = 2.0, 1600  # the sharpened enlargement: at most 2x, at most 1600 px
-UPSCALED_BLUR_PER_FACTOR = 0.8  # a camera pixel's own blur (σ, px) seen through the enlargement
+ENLARGE_SHARP, SHARP_PX = 2.0, 1200  # the sharpened enlargement: at most 2x, at most 1200 px
 LOW_CONTRAST = 70  # grey levels between the darkest and lightest 5 % of a region
 RESTORED_PX, MAX_RESTORED_UPSCALE = 960, 2.0
 _CLAHE = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8))
@@ -146,19 +144,6 @@ def _motion_deblurred(region: _Region, rank: int) -> Prepared:
     return region.restored(deblur.wiener(region.base, kernel, 0.02), 1.5)
 
 
-def _defocus_deblurred(region: _Region, stretch: float = 1.0, noise_to_signal: float = 0.005) -> Prepared:
-    """A Gaussian blur stays Gaussian when enlarged, so this one works at ``work`` scale. The sigma
-    measured from edge slopes runs low on soft, low-contrast prints: the second try assumes more."""
-    sigma = deblur.estimate_defocus(region.work)
-    if region.work_factor > 1.2:  # an enlarged small region: its blur was enlarged too, but its
-        # finest modules lost contrast, which makes the slope estimate read low
-        sigma = max(sigma, UPSCALED_BLUR_PER_FACTOR * region.work_factor)
-    if sigma < MIN_DEFOCUS_SIGMA:  # sharp enough: zxing-cpp already saw what there is
-        return None
-    kernel = deblur.gaussian_kernel(min(MAX_DEFOCUS_SIGMA, sigma * stretch))
-    return deblur.wiener(region.work, kernel, noise_to_signal), region.mapper(region.work_factor)
-
-
 def _disc_deblurred(region: _Region, stretch: float = 1.0) -> Prepared:
     """Out of focus, a lens spreads each point into a disc: measured in the crop's cepstrum at the
     camera's own pixels, undone there, then enlarged for the decoder."""
@@ -183,11 +168,10 @@ REGION_PASSES: tuple[Pass, ...] = (
         for rank in range(MOTION_TRIES)
     ),
     ("region-defocus", _disc_deblurred, zxing),
-    ("region-defocus-soft", lambda region: _defocus_deblurred(region, 1.5, 0.002), zxing),
     ("region-zbar", _sharpened, zbar),
 )
 CHEAP_PASSES = ("region", "region-lowlight")  # the others (deconvolution, pyzbar) only where likeliest
-COSTLY_REGIONS = 2  # areal candidates that get the deconvolution passes; pyzbar only the first
+COSTLY_REGIONS = 1  # areal candidates that get the deconvolution passes; pyzbar only the first
 
 
 def _decoded(symbol: Symbol, code: str, started: float, name: str, to_frame: ToFrame = lambda p: p) -> Decoded:

@@ -42,8 +42,8 @@ def _tensor_cells(grey: Image) -> tuple[Image, Image, Image, float]:
     """Per cell: energy, coherence, gradient angle (radians); and frame px per cell."""
     work, scale = grey, 1.0  # full resolution: a 4K frame's 1.5 px bars vanish from any smaller copy
     cell_px = max(CELL_PX, round(CELL_PX * max(grey.shape) / CELL_GRID_PX))
-    gx = cv2.Sobel(work, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(work, cv2.CV_32F, 0, 1, ksize=3)
+    dx, dy = cv2.spatialGradient(work)  # both 3x3 Sobel derivatives in one pass, 16-bit
+    gx, gy = dx.astype(np.float32), dy.astype(np.float32)
     cells = (max(1, work.shape[1] // cell_px), max(1, work.shape[0] // cell_px))
     # averaged over ~20 px: a barcode's widest space (4 modules) must not split it in two
     window = (max(3, round(20 / cell_px)) | 1,) * 2

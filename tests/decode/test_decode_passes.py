@@ -43,14 +43,12 @@ def test_motion_blur_length_and_direction_are_measured_from_the_cepstrum(length:
     assert min(abs(found.angle - angle), 180 - abs(found.angle - angle)) <= 6
 
 
-def test_a_sharp_frame_has_at_most_a_faint_smear_and_a_small_defocus() -> None:
+def test_a_sharp_frame_has_at_most_a_faint_smear() -> None:
     sharp = _frame()[100:700, 300:1000]
     faint = deblur.estimate_motion(sharp)  # print structure (module pitch, text lines) makes weak peaks
     smeared = deblur.estimate_motion(_line_blur(_frame(), 11, 60.0)[100:700, 300:1000])
     assert smeared is not None
     assert smeared.strength < 2 * (faint.strength if faint else deblur.MOTION_PEAK)
-    assert deblur.estimate_defocus(sharp) < 1.4
-    assert deblur.estimate_defocus(cv2.GaussianBlur(sharp, (0, 0), 3.0)) > 2.0
 
 
 def test_motion_blurred_receipt_that_zxing_cannot_read_is_read_after_deconvolution() -> None:
