@@ -5,10 +5,10 @@
    areal texture (QR codes, text). A 1-D candidate is turned upright along its measured bar direction,
    enlarged across thin bars, averaged along them and, when soft, deconvolved across them
    (``linear.py``). An areal candidate is cropped and brought to a working size (small codes upscaled
-   so a module spans several pixels, large ones downscaled so the deblurring stays cheap), turned
-   light-on-dark when it is (a phone in dark mode), then: zxing-cpp plain; low-light contrast;
-   Wiener-deconvolved with the motion blur measured in the crop's cepstrum (only when there is one);
-   Wiener-deconvolved for defocus; pyzbar on the likeliest crop (a second engine).
+   so a module spans several pixels, large ones downscaled so the deblurring stays cheap), then:
+   zxing-cpp plain and inverted (a phone in dark mode); low-light contrast; Lanczos-enlarged and
+   sharpened (modules under 2 px); and, on the likeliest box only, Wiener-deconvolved with the smears
+   and the defocus disc measured in the crop's cepstrum, and pyzbar (a second engine).
 3. Only when no candidate was found: CLAHE on the whole frame, then pyzbar on it.
 
 Only valid MyData codes count (``code_from_symbol``): anything else is skipped and the search goes on, so
