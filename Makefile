@@ -10,20 +10,20 @@ CONFIG ?= config/demo.toml
 
 # Debian packages the project needs: card service and virtual cards, PKCS#11 tokens, barcode
 # library, CJK font for receipts, the browser for e2e tests and the kiosk, PDF rasteriser, CUPS.
-APT_PACKAGES := pcscd libpcsclite-dev swig pcsc-tools vsmartcard-vpcd python3-virtualsmartcard \
+APT_PACKAGES := pcscd libpcsclite-dev swig pcsc-tools vsmartcard-vpcd python3-virtualsmartcard espeak-ng \
 	softhsm2 opensc libzbar0 fonts-wqy-zenhei chromium poppler-utils cups cups-bsd cups-ipp-utils \
 	libgl1 libglib2.0-0 python3-venv python3-dev gcc systemd cage curl
 
 PREFIX ?= $(CURDIR)
 UNITS := mydata-counter-kiosk mydata-counter-clerk mydata-counter-kiosk-browser
 
-.PHONY: screenshots openapi fuzz install-system help install system-packages demo test lint typecheck pytest bench fuzz soak screenshots clean
+.PHONY: screenshots openapi fuzz install-system help install system-packages demo test lint typecheck pytest bench fuzz soak screenshots receipts clean
 
 help:
 	@echo "make demo   - install what is missing, then run sandbox broker, kiosk and clerk (simulated devices)"
 	@echo "make test   - install what is missing, then ruff, mypy and pytest (incl. browser e2e)"
 	@echo "make bench  - run every benchmark, write bench/results.json and bench/results.md"
-	@echo "make lint   - ruff and mypy only"
+	@echo "make lint   - ruff, the layering contract (import-linter) and mypy"
 
 install: system-packages $(STAMP)
 
@@ -53,6 +53,7 @@ demo: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy counter_core counter_web mydata_counter kiosk clerk broker_client broker_sandbox hardware tests
 
 test: lint
@@ -92,6 +93,10 @@ fuzz: install
 # Every kiosk screen in zh-TW and en, from a real run, into docs/screens/.
 screenshots: install
 	$(BIN)/python -m mydata_counter.testing.screenshots
+
+# The sample receipts in docs/receipts/ (fixed code and time: a diff shows only layout changes).
+receipts: install
+	$(BIN)/mydata-counter hw receipt-samples --out docs/receipts
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache build *.egg-info

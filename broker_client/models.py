@@ -6,10 +6,11 @@ only where the protocol needs them; ``repr`` of such models hides them.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
 
 from counter_core.identity import IdentityMethod
 
@@ -21,16 +22,35 @@ class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Text(Model):
-    """A text in both interface languages."""
+LANGUAGE_TAG = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
-    zh_TW: str = Field(alias="zh-TW")  # noqa: N815 - the language tag, as JSON carries it
-    en: str
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+class Text(RootModel[dict[str, str]]):
+    """A text in the interface languages: language tag → text. zh-TW is always there; other languages are
+    optional, and a reader without its language falls back to zh-TW (a new language never breaks the
+    protocol)."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        json_schema_extra={
+            "description": "A text in the interface languages: language tag → text. zh-TW is always there; other "
+            "languages are optional, and a reader without its language falls back to zh-TW.",
+            "required": ["zh-TW"],
+            "propertyNames": {"pattern": LANGUAGE_TAG},
+            "examples": [{"zh-TW": "花蓮縣政府", "en": "Hualien County Government"}],
+        },
+    )
+
+    @model_validator(mode="after")
+    def _has_zh_tw(self) -> Text:
+        if "zh-TW" not in self.root:
+            raise ValueError("a text needs its zh-TW form")
+        if not all(re.fullmatch(LANGUAGE_TAG, tag) for tag in self.root):
+            raise ValueError("keys are language tags such as zh-TW or en")
+        return self
 
     def get(self, language: str) -> str:
-        return self.en if language == "en" else self.zh_TW
+        return self.root.get(language) or self.root["zh-TW"]
 
 
 class DatasetField(Model):

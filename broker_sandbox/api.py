@@ -26,7 +26,7 @@ from broker_client.models import (
 from broker_client.signing import RequestVerifier, SignatureRejected
 from broker_sandbox.clerk_flow import ClerkFlow
 from broker_sandbox.kiosk_flow import KioskFlow
-from counter_core.i18n import both
+from counter_core.i18n import every_language
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -35,7 +35,7 @@ def error_response(error: BrokerError) -> Response:
     params = {k: v for k, v in error.params.items() if isinstance(v, str | int)}
     body = ErrorBody(
         error=error.key,
-        message=Text.model_validate(both(error.key, **params)),
+        message=Text.model_validate(every_language(error.key, **params)),
         retry_after_s=int(params["retry_after_s"]) if "retry_after_s" in params else None,
         tries_left=int(params["tries_left"]) if "tries_left" in params else None,
     )
@@ -165,6 +165,13 @@ def api_blueprint(
         if request.path.startswith("/api/"):
             return error_response(errors.ValidationFailed(field="path"))
         return "Not found", 404
+
+    @bp.app_errorhandler(413)
+    def _too_large(_error: Any) -> Response:
+        """The body limit (counter_web.base.MAX_BODY_BYTES) is checked before the signature is read."""
+        response = error_response(errors.ValidationFailed(field="body"))
+        response.status_code = 413
+        return response
 
     @bp.app_errorhandler(405)
     def _bad_method(error: Any) -> Any:

@@ -220,13 +220,15 @@ class ClerkFlow(SandboxFlow):
         if citizen is None:
             return
         when = datetime.fromtimestamp(now).strftime("%Y-%m-%d %H:%M:%S")
-        names = "、".join(d.name.zh_TW for d in redemption.datasets)
+        names = "、".join(d.name.get("zh-TW") for d in redemption.datasets)
+        names_en = ", ".join(d.name.get("en") for d in redemption.datasets)
+        agency_zh, agency_en = redemption.agency.get("zh-TW"), redemption.agency.get("en")
         body = (
-            f"{citizen.name} 您好：\n\n您於 MyData 平臺同意提供的資料已由 {redemption.agency.zh_TW} 臨櫃核驗取用。\n"
-            f"服務：{redemption.service.zh_TW}\n資料集：{names}\n時間：{when}\n交易序號：{redemption.transaction_id}\n\n"
+            f"{citizen.name} 您好：\n\n您於 MyData 平臺同意提供的資料已由 {agency_zh} 臨櫃核驗取用。\n"
+            f"服務：{redemption.service.get('zh-TW')}\n資料集：{names}\n時間：{when}\n交易序號：{redemption.transaction_id}\n\n"
             "如有任何疑問或非您本人申辦，請洽客服電話：0800-009-868，或寄信至客服信箱：mydata@moda.gov.tw\n\n"
-            f"Your data ({', '.join(d.name.en for d in redemption.datasets)}) was accessed at the counter of "
-            f"{redemption.agency.en} on {when}; transaction {redemption.transaction_id}. Questions: 0800-009-868."
+            f"Your data ({names_en}) was accessed at the counter of "
+            f"{agency_en} on {when}; transaction {redemption.transaction_id}. Questions: 0800-009-868."
         )
         self.outbox.send_email(citizen.email, "MyData 資料取用通知 / Your data was accessed", body)
 

@@ -7,7 +7,6 @@ preview and the admin page; the top layer (``mydata_counter.wiring``) builds wha
 from __future__ import annotations
 
 from flask import Flask, session
-from flask_socketio import SocketIO
 from flask_wtf.csrf import CSRFProtect
 
 from broker_client import BrokerClient
@@ -17,8 +16,8 @@ from clerk.devices import ClerkDevices, build_clerk_devices
 from clerk.service import ClerkService
 from counter_core.i18n import subset
 from counter_core.settings import Settings
-from counter_web.admin import admin_blueprint, is_technician
-from counter_web.base import SocketEvents, health_blueprint, new_flask_app, on_close, register_hello
+from counter_web.admin import TechnicianGate, admin_blueprint
+from counter_web.base import SocketEvents, health_blueprint, new_flask_app, new_socketio, on_close, register_socket
 
 PAGE_MESSAGES = ("clerk.", "broker.", "camera.")
 
@@ -28,15 +27,24 @@ def create_app(settings: Settings, devices: ClerkDevices | None = None, broker: 
     app.name = "clerk"
     app.config.update(
         SESSION_COOKIE_NAME="clerk_session",
-        SESSION_COOKIE_SECURE=settings.clerk.secure_cookies,
+        SESSION_COOKIE_SECURE=settings.clerk.secure_cookies or settings.clerk.scheme == "https",
         PERMANENT_SESSION_LIFETIME=settings.clerk.session_timeout_s,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the login session
     )
     csrf = CSRFProtect(app)
     devices = devices if devices is not None else build_clerk_devices(settings.devices)
-    socketio = SocketIO(app, async_mode="threading")
-    register_hello(socketio, "clerk")
+    socketio = new_socketio(app)
     service = ClerkService(settings.clerk, devices, broker or BrokerClient(settings.broker), SocketEvents(socketio))
+
+    def member() -> str | None:
+        """A logged-in clerk's scan page: its own room, and it takes the camera (see ClerkService)."""
+        login = service.current(session.get(views.COOKIE_KEY))
+        if login is None:
+            return None
+        service.claim_camera(login)
+        return login.id
+
+    register_socket(socketio, "clerk", member)
     app.extensions.update({
         "mydata.settings": settings, "mydata.socketio": socketio, "clerk.service": service,
         "clerk.page_config": {"messages": subset(PAGE_MESSAGES), "purgeAfterS": settings.clerk.purge_after_s},
@@ -48,14 +56,15 @@ def create_app(settings: Settings, devices: ClerkDevices | None = None, broker: 
 
     app.register_blueprint(health_blueprint("clerk", devices.states))
     app.register_blueprint(views.bp)
-    password_hash = settings.clerk.admin_password_hash
+    csrf.exempt(views.help_bp)  # the kiosk signs its calls instead
+    app.register_blueprint(views.help_bp)
+    gate = TechnicianGate(settings.clerk.admin_password_hash, settings.clerk.admin_from)
     app.register_blueprint(
         camera_blueprint(
-            service.feed,
-            lambda: service.current(session.get(views.COOKIE_KEY)) is not None or is_technician(password_hash),
+            service.feed, lambda: service.current(session.get(views.COOKIE_KEY)) is not None or gate.allows()
         )
     )
-    admin = admin_blueprint("clerk", settings, devices.states, password_hash, {"decode-test": service.decode_test})
+    admin = admin_blueprint("clerk", settings, devices.states, gate, {"decode-test": service.decode_test})
     csrf.exempt(admin)
     app.register_blueprint(admin)
     service.start()

@@ -14,6 +14,9 @@ from broker_client.models import ClerkSession, Redemption
 class Viewing:
     redemption: Redemption = field(repr=False)
     deadline: float  # time.monotonic() when it is purged
+    code_hash: str = ""  # which code is on screen (a second scan of it changes nothing)
+    request_id: str = ""  # the page's attempt that asked for it
+    shown_at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -22,6 +25,8 @@ class ClerkLogin:
     broker: ClerkSession = field(repr=False)
     touched: float = field(default_factory=time.monotonic)
     viewing: Viewing | None = field(default=None, repr=False)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)  # one lookup at a time
+    refusals: dict[str, Exception] = field(default_factory=dict, repr=False)  # request id → its error, told again
 
 
 class ClerkSessions:
@@ -49,11 +54,20 @@ class ClerkSessions:
         login.touched = time.monotonic()
         return login
 
+    def peek(self, login_id: str | None) -> ClerkLogin | None:
+        """The login if it is still live, without counting this as its activity."""
+        with self._lock:
+            login = self._logins.get(login_id or "")
+        if login is None or time.monotonic() - login.touched > self.timeout_s:
+            return None
+        return login
+
     def remove(self, login_id: str) -> ClerkLogin | None:
         with self._lock:
             login = self._logins.pop(login_id, None)
         if login is not None:
             login.viewing = None
+            login.refusals.clear()
         return login
 
     def due_for_purge(self) -> list[ClerkLogin]:

@@ -12,7 +12,7 @@ from broker_client import errors
 from clerk.service import ClerkService
 from clerk.sessions import ClerkLogin
 from counter_core.errors import CounterError
-from counter_core.i18n import both
+from counter_core.i18n import every_language, page_languages
 from counter_web.base import error_body
 
 bp = Blueprint("clerk", __name__)
@@ -47,6 +47,8 @@ def _status(error: CounterError) -> int:
         return 429
     if isinstance(error, errors.BrokerError):
         return 409
+    if error.key.startswith("clerk.record."):
+        return 409
     return 422  # a typo: the code's check digit is wrong
 
 
@@ -65,11 +67,18 @@ def login_form() -> str:
 def login() -> BaseResponse | tuple[str, int]:
     username = request.form.get("username", "").strip()
     try:
-        login = service().login(username, request.form.get("password", ""))
+        login = service().login(username, request.form.get("password", ""), request.remote_addr or "")
     except (errors.ClerkLoginFailed, errors.ValidationFailed):
-        return render_template("clerk/login.html", error=both("broker.clerk.login_failed"), username=username), 401
+        return render_template(
+            "clerk/login.html", error=every_language("broker.clerk.login_failed"), username=username
+        ), 401
     except errors.BrokerError as error:
-        return render_template("clerk/login.html", error=both(error.key), username=username), 503
+        status = 429 if isinstance(error, errors.RateLimited) else 503
+        shown = every_language(error.key, **error.params)
+        return render_template("clerk/login.html", error=shown, username=username), status
+    except CounterError as error:  # this address tried too many wrong passwords: it waits
+        shown = every_language(error.key, **error.params)
+        return render_template("clerk/login.html", error=shown, username=username), 429
     session.clear()  # a fresh session id on login: no fixation
     session[COOKIE_KEY] = login.id
     return redirect(url_for("clerk.scan_page"))
@@ -91,7 +100,12 @@ def scan_page() -> BaseResponse | str:
     if login is None:
         return redirect(url_for("clerk.login_form"))
     return render_template(
-        "clerk/scan.html", clerk=login.broker, config=_page_config(), purge_after_s=service().settings.purge_after_s
+        "clerk/scan.html",
+        clerk=login.broker,
+        config=_page_config(),
+        languages=page_languages(),
+        purge_after_s=service().settings.purge_after_s,
+        case_record=service().settings.case_record,
     )
 
 
@@ -100,9 +114,26 @@ def scan_page() -> BaseResponse | str:
 def redeem() -> Response:
     body = request.get_json(silent=True)
     body = body if isinstance(body, dict) else {}
-    shown = service().redeem(_logged_in(), str(body.get("code", "")), str(body.get("source", "keypad")))
-    return jsonify(
-        {"redemption": shown.redemption.model_dump(mode="json", by_alias=True), "purge_in_s": shown.purge_in_s}
+    request_id = str(body.get("request_id", ""))[:64]
+    code, source = str(body.get("code", ""))[:64], str(body.get("source", "keypad"))
+    shown = service().redeem(_logged_in(), code, source, request_id)
+    redemption = shown.redemption.model_dump(mode="json", by_alias=True)
+    return jsonify({"redemption": redemption, "purge_in_s": shown.purge_in_s, "again": shown.again})
+
+
+@bp.get("/api/record")
+def record() -> Response:
+    """The verification record of the citizen on screen, as a PDF to print or keep in the case file."""
+    login = _logged_in()
+    pdf = service().record(login)
+    transaction = login.viewing.redemption.transaction_id if login.viewing else "record"
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="mydata-{transaction}.pdf"',
+            "Cache-Control": "no-store",
+        },
     )
 
 
@@ -116,3 +147,36 @@ def purge_now() -> Response:
 def viewing() -> Response:
     """Whether data is still on screen (the page asks after coming back from the background)."""
     return jsonify({"viewing": _logged_in().viewing is not None})
+
+
+# -- kiosks of this counter calling for help (signed by the kiosk, not the clerk: no CSRF token) -----
+help_bp = Blueprint("clerk_help", __name__)
+
+
+@help_bp.errorhandler(CounterError)
+def _help_error(error: CounterError) -> tuple[Response, int]:
+    return jsonify(error_body(error)), 401
+
+
+@help_bp.post("/api/help-requests")
+def help_called() -> tuple[Response, int]:
+    body = request.get_json(silent=True)
+    call = service().help_called(request, body if isinstance(body, dict) else {})
+    return jsonify({"id": call.id}), 202
+
+
+@help_bp.get("/api/help-requests/<call_id>")
+def help_state(call_id: str) -> Response:
+    return jsonify({"state": service().help.state(request, call_id[:32])})
+
+
+@bp.get("/api/help-requests")
+def help_open() -> Response:
+    _logged_in()
+    return jsonify({"calls": [call.public() for call in service().help.open_calls()]})
+
+
+@bp.post("/api/help-requests/<call_id>/answer")
+def help_answer(call_id: str) -> Response:
+    call = service().help_answered(_logged_in(), call_id[:32])
+    return jsonify({"answered": call is not None})

@@ -24,6 +24,3 @@ class CounterError(Exception):
 
     def bilingual(self) -> str:
         return bilingual(self.key, **self.params)
-
-    def as_dict(self, language: str) -> dict[str, object]:
-        return {"error": self.key, "message": self.message(language), "params": self.params}

@@ -6,6 +6,7 @@ Every other module receives a ``Settings`` (or one of its sections) explicitly; 
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import tomllib
@@ -13,8 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
+
+from counter_core.i18n import languages
 
 DEFAULT_CONFIG_PATH = Path("/etc/mydata-counter/config.toml")
 ENV_PREFIX = "MYDATA_COUNTER_"
@@ -22,7 +25,6 @@ ENV_PREFIX = "MYDATA_COUNTER_"
 NOT_SETTINGS = frozenset({"MYDATA_COUNTER_CONFIG", "MYDATA_COUNTER_TEST_LOG_DIR"})
 
 Driver = Literal["real", "simulated"]
-Language = Literal["zh-TW", "en"]
 
 
 class Section(BaseModel):
@@ -52,6 +54,32 @@ class ServiceSettings(Section):
     threads: int = Field(16, ge=1, le=256)
     secret_key_file: Path | None = None
     admin_password_hash: str = ""  # argon2 hash of the technician password (`mydata-counter admin-hash`)
+    # Networks from which /admin is offered at all (404 elsewhere): loopback unless a technician's LAN is named.
+    admin_from: list[str] = ["127.0.0.0/8", "::1/128"]
+    # HTTPS served by the service itself (PEM files; docs/deploy.md makes them with a local CA): a station
+    # reached from other machines on the LAN must be; one reached only from its own browser may stay on loopback.
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> ServiceSettings:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("tls_cert_file and tls_key_file go together: set both or neither")
+        return self
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls_cert_file is not None else "http"
+
+    @field_validator("admin_from")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"{network!r} is not an IP network such as 10.1.2.0/24 or 127.0.0.1") from None
+        return value
 
 
 class KioskSettings(ServiceSettings):
@@ -59,15 +87,35 @@ class KioskSettings(ServiceSettings):
     idle_warning_s: int = Field(60, ge=2)
     idle_wipe_s: int = Field(20, ge=2)
     done_return_s: int = Field(30, ge=2)
-    default_language: Language = "zh-TW"
+    default_language: str = "zh-TW"  # one of counter_core/messages/languages.json
     terms_version: str = "2026-01"
+    name: str = "自助機"  # how clerks know this kiosk when it calls for help
+    home_agencies: list[str] = []  # this counter's agencies (catalogue ids): their services come first
+    only_home_agencies: bool = False  # offer only the home agencies' services
+    audio_key: str = "F9"  # the marked key (a KeyboardEvent.key) that starts the audio guide; "" = none
+    help_stations: list[str] = []  # clerk stations of this counter (https://…) told when a citizen calls for help
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in languages():
+            raise ValueError(f"must be one of {', '.join(languages())}")
+        return value
 
 
 class ClerkSettings(ServiceSettings):
     port: int = Field(8702, ge=1, le=65535)
-    purge_after_s: int = Field(600, ge=2, le=3600)
+    # Never longer than the protocol's view window (docs/broker-api.yaml: view_deadline is at most 10 min after a
+    # redemption); each record also ends at its own view_deadline if that comes first.
+    purge_after_s: int = Field(600, ge=2, le=600)
     session_timeout_s: int = Field(900, ge=60)
     audit_db: Path | None = None
+    # Kiosks that may call this station for help: terminal id → the kiosk's Ed25519 key (public, or its private
+    # key file on a one-machine demo), which signs the call.
+    help_kiosks: dict[str, Path] = {}
+    # The verification record the clerk may print or save (資料取用), as the agency decides: none, or with or
+    # without the citizen's values (clerk/record.py).
+    case_record: Literal["off", "without_values", "with_values"] = "without_values"
     secure_cookies: bool = False  # true when clerks reach the station over HTTPS (a TLS proxy in front)
 
 
@@ -98,7 +146,8 @@ class CameraSettings(Section):
 
 
 class DecoderSettings(Section):
-    driver: Driver = "real"
+    """The decoder is software (zxing-cpp + pyzbar) on every station: there is no driver to choose, and no
+    key yet. The section stays so a config that names it still loads."""
 
 
 PrinterKind = Literal["escpos-network", "escpos-usb", "escpos-serial", "cups", "pdf"]
@@ -186,12 +235,29 @@ def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
     return sorted(model.model_fields)
 
 
+def _setting_path(loc: tuple[int | str, ...]) -> tuple[str, ...]:
+    """The setting a location is in: ``kiosk.admin_from.0`` is in ``kiosk.admin_from`` (a list or table set
+    whole, by one variable holding JSON)."""
+    model: type[BaseModel] = Settings
+    path: list[str] = []
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        if field is None:
+            break
+        path.append(str(part))
+        annotation = field.annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            break
+        model = annotation
+    return tuple(path) or tuple(str(part) for part in loc)
+
+
 def describe_validation_error(error: ValidationError) -> list[str]:
     lines = []
     for item in error.errors():
         loc = tuple(item["loc"])
         key = ".".join(str(part) for part in loc)
-        env = ENV_PREFIX + "__".join(str(part).upper() for part in loc)
+        env = ENV_PREFIX + "__".join(part.upper() for part in _setting_path(loc))
         if item["type"] == "extra_forbidden":
             allowed = ", ".join(_allowed_keys(loc)) or "(none)"
             lines.append(f"{key}: unknown key (allowed here: {allowed})")

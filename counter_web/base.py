@@ -8,11 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from flask import Blueprint, Flask, Response, jsonify
+from flask import Blueprint, Flask, Response, jsonify, request
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from counter_core import __version__
 from counter_core.errors import CounterError
-from counter_core.i18n import both
+from counter_core.i18n import every_language
 from counter_core.settings import ServiceSettings
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -54,50 +56,134 @@ def secret_key(settings: ServiceSettings) -> bytes:
     return secrets.token_bytes(32)
 
 
-def new_flask_app(import_name: str, settings: ServiceSettings) -> Flask:
+# No inline script or style anywhere (page config travels as JSON data); no framing; same-origin only.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self'; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+MAX_BODY_BYTES = 64 * 1024  # every request body the terminals and the sandbox take is small JSON or a form
+
+
+class _BoundedJSON(DefaultJSONProvider):
+    """JSON nested deeper than the parser's recursion limit is a client error (400), not a 500."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("JSON nested too deeply") from None
+
+
+def new_flask_app(import_name: str, settings: ServiceSettings, max_body_bytes: int = MAX_BODY_BYTES) -> Flask:
     app = Flask(import_name, static_folder=str(STATIC_DIR), static_url_path="/static")
+    app.json = _BoundedJSON(app)
     app.config["SECRET_KEY"] = secret_key(settings)
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
-    app.config["JSON_AS_ASCII"] = False
+    # Werkzeug refuses a body over the limit (413) from its Content-Length, before anything reads it.
+    app.config["MAX_CONTENT_LENGTH"] = max_body_bytes
+    app.config["MAX_FORM_MEMORY_SIZE"] = max_body_bytes
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
+    @app.before_request
+    def _body_limit() -> None:
+        """Refuse a declared body over the limit before any work, whatever the route reads (a chunked body is
+        cut at the limit as it is read)."""
+        if (request.content_length or 0) > max_body_bytes:
+            raise RequestEntityTooLarge()
+
     @app.after_request
-    def _no_store(response: Response) -> Response:
+    def _headers(response: Response) -> Response:
         # Pages may show personal data: never cache anything but the vendored/static assets.
         if not response.headers.get("Cache-Control"):
             response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        # The page's own address goes only to its own server: flask-wtf's CSRF check over HTTPS needs it.
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Response | HTTPException:
+        """A refused request to an API gets a JSON error a page can show (413: too large, 400: not JSON)."""
+        if not request.path.startswith("/api/") and error.code != 413:
+            return error
+        key = {400: "web.bad_request", 413: "web.too_large", 405: "web.bad_method", 404: "web.not_found"}
+        name = "web.csrf" if "CSRF" in (error.description or "") else key.get(error.code or 500, "error.unexpected")
+        response = jsonify(error_body(CounterError(name)))
+        response.status_code = error.code or 500
         return response
 
     return app
 
 
-def register_hello(socketio: object, service: str) -> None:
-    """On connect, tell the page which service and version it talks to (pages show a reconnect
-    banner when the connection drops and reload when the version changes)."""
-    from flask_socketio import emit
+MEMBERS = "members"  # the room of every socket that proved who it is: device-wide facts go there
+SOCKET_BUFFER_BYTES = 16 * 1024  # no page sends more than a token over the socket
 
-    @socketio.on("connect")  # type: ignore[attr-defined,untyped-decorator]
-    def _hello() -> None:
-        emit("hello", {"service": service, "version": __version__})
+
+def new_socketio(app: Flask) -> Any:
+    """Flask-SocketIO in threading mode with a small message limit: pages only listen, and say ``join``."""
+    from flask_socketio import SocketIO
+
+    return SocketIO(app, async_mode="threading", max_http_buffer_size=SOCKET_BUFFER_BYTES)
+
+
+def register_socket(
+    socketio: Any,
+    service: str,
+    member: Callable[[], str | None],
+    join: Callable[[str], str | None] | None = None,
+) -> None:
+    """Who a socket is decides what it hears. On connect, ``member()`` (reading the session cookie the
+    handshake carried) names the socket's own room — a clerk login, a kiosk session — or None: an anonymous
+    socket gets the greeting and nothing else. ``join(token)`` lets a page that started a session after it
+    connected (the kiosk) move into that session's room; it leaves any room it was in before."""
+    from flask import request
+    from flask_socketio import emit, join_room, leave_room, rooms
+
+    @socketio.on("connect")  # type: ignore[untyped-decorator]
+    def _hello(_auth: object = None) -> None:
+        room = member()
+        if room is not None:
+            join_room(room)
+            join_room(MEMBERS)
+        emit("hello", {"service": service, "version": __version__, "joined": room is not None})
+
+    if join is None:
+        return
+
+    @socketio.on("join")  # type: ignore[untyped-decorator]
+    def _join(data: object = None) -> dict[str, bool]:
+        token = data.get("token") if isinstance(data, dict) else None
+        room = join(token) if isinstance(token, str) and 0 < len(token) <= 128 else None
+        if room is None:
+            return {"joined": False}
+        sid = getattr(request, "sid", "")
+        for other in rooms():
+            if other not in (sid, room):
+                leave_room(other)
+        join_room(room)
+        join_room(MEMBERS)
+        return {"joined": True}
 
 
 def error_body(error: CounterError) -> dict[str, Any]:
     """How an error travels to a page: its key, its text in every language, its parameters."""
     params = {k: v for k, v in error.params.items() if isinstance(v, str | int)}
-    return {"error": error.key, "message": both(error.key, **params), "params": params}
+    return {"error": error.key, "message": every_language(error.key, **params), "params": params}
 
 
 class SocketEvents:
-    """The services' event sink (``counter_core.events.EventSink``) on Flask-SocketIO."""
+    """The services' event sink (``counter_core.events.EventSink``) on Flask-SocketIO: an event for one
+    session or login goes to its room only; a device-wide fact to the sockets that proved who they are."""
 
     def __init__(self, socketio: Any) -> None:
         self.socketio = socketio
 
     def __call__(self, event: str, payload: dict[str, Any], to: str | None = None) -> None:
-        self.socketio.emit(event, payload)
+        self.socketio.emit(event, payload, to=to or MEMBERS)
 
 
 class Closable(Protocol):

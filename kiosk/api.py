@@ -52,7 +52,8 @@ def _counter_error(error: CounterError) -> tuple[Response, int]:
 def start() -> Response:
     fresh = service().start_session(session.get(COOKIE_KEY), str(_body().get("language", "")))
     session[COOKIE_KEY] = fresh.id
-    return jsonify({"ok": True})
+    # The page joins its session's event room with this token (its socket connected before the session).
+    return jsonify({"ok": True, "socket_token": fresh.socket_token, "card": service().reader_card()})
 
 
 @bp.get("/state")
@@ -132,12 +133,41 @@ def otp_verify() -> Response:
 # -- code and receipt ----------------------------------------------------------------------------
 @bp.post("/print")
 def print_receipt() -> Response:
-    outcome = service().print_receipt(_current())
+    request_id = _text("request_id")[:64]
+    outcome = service().print_receipt(_current(), request_id)
     shown = {"code": outcome.code, "expires": outcome.expires, "printed": outcome.printed}
     return jsonify({**shown, **error_body(outcome.error)} if outcome.error else shown)
+
+
+@bp.get("/receipt")
+def receipt() -> tuple[Response, int] | Response:
+    """The code already issued to this session (the page asks after a print call's answer was lost)."""
+    outcome = service().receipt(_current())
+    if outcome is None:
+        return jsonify(error_body(errors.IdentityRequired())), 409
+    return jsonify({"code": outcome.code, "expires": outcome.expires, "printed": outcome.printed})
 
 
 @bp.post("/cancel")
 def cancel() -> Response:
     service().cancel(session.pop(COOKIE_KEY, None))
     return jsonify({"ok": True})
+
+
+# -- audio guide and calling a clerk --------------------------------------------------------------
+@bp.post("/speech")
+def speech() -> Response:
+    """What the page shows, spoken (audio guide); works before a session starts (the welcome screen)."""
+    wav = service().speak(str(_body().get("text", ""))[:400], _text("language"), request.remote_addr or "")
+    return Response(wav, mimetype="audio/wav", headers={"Cache-Control": "no-store"})
+
+
+@bp.post("/help")
+def call_help() -> Response:
+    call = service().call_help(session.get(COOKIE_KEY), _text("screen"))
+    return jsonify({"id": call.id, "stations": len(call.stations)})
+
+
+@bp.get("/help/<call_id>")
+def help_state(call_id: str) -> Response:
+    return jsonify({"state": service().help_state(call_id[:64])})

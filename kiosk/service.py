@@ -14,14 +14,15 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from broker_client import BrokerClient, errors
 from broker_client.models import Catalogue, IdentityStatus, IssuedCode, OtpSent, PushStarted
 from counter_core.errors import CounterError
 from counter_core.events import EventSink
-from counter_core.i18n import DEFAULT_LANGUAGE, LANGUAGES, both
+from counter_core.i18n import DEFAULT_LANGUAGE, every_language, languages, page_languages
 from counter_core.identity import METHOD_IDS, METHODS
+from counter_core.limits import AttemptLimiter
 from counter_core.metrics import CARD_ERRORS, IDENTITY_RESULTS, PRINTER_FAULTS, PUSH_WAIT_SECONDS, RECEIPTS
 from counter_core.national_id import is_valid_national_id
 from counter_core.personal import Personal
@@ -30,12 +31,16 @@ from hardware.cards.interface import CardError, CardEvent, PinLocked, PinWrong
 from hardware.printer.interface import PrinterError
 from hardware.printer.receipt import Receipt, sample_receipt
 from kiosk.devices import KioskDevices
+from kiosk.help import HelpCall, HelpDesk
 from kiosk.sessions import KioskSession, SessionStore
+from kiosk.speech import Speech
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY_S = 2.0
 PUSH_POLL_S = 0.5
 CATALOGUE_TTL_S = 300.0
+SPEECH_PER_MINUTE = 120
+SCREENS = ("welcome", "takecard", "services", "terms", "identity", "print", "done")  # the page's, for help calls
 
 
 @dataclass(frozen=True)
@@ -49,7 +54,14 @@ class PrintOutcome:
 
 
 class KioskService:
-    def __init__(self, settings: KioskSettings, devices: KioskDevices, broker: BrokerClient, events: EventSink) -> None:
+    def __init__(
+        self,
+        settings: KioskSettings,
+        devices: KioskDevices,
+        broker: BrokerClient,
+        events: EventSink,
+        help_desk: HelpDesk | None = None,
+    ) -> None:
         self.settings = settings
         self.devices = devices
         self.broker = broker
@@ -59,6 +71,10 @@ class KioskService:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._unsubscribe = devices.reader.subscribe(self._on_card)
+        self.speech = Speech()
+        self.speech_limit = AttemptLimiter(SPEECH_PER_MINUTE, 60.0)
+        self.help = help_desk or HelpDesk(settings.name, [], None)
+        self._help_calls: dict[str, HelpCall] = {}
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -82,21 +98,51 @@ class KioskService:
     def _sweep_forever(self) -> None:
         while not self._stop.wait(SWEEP_EVERY_S):
             for wiped in self.store.sweep():
+                self._close_at_broker(wiped)
                 self.events("wiped", {"reason": "kiosk.idle.wiped"}, to=wiped.id)
 
     def _on_card(self, event: CardEvent) -> None:
-        """From the reader's thread: a card pulled at its own unfinished step means the citizen left."""
+        """From the reader's thread: a card pulled at its own unfinished step means the citizen left; any
+        removal clears the sessions still waiting for an earlier citizen's card to leave."""
+        if event.kind == "card_inserted":
+            for live in self.store.all():
+                live.card_here = not live.card_left
         if event.kind == "card_removed":
-            for wiped in self.store.wipe_where(lambda s: s.uses_card(event.card_type)):
+            # Only a card inserted during the session, pulled at its own unfinished step, ends it: a late event
+            # about a card from before (the previous citizen's) never does.
+            left_step = lambda s: s.card_here and s.uses_card(event.card_type)  # noqa: E731
+            for wiped in self.store.wipe_where(left_step):
+                self._close_at_broker(wiped)
                 self.events("wiped", {"reason": "card.removed"}, to=wiped.id)
+            for live in self.store.all():  # the earlier citizen's card is out: this citizen's may go in
+                live.card_left = live.card_here = False
         self.events("card", {"kind": event.kind, "card_type": event.card_type})
 
     # -- session, catalogue, consent -------------------------------------------------------------
     def start_session(self, previous_id: str | None, language: str) -> KioskSession:
-        """A fresh session for the next citizen; the previous one on this page is wiped."""
+        """A fresh session for the next citizen; the previous one on this page is wiped. A card already in the
+        reader belongs to someone before: until it has been taken out, no card step reads it."""
         if previous_id:
-            self.store.wipe(previous_id)
-        return self.store.create(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+            self.cancel(previous_id)
+        fresh = self.store.create(language if language in languages() else DEFAULT_LANGUAGE)
+        fresh.card_left = self.reader_card()["kind"] == "card_inserted"
+        return fresh
+
+    def _card_is_this_citizens(self, state: KioskSession) -> None:
+        if state.card_left:
+            CARD_ERRORS.labels("card.remove_first").inc()
+            raise CardError("card.remove_first")
+
+    def reader_card(self) -> dict[str, object]:
+        """The card in the reader now, as a card event (a page that starts a session learns what it missed
+        while it had no room); a reader that cannot be asked counts as empty."""
+        try:
+            held = next((r for r in self.devices.reader.readers() if r.card_present), None)
+        except CardError:
+            held = None
+        if held is None:
+            return {"kind": "card_removed", "card_type": None}
+        return {"kind": "card_inserted", "card_type": held.card_type}
 
     def session(self, session_id: str | None) -> KioskSession:
         found = self.store.get(session_id)
@@ -138,10 +184,13 @@ class KioskService:
     def moica(self, state: KioskSession, pin: Personal[str]) -> None:
         """Sign the broker's challenge with the citizen-certificate card; the PIN goes only to the card."""
         try:
+            self._card_is_this_citizens(state)
             challenge = self.broker.moica_challenge(state.broker_session)
             signed = self.devices.reader.moica_sign(pin, challenge)
         except (PinWrong, PinLocked) as error:
             IDENTITY_RESULTS.labels("moica", "pin_locked" if isinstance(error, PinLocked) else "pin_wrong").inc()
+            if isinstance(error, PinWrong) and error.tries_left == 1:  # say so before the try that locks it
+                raise PinWrong("card.pin_last_try", tries_left=1) from None
             raise
         except CardError as error:
             CARD_ERRORS.labels(error.key).inc()
@@ -156,6 +205,7 @@ class KioskService:
         """NHI card number (typed, or read from the card in the reader) + household number."""
         if not card_number:
             try:
+                self._card_is_this_citizens(state)
                 card_number = self.devices.reader.read_nhi().card_number.reveal()
             except CardError as error:
                 CARD_ERRORS.labels(error.key).inc()
@@ -197,16 +247,32 @@ class KioskService:
             else:
                 IDENTITY_RESULTS.labels("mobile", result.state).inc()
             key = {"denied": "broker.push.denied", "expired": "broker.push.expired"}.get(result.state, "")
-            payload = {"state": result.state, "session": state.public(), "message": both(key) if key else None}
+            payload = {
+                "state": result.state,
+                "session": state.public(),
+                "message": every_language(key) if key else None,
+            }
             self.events("push", payload, to=state.id)
             return
 
     # -- code and receipt ------------------------------------------------------------------------
-    def print_receipt(self, state: KioskSession) -> PrintOutcome:
-        """Issue the code (once per session) and print it; a printer fault still shows the code."""
-        if state.issued is None:
-            state.issued = self.broker.issue_code(state.broker_session)
-        issued = state.issued
+    def print_receipt(self, state: KioskSession, request_id: str = "") -> PrintOutcome:
+        """Issue the code (once per session) and print it; a printer fault still shows the code.
+
+        One call at a time per session, so concurrent calls can never issue two codes. ``request_id`` names the
+        page's attempt: asked again with the same id (its answer was lost), the outcome is told again and
+        nothing is printed twice; a new id (the citizen pressed "print again") prints again."""
+        with state.print_lock:
+            if request_id and request_id in state.prints:
+                return cast(PrintOutcome, state.prints[request_id])
+            if state.issued is None:
+                state.issued = self.broker.issue_code(state.broker_session)
+            outcome = self._print(state, state.issued)
+            if request_id:
+                state.prints = {**dict(list(state.prints.items())[-7:]), request_id: outcome}
+            return outcome
+
+    def _print(self, state: KioskSession, issued: IssuedCode) -> PrintOutcome:
         local_expiry = issued.expires_at.astimezone()
         code, expires = issued.code, local_expiry.strftime("%H:%M")
         try:
@@ -219,11 +285,24 @@ class KioskService:
         state.printed = True
         return PrintOutcome(code, expires, True)
 
+    def receipt(self, state: KioskSession) -> PrintOutcome | None:
+        """The code this session was given, for a page that lost the answer of its print call."""
+        issued = state.issued
+        if issued is None:
+            return None
+        return PrintOutcome(issued.code, issued.expires_at.astimezone().strftime("%H:%M"), state.printed)
+
     def cancel(self, session_id: str | None) -> None:
         """The citizen is done or gave up: wipe the session; close the broker's if no code was issued."""
         wiped = self.store.wipe(session_id) if session_id else None
-        if wiped is not None and wiped.broker_session and wiped.issued is None:
-            with contextlib.suppress(errors.BrokerError):  # else the broker's own timeout closes it
+        if wiped is not None:
+            self._close_at_broker(wiped)
+
+    def _close_at_broker(self, wiped: KioskSession) -> None:
+        """A session wiped before its code was issued is closed at the broker too: a push still waiting on the
+        citizen's phone dies with it (else the broker's own timeout closes it)."""
+        if wiped.broker_session and wiped.issued is None:
+            with contextlib.suppress(errors.BrokerError):
                 self.broker.cancel_session(wiped.broker_session)
 
     # -- what the page and the technician need ---------------------------------------------------
@@ -234,10 +313,32 @@ class KioskService:
             "idleWipeS": self.settings.idle_wipe_s,
             "doneReturnS": self.settings.done_return_s,
             "defaultLanguage": self.settings.default_language,
+            "languages": page_languages(),
             "methods": [m.as_page() for m in METHODS],
+            "audioKey": self.settings.audio_key,
+            "homeAgencies": self.settings.home_agencies,
+            "onlyHomeAgencies": self.settings.only_home_agencies,
             "simulatedReader": demo is not None,
             "demoCitizen": demo.sample_citizen() if demo is not None else "",
         }
+
+    def speak(self, text: str, language: str, client: str = "") -> bytes:
+        if self.speech_limit.blocked(client) is not None:  # rendering speech costs CPU: a flood waits
+            raise CounterError("web.too_many")
+        self.speech_limit.record(client)
+        return self.speech.wav(text, language if language in languages() else DEFAULT_LANGUAGE)
+
+    def call_help(self, session_id: str | None, screen: str) -> HelpCall:
+        """Tell this counter's clerk stations that the citizen at this kiosk needs help, on which screen."""
+        call = self.help.call(screen if screen in SCREENS else "unknown")
+        self._help_calls = {**dict(list(self._help_calls.items())[-15:]), call.id: call}
+        if session_id:  # help is coming: the session is kept while the citizen waits
+            self.store.get(session_id)
+        return call
+
+    def help_state(self, call_id: str) -> str:
+        call = self._help_calls.get(call_id)
+        return self.help.answered(call) if call is not None else "unknown"
 
     def print_test(self) -> dict[str, object]:
         self.devices.printer.print_receipt(sample_receipt(datetime.now() + timedelta(minutes=10)))
@@ -255,14 +356,15 @@ def _checked_id(national_id: str) -> str:
 
 
 def _receipt(issued: IssuedCode, local_expiry: datetime) -> Receipt:
+    """The receipt is bilingual whatever the screen's language: zh-TW and English, as the counter reads it."""
     return Receipt(
-        issued.agency.zh_TW,
-        issued.agency.en,
-        issued.service.zh_TW,
-        issued.service.en,
+        issued.agency.get("zh-TW"),
+        issued.agency.get("en"),
+        issued.service.get("zh-TW"),
+        issued.service.get("en"),
         issued.code,
         local_expiry,
-        [d.zh_TW for d in issued.dataset_names],
-        [d.en for d in issued.dataset_names],
+        [d.get("zh-TW") for d in issued.dataset_names],
+        [d.get("en") for d in issued.dataset_names],
         issued.support_line,
     )

@@ -34,6 +34,11 @@ class KioskSession:
     issued: IssuedCode | None = field(default=None, repr=False)
     printed: bool = False
     active_method: str = ""  # the identity method on screen now
+    socket_token: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)  # joins its room
+    card_left: bool = False  # a card from before this citizen is still in the reader
+    card_here: bool = False  # a card was inserted during this session (only its removal can end the session)
+    print_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    prints: dict[str, Any] = field(default_factory=dict, repr=False)  # request id → its outcome (asked again)
 
     def uses_card(self, card_type: str | None) -> bool:
         """At the step of that card, not passed yet: pulling the card there means the citizen left."""
@@ -85,6 +90,15 @@ class SessionStore:
             session.touched = time.monotonic()
         return session
 
+    def all(self) -> list[KioskSession]:
+        with self._lock:
+            return list(self._sessions.values())
+
+    def by_socket_token(self, token: str) -> KioskSession | None:
+        """The session whose page presents ``token`` (given to it by /api/start) to join its events' room."""
+        with self._lock:
+            return next((s for s in self._sessions.values() if secrets.compare_digest(s.socket_token, token)), None)
+
     def wipe(self, session_id: str) -> KioskSession | None:
         with self._lock:
             session = self._sessions.pop(session_id, None)
@@ -92,6 +106,7 @@ class SessionStore:
             session.identity = None
             session.push = None
             session.issued = None
+            session.prints.clear()
         return session
 
     def wipe_where(self, condition: Callable[[KioskSession], bool]) -> list[KioskSession]:

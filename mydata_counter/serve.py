@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import logging
 import os
+import ssl
 import threading
 import time
+import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import urllib3
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
@@ -28,7 +32,11 @@ def _watchdog_loop(notifier: Any, url: str, interval_s: float) -> None:
     answered_before = False
     while True:
         try:
-            if requests.get(url, timeout=interval_s).ok:
+            # Its own loopback: the certificate names the station's LAN name, not 127.0.0.1.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+                answered = requests.get(url, timeout=interval_s, verify=False).ok
+            if answered:
                 notifier.notify("WATCHDOG=1")
                 answered_before = True
         except requests.RequestException:
@@ -69,13 +77,28 @@ class _Server(BaseApplication):  # type: ignore[misc]
         return self._factory()
 
 
+def tls_context(config: Any, default_ssl_context_factory: Callable[[], ssl.SSLContext]) -> ssl.SSLContext:
+    context = default_ssl_context_factory()
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
 def _loopback(host: str) -> str:
     return "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
 
 
-def serve(factory: Callable[[], Flask], name: str, host: str, port: int, threads: int = 16) -> None:
-    """Serve the app ``factory`` builds, building it in the worker process (after gunicorn forks)."""
-    options = {
+def serve(
+    factory: Callable[[], Flask],
+    name: str,
+    host: str,
+    port: int,
+    threads: int = 16,
+    tls: tuple[Path, Path] | None = None,
+) -> None:
+    """Serve the app ``factory`` builds, building it in the worker process (after gunicorn forks); with
+    ``tls`` (certificate, key) over HTTPS only, TLS 1.2 or newer."""
+    scheme = "https" if tls else "http"
+    options: dict[str, Any] = {
         "bind": f"{host}:{port}",
         "workers": 1,
         "worker_class": "gthread",
@@ -86,9 +109,11 @@ def serve(factory: Callable[[], Flask], name: str, host: str, port: int, threads
         "accesslog": None,  # access lines would carry paths; we log events instead
         "errorlog": "-",
         "loglevel": "warning",
-        "when_ready": _make_when_ready(f"http://{_loopback(host)}:{port}/healthz"),
+        "when_ready": _make_when_ready(f"{scheme}://{_loopback(host)}:{port}/healthz"),
         "proc_name": f"mydata-counter:{name}",
     }
+    if tls is not None:
+        options.update({"certfile": str(tls[0]), "keyfile": str(tls[1]), "ssl_context": tls_context})
     built: list[Flask] = []
 
     def build() -> Flask:
@@ -102,5 +127,5 @@ def serve(factory: Callable[[], Flask], name: str, host: str, port: int, threads
             close_app(app)
 
     options["worker_exit"] = worker_exit
-    log.info("serving %s on http://%s:%d", name, host, port)
+    log.info("serving %s on %s://%s:%d", name, scheme, host, port)
     _Server(build, options).run()

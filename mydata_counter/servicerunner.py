@@ -42,13 +42,13 @@ def write_config(settings: Settings, path: Path) -> Path:
     return path
 
 
-def wait_healthy(url: str, process: subprocess.Popen[Any], timeout_s: float = 30.0) -> None:
+def wait_healthy(url: str, process: subprocess.Popen[Any], timeout_s: float = 30.0, verify: bool | str = True) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"service at {url} exited with status {process.returncode} while starting")
         try:
-            if requests.get(f"{url}/healthz", timeout=1).ok:
+            if requests.get(f"{url}/healthz", timeout=1, verify=verify).ok:
                 return
         except requests.RequestException:
             pass
@@ -104,9 +104,11 @@ def running_service(
             stdout=stderr,
             stderr=stderr,
         )
-        url = f"http://127.0.0.1:{port}"
+        section = getattr(settings, service)
+        url = f"{section.scheme}://127.0.0.1:{port}"
         try:
-            wait_healthy(url, process, timeout_s)
+            # Over HTTPS the tools give the service a certificate for 127.0.0.1 that is its own trust anchor.
+            wait_healthy(url, process, timeout_s, verify=str(section.tls_cert_file or "") or True)
             yield url
         finally:
             process.terminate()

@@ -4,10 +4,14 @@ simulated card reader plays the sandbox's citizens (the kiosk and the reader nev
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from flask import Flask
 
 from counter_core.settings import Settings
+
+if TYPE_CHECKING:
+    from kiosk.help import HelpDesk
 
 SERVICES = ("sandbox", "kiosk", "clerk")
 
@@ -22,7 +26,20 @@ def kiosk_app(settings: Settings) -> Flask:
         from broker_sandbox.cards import SandboxCards
 
         cards = SandboxCards(settings.sandbox.seed, settings.sandbox.citizens)
-    return create_app(settings, build_kiosk_devices(settings.devices, cards), BrokerClient(settings.broker))
+    devices = build_kiosk_devices(settings.devices, cards)
+    return create_app(settings, devices, BrokerClient(settings.broker), help_desk(settings))
+
+
+def help_desk(settings: Settings) -> HelpDesk:
+    """The kiosk calls its counter's clerk stations signing with its terminal key (none: it cannot call)."""
+    from broker_client.signing import RequestSigner, load_private_key
+    from kiosk.help import HelpDesk
+
+    signer = None
+    key_file = settings.broker.key_file
+    if key_file is not None and key_file.exists():
+        signer = RequestSigner(settings.broker.terminal_id, load_private_key(key_file))
+    return HelpDesk(settings.kiosk.name, settings.kiosk.help_stations, signer)
 
 
 def clerk_app(settings: Settings) -> Flask:

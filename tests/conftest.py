@@ -27,9 +27,11 @@ def pytest_configure(config: pytest.Config) -> None:
     import tempfile
 
     from mydata_counter.servicerunner import LOG_DIR_VARIABLE
+    from mydata_counter.testing.inprocess import keep_log
 
     if LOG_DIR_VARIABLE not in os.environ:
         os.environ[LOG_DIR_VARIABLE] = tempfile.mkdtemp(prefix="mydata-test-logs-")
+    keep_log(Path(os.environ[LOG_DIR_VARIABLE]))
 
 
 @pytest.fixture

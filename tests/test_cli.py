@@ -11,7 +11,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from mydata_counter.cli import main
+from mydata_counter.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONFIG = ROOT / "config" / "demo.toml"

@@ -3,6 +3,7 @@ naming each offending key, never another exception; valid values load back as wr
 
 from __future__ import annotations
 
+import json
 import os
 import string
 import tempfile
@@ -22,8 +23,9 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from counter_core.i18n import languages
 from counter_core.settings import ENV_PREFIX, ConfigError, Settings, load_settings
-from mydata_counter.cli import main
+from mydata_counter.cli.main import main
 
 Loc = tuple[str, ...]
 
@@ -72,6 +74,8 @@ def _leaves(model: type[BaseModel], prefix: Loc = ()) -> list[Leaf]:
 
 
 LEAVES = _leaves(Settings)
+LANGUAGE: Loc = ("kiosk", "default_language")
+TLS_PAIR = ("tls_cert_file", "tls_key_file")
 SECTIONS: list[Loc] = sorted({leaf.loc[:-1] for leaf in LEAVES})
 FIELDS_BY_SECTION = {section: {leaf.loc[-1] for leaf in LEAVES if leaf.loc[:-1] == section} for section in SECTIONS}
 SECTION_NAMES = {loc[0] for loc in SECTIONS}
@@ -93,6 +97,14 @@ def valid_value(leaf: Leaf) -> st.SearchStrategy[Any]:
     low, high, excluded = leaf.bounds
     if leaf.loc == ("broker", "url"):
         return st.builds(lambda scheme, rest: scheme + rest, st.sampled_from(["http://", "https://"]), text)
+    if leaf.loc == LANGUAGE:  # a tag of counter_core/messages/languages.json
+        return st.sampled_from(languages())
+    if leaf.loc[-1] == "admin_from":  # IP networks
+        return st.lists(st.sampled_from(["127.0.0.0/8", "::1/128", "10.1.0.0/16", "192.168.3.7"]), max_size=3)
+    if get_origin(kind) is list:
+        return st.lists(words, max_size=3)
+    if get_origin(kind) is dict:
+        return st.dictionaries(words, words.map(lambda w: "/etc/mydata-counter/" + w), max_size=2)
     if get_origin(kind) is Literal:
         return st.sampled_from(get_args(kind))
     if kind is bool:
@@ -113,6 +125,10 @@ def expected(leaf: Leaf, value: Any) -> Any:
     kind = _base(leaf.annotation)
     if leaf.loc == ("broker", "url"):
         return str(value).rstrip("/")
+    if get_origin(kind) in (list, dict) and isinstance(value, str):
+        value = json.loads(value)  # from a variable
+    if get_origin(kind) is dict:
+        return {name: Path(path) for name, path in value.items()}
     if kind is Path:
         return Path(value)
     if kind is float:
@@ -136,6 +152,12 @@ def invalid_value(leaf: Leaf) -> st.SearchStrategy[Any]:
     ]
     if leaf.loc == ("broker", "url"):
         never.append(text.filter(lambda v: not v.startswith(("http://", "https://"))))
+    elif leaf.loc == LANGUAGE:
+        never.append(text.filter(lambda v: v not in languages()))
+    elif leaf.loc[-1] == "admin_from":
+        never = [st.integers(), st.booleans(), st.just(["not a network"])]
+    elif get_origin(kind) in (list, dict):
+        never = [st.integers(), st.booleans(), st.datetimes()]
     elif get_origin(kind) is Literal:
         never.append(text.filter(lambda v: v not in get_args(kind) and v not in {str(a) for a in get_args(kind)}))
     elif kind is bool:
@@ -157,6 +179,8 @@ def invalid_env_value(leaf: Leaf) -> st.SearchStrategy[str] | None:
     low, high, excluded = leaf.bounds
     if leaf.loc == ("broker", "url"):
         return text.filter(lambda v: not v.startswith(("http://", "https://")))
+    if get_origin(kind) in (list, dict) or leaf.loc == LANGUAGE:
+        return None  # JSON in a variable and checked tags: covered by the file's cases
     if get_origin(kind) is Literal:
         return words.filter(lambda v: v not in get_args(kind))
     if kind is bool:
@@ -174,6 +198,8 @@ def invalid_env_value(leaf: Leaf) -> st.SearchStrategy[str] | None:
 def env_text(leaf: Leaf, value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, list | dict):
+        return json.dumps(value)  # pydantic-settings reads a list or table variable as JSON
     return str(value)
 
 
@@ -221,7 +247,8 @@ def _value_at(loaded: Settings, loc: Loc) -> Any:
 
 
 def _names(error: ConfigError, key: str) -> bool:
-    return any(line.startswith((f"{key} = ", f"{key}: ")) for line in error.problems)
+    """A line names the key (or an item of it: ``kiosk.admin_from.0 = …``)."""
+    return any(line.startswith((f"{key} = ", f"{key}: ", f"{key}.")) for line in error.problems)
 
 
 leaves = st.sampled_from(LEAVES)
@@ -230,7 +257,12 @@ leaves = st.sampled_from(LEAVES)
 @st.composite
 def valid_assignments(draw: st.DrawFn) -> dict[Loc, Any]:
     chosen = draw(st.lists(leaves, max_size=12, unique_by=lambda leaf: leaf.loc))
-    return {leaf.loc: draw(valid_value(leaf)) for leaf in chosen}
+    assigned = {leaf.loc: draw(valid_value(leaf)) for leaf in chosen}
+    for loc in list(assigned):  # the TLS certificate and its key are valid only together
+        partner = {"tls_cert_file": "tls_key_file", "tls_key_file": "tls_cert_file"}.get(loc[-1])
+        if partner and (*loc[:-1], partner) not in assigned:
+            assigned[(*loc[:-1], partner)] = draw(text.filter(bool))
+    return assigned
 
 
 @st.composite
@@ -280,7 +312,7 @@ def test_every_wrong_type_out_of_range_value_and_unknown_key_is_named(
         key = ".".join(loc)
         assert _names(loaded, key), (key, loaded.problems)
         env = ENV_PREFIX + "__".join(loc).upper()
-        assert any(env in line for line in loaded.problems if line.startswith(f"{key} = "))
+        assert any(env in line for line in loaded.problems if line.startswith((f"{key} = ", f"{key}.")))
     for loc in unknown:
         key = ".".join(loc)
         assert any(line.startswith(f"{key}: unknown key (allowed here: ") for line in loaded.problems), key
@@ -321,6 +353,7 @@ def test_environment_overrides_the_file_and_bad_overrides_name_key_and_variable(
     in_file: dict[Loc, Any], data: st.DataObject
 ) -> None:
     chosen = data.draw(st.lists(leaves, max_size=6, unique_by=lambda leaf: leaf.loc))
+    chosen = [leaf for leaf in chosen if leaf.loc[-1] not in TLS_PAIR]  # valid only together: the file's cases
     values = {leaf.loc: data.draw(valid_value(leaf).filter(lambda v: "\x00" not in str(v))) for leaf in chosen}
     env = {leaf.env: env_text(leaf, values[leaf.loc]) for leaf in chosen}
     refusable = [leaf for leaf in LEAVES if invalid_env_value(leaf) is not None and leaf.loc not in values]

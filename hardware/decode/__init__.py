@@ -26,7 +26,7 @@ class PipelineDecoder:
             DECODE_SECONDS.observe(time.perf_counter() - started)
 
     def health(self) -> DeviceHealth:
-        return DeviceHealth("decoder", self.settings.driver, "ok", "decoder.ready", "zxing-cpp + pyzbar")
+        return DeviceHealth("decoder", "software", "ok", "decoder.ready", "zxing-cpp + pyzbar")
 
     def close(self) -> None:
         pass

@@ -2,20 +2,29 @@
 
 The receipt goes as a raster image (GS v 0) by default, which prints the same on every printer whatever
 its code pages (python-escpos would send Han text as GB18030, wrong for Taiwan's Big5 printers);
-``native_codes`` sends the QR and Code128 as printer commands instead, text as image.
-Status is read in real time with DLE EOT (printer, offline cause, paper sensor) before each job.
+``native_codes`` sends the same layout with the QR and Code128 as printer commands (GS ( k, GS k) and
+everything else as raster strips (``render_raster.RasterReceipt.parts``).
+
+Every job starts with ESC @, so modes a broken earlier job left behind (alignment, a half-sent command)
+are reset. Status is read in real time with DLE EOT (printer, offline cause, paper sensor) before and
+after each job, and each query first drains whatever the printer sent unasked — a late answer to an
+earlier query, an answer to a DLE EOT sequence found inside image data, automatic status back — so such
+a reply is never read as the answer (one extra byte used to shift the stream and read as "cover open").
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import select
+import socket
 from typing import Any
 
 from escpos.escpos import Escpos
 
 from counter_core.settings import PrinterSettings
 from hardware.health import DeviceHealth
+from hardware.printer import escpos_commands as cmd
 from hardware.printer.interface import (
     ERROR_FOR_STATUS,
     PrinterOffline,
@@ -23,14 +32,16 @@ from hardware.printer.interface import (
     PrintFailed,
     health_from_status,
 )
-from hardware.printer.receipt import Receipt
-from hardware.printer.render_raster import WIDTH_PX, render_receipt_image
+from hardware.printer.receipt import BarcodeBlock, Receipt
+from hardware.printer.render_raster import WIDTH_PX, CodeSpan, draw_receipt
 
 log = logging.getLogger(__name__)
 
-DLE_EOT_PRINTER = b"\x10\x04\x01"
-DLE_EOT_OFFLINE_CAUSE = b"\x10\x04\x02"
-DLE_EOT_PAPER = b"\x10\x04\x04"
+DLE_EOT_PRINTER = cmd.DLE_EOT_PRINTER
+DLE_EOT_OFFLINE_CAUSE = cmd.DLE_EOT_OFFLINE_CAUSE
+DLE_EOT_PAPER = cmd.DLE_EOT_PAPER
+NETWORK_TIMEOUT_S = 5.0  # connect, and each status answer
+MAX_READS_PER_QUERY = 4  # reads that bring only non-status bytes before the printer counts as silent
 
 
 def status_from_bytes(printer: int, offline_cause: int, paper: int) -> PrinterStatus:
@@ -47,11 +58,23 @@ def status_from_bytes(printer: int, offline_cause: int, paper: int) -> PrinterSt
     return PrinterStatus.READY
 
 
-def _connector(settings: PrinterSettings) -> Escpos:
+def connector(settings: PrinterSettings) -> Escpos:
+    """The python-escpos connection for the configured kind, not yet opened."""
     printer = _device(settings)
     # Tell python-escpos the paper's printable width so images are checked and centred against it.
     media = printer.profile.profile_data.setdefault("media", {})
     media["width"] = {"mm": settings.paper_width_mm - 8, "pixels": WIDTH_PX.get(settings.paper_width_mm, 576)}
+    return printer
+
+
+def open_printer(settings: PrinterSettings) -> Escpos:
+    """The connection, open. TCP is connected here: python-escpos's ``Network.open`` drops the socket of
+    a refused connection without closing it (a ResourceWarning, an error under the test settings)."""
+    printer = connector(settings)
+    if settings.kind == "escpos-network":
+        printer.device = socket.create_connection((settings.host, settings.port), timeout=NETWORK_TIMEOUT_S)
+    else:
+        printer.open()
     return printer
 
 
@@ -60,7 +83,7 @@ def _device(settings: PrinterSettings) -> Escpos:
     if settings.kind == "escpos-network":
         from escpos.printer import Network
 
-        return Network(settings.host, settings.port, timeout=5, **profile)
+        return Network(settings.host, settings.port, timeout=NETWORK_TIMEOUT_S, **profile)
     if settings.kind == "escpos-usb":
         from escpos.printer import Usb
 
@@ -70,33 +93,63 @@ def _device(settings: PrinterSettings) -> Escpos:
     return Serial(settings.serial_device, baudrate=settings.serial_baudrate, timeout=2, **profile)
 
 
+def drain(printer: Escpos) -> int:
+    """Discard every byte the printer has sent and nobody asked for yet; returns how many."""
+    device = printer.device
+    dropped = 0
+    if isinstance(device, socket.socket):  # a socket with a timeout waits even with MSG_DONTWAIT: poll
+        while select.select([device], [], [], 0)[0]:
+            chunk = device.recv(4096)
+            if not chunk:
+                raise ConnectionResetError("printer closed the connection")
+            dropped += len(chunk)
+        return dropped
+    if type(device).__module__.startswith("serial"):  # pyserial: the driver keeps its own buffer
+        dropped = int(device.in_waiting)
+        device.reset_input_buffer()
+        return dropped
+    if type(device).__module__.startswith("usb"):  # pyusb: read the IN endpoint until it times out
+        with contextlib.suppress(Exception):
+            while chunk := device.read(printer.in_ep, 64, timeout=10):
+                dropped += len(chunk)
+    return dropped
+
+
+def query(printer: Escpos, command: bytes) -> int:
+    """One DLE EOT answer: drain, ask, and take the last status-shaped byte of what comes back (a late
+    reply that arrives in the same read precedes the answer, never follows it)."""
+    if dropped := drain(printer):
+        log.info("printer: dropped %d unsolicited status byte(s) before %s", dropped, command.hex())
+    answer: bytes = printer.query_status(command)
+    for _ in range(MAX_READS_PER_QUERY):
+        if not answer:
+            break
+        replies = [byte for byte in answer if cmd.is_status_reply(byte)]
+        if replies:
+            return replies[-1]
+        answer = printer._read()
+    raise PrinterOffline(detail="no status answer")
+
+
+def read_status(printer: Escpos) -> PrinterStatus:
+    """The printer's state from DLE EOT 1, 2 and 4 on an open connection."""
+    try:
+        return status_from_bytes(
+            query(printer, DLE_EOT_PRINTER), query(printer, DLE_EOT_OFFLINE_CAUSE), query(printer, DLE_EOT_PAPER)
+        )
+    except (OSError, TimeoutError) as exc:
+        raise PrinterOffline(detail=type(exc).__name__) from exc
+
+
 class EscposPrinter:
     def __init__(self, settings: PrinterSettings) -> None:
         self.settings = settings
         self.width_px = WIDTH_PX.get(settings.paper_width_mm, WIDTH_PX[80])
 
     def _open(self) -> Escpos:
-        printer = _connector(self.settings)
         try:
-            printer.open()
+            return open_printer(self.settings)
         except Exception as exc:  # connection refused, no such USB device, serial port missing
-            raise PrinterOffline(detail=type(exc).__name__) from exc
-        return printer
-
-    def _query(self, printer: Escpos, command: bytes) -> int:
-        answer: bytes = printer.query_status(command)
-        if not answer:
-            raise PrinterOffline(detail="no status answer")
-        return answer[0]
-
-    def _status(self, printer: Escpos) -> PrinterStatus:
-        try:
-            return status_from_bytes(
-                self._query(printer, DLE_EOT_PRINTER),
-                self._query(printer, DLE_EOT_OFFLINE_CAUSE),
-                self._query(printer, DLE_EOT_PAPER),
-            )
-        except (OSError, TimeoutError) as exc:
             raise PrinterOffline(detail=type(exc).__name__) from exc
 
     def status(self) -> PrinterStatus:
@@ -105,7 +158,7 @@ class EscposPrinter:
         except PrinterOffline:
             return PrinterStatus.OFFLINE
         try:
-            return self._status(printer)
+            return read_status(printer)
         except PrinterOffline:
             return PrinterStatus.OFFLINE
         finally:
@@ -114,17 +167,15 @@ class EscposPrinter:
     def print_receipt(self, receipt: Receipt) -> None:
         printer = self._open()
         try:
-            status = self._status(printer)
+            status = read_status(printer)
             if status in ERROR_FOR_STATUS:
                 raise ERROR_FOR_STATUS[status]()
             try:
-                if self.settings.native_codes:
-                    self._native(printer, receipt)
-                else:
-                    printer.image(render_receipt_image(receipt, self.width_px), center=True)
+                printer._raw(cmd.INITIALIZE)
+                self._send(printer, receipt)
                 printer.cut()
                 # A connection dropped mid-job shows up on the next exchange: ask once the job is sent.
-                after = self._status(printer)
+                after = read_status(printer)
             except (OSError, TimeoutError, PrinterOffline) as exc:
                 log.warning("printer: job failed (%s)", type(exc).__name__)
                 raise PrintFailed(detail=type(exc).__name__) from exc
@@ -133,18 +184,17 @@ class EscposPrinter:
         finally:
             _close(printer)
 
-    def _native(self, printer: Escpos, receipt: Receipt) -> None:
-        from counter_core.datacode import grouped, qr_payload
-
-        header = render_receipt_image(receipt, self.width_px)
-        printer.image(header.crop((0, 0, header.width, min(header.height, self.width_px // 3))), center=True)
-        printer.set(align="center")
-        printer.qr(qr_payload(receipt.code), size=8, native=True)
-        printer.barcode("{C" + receipt.code, "CODE128", height=80, width=3, pos="OFF", function_type="B")
-        printer.set(align="center", double_height=True, double_width=True)
-        printer.textln(grouped(receipt.code))
-        printer.set(align="left")
-        printer.textln(f"valid until {receipt.expires_at:%H:%M}")
+    def _send(self, printer: Escpos, receipt: Receipt) -> None:
+        """The receipt as one raster image, or (``native_codes``) strips with the symbols as commands."""
+        drawn = draw_receipt(receipt, self.width_px)
+        if not self.settings.native_codes:
+            printer.image(drawn.image, center=True)
+            return
+        for part in drawn.parts():
+            if isinstance(part, CodeSpan):
+                printer._raw(cmd.ALIGN_CENTER + _symbol(part) + cmd.ALIGN_LEFT)
+            else:
+                printer.image(part, center=True)
 
     def health(self) -> DeviceHealth:
         return health_from_status(
@@ -155,6 +205,13 @@ class EscposPrinter:
 
     def close(self) -> None:
         pass
+
+
+def _symbol(span: CodeSpan) -> bytes:
+    """The printer command that draws a symbol with the module size and height the raster receipt uses."""
+    if isinstance(span.block, BarcodeBlock):
+        return cmd.code128_digits(span.block.digits, span.module_px, span.height_px)
+    return cmd.qr_code(span.block.payload, span.module_px)
 
 
 def _close(printer: Any) -> None:

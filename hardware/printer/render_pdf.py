@@ -15,6 +15,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from hardware.printer.code128 import code128_modules
 from hardware.printer.receipt import (
     FONT_PATH,
     BarcodeBlock,
@@ -26,7 +27,6 @@ from hardware.printer.receipt import (
     layout,
     wrap,
 )
-from hardware.printer.render_raster import code128_modules
 
 Paper = Literal[58, 80, 210]
 FONT = "WenQuanYiZenHei"

@@ -25,10 +25,6 @@ class SimulatedPrinter:
         self.printed: list[Image.Image] = []
         self._lock = threading.Lock()
 
-    def set_status(self, status: PrinterStatus) -> None:
-        """What a technician (or a test) does: open the cover, run out of paper, fix it."""
-        self._status = status
-
     def status(self) -> PrinterStatus:
         return self._status
 

@@ -1,5 +1,5 @@
 """``python -m mydata_counter.cli``: how services are started as child processes."""
 
-from mydata_counter.cli import main
+from mydata_counter.cli.main import main
 
 main()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from counter_core.i18n import languages
 from mydata_counter.cli.support import config_option
 from mydata_counter.doctor import run_doctor
 
@@ -27,7 +28,7 @@ ROLES = {
     help="Which terminal this is: checks only its devices.",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON document instead of lines.")
-@click.option("--lang", type=click.Choice(["zh-TW", "en"]), default="zh-TW", show_default=True)
+@click.option("--lang", type=click.Choice(languages()), default="zh-TW", show_default=True)
 def doctor(config_path: Path, role: str, as_json: bool, lang: str) -> None:
     """Check config, broker and clock, and every device: OK/WARN/FAIL with a fix hint.
 

@@ -12,6 +12,7 @@ from counter_core.i18n import bilingual
 from hardware.printer import build_printer
 from hardware.printer.interface import PrinterError
 from hardware.printer.receipt import sample_receipt
+from hardware.printer.samples import write_samples
 from mydata_counter.cli.support import config_option, load_or_exit
 
 
@@ -44,12 +45,29 @@ def print_test(config_path: Path) -> None:
     receipt = sample_receipt(datetime.now() + timedelta(minutes=10))
     try:
         printer.print_receipt(receipt)
-    except PrinterError as error:
-        click.echo(error.bilingual(), err=True)
+    except PrinterError as error:  # the detail names the cause (e.g. the CUPS job cancelled and why)
+        detail = error.params.get("detail")
+        click.echo(error.bilingual() + (f"  [{detail}]" if detail else ""), err=True)
         raise SystemExit(1) from None
     finally:
         printer.close()
     click.echo("測試收據已列印 / test receipt printed")
 
 
-commands = [printers, print_test]
+@click.command("receipt-samples")
+@click.option(
+    "--out",
+    "folder",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("docs/receipts"),
+    show_default=True,
+    help="Folder to write the PNG samples into.",
+)
+def receipt_samples(folder: Path) -> None:
+    """Write the sample receipts (thermal 80/58 mm, PDF 80/58 mm and A4) as PNG, from a fixed code and
+    time: the pictures in docs/receipts/ (`make receipts`)."""
+    for path in write_samples(folder):
+        click.echo(path)
+
+
+commands = [printers, print_test, receipt_samples]

@@ -53,8 +53,7 @@ class FaultProxy:
         self._close_listener()
         with self._lock:
             for sock in list(self._open):
-                with contextlib.suppress(OSError):
-                    sock.close()
+                _cut(sock)
             self._open.clear()
 
     def __enter__(self) -> FaultProxy:
@@ -84,9 +83,7 @@ class FaultProxy:
         """Cut every open connection (a broker crash mid-request)."""
         with self._lock:
             for sock in list(self._open):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-                    sock.close()
+                _cut(sock)
             self._open.clear()
 
     # -- internals -------------------------------------------------------------------------------
@@ -116,19 +113,17 @@ class FaultProxy:
         if self.mode == "drop":
             with contextlib.suppress(OSError):
                 client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-                client.close()
+            self._release(client)
             return
         if self.mode == "blackhole":
             while not self._stop.is_set() and self.mode == "blackhole":
                 time.sleep(0.05)
-            with contextlib.suppress(OSError):
-                client.close()
+            self._release(client)
             return
         try:
             upstream = socket.create_connection(self.upstream, timeout=5)
         except OSError:
-            with contextlib.suppress(OSError):
-                client.close()
+            self._release(client)
             return
         self._track(upstream)
         for source, target in ((client, upstream), (upstream, client)):
@@ -146,9 +141,23 @@ class FaultProxy:
         except OSError:
             pass
         finally:
-            for sock in (source, target):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
+            # Both directions end together; each pump closes the socket it read from (the other pump reads
+            # the other one), so every socket is closed once.
+            with contextlib.suppress(OSError):
+                target.shutdown(socket.SHUT_RDWR)
+            self._release(source)
+
+    def _release(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._open.discard(sock)
+        _cut(sock)
+
+
+def _cut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(OSError):
+        sock.close()
 
 
 @contextlib.contextmanager

@@ -14,7 +14,7 @@
     Object.entries(params || {}).forEach(([k, v]) => { text = text.split("{" + k + "}").join(String(v)); });
     return text;
   }
-  function pick(text) { return text ? (lang === "en" ? text.en : text["zh-TW"]) : ""; }
+  function pick(text) { return text ? (text[lang] || text["zh-TW"]) : ""; }
   function applyText() {
     document.documentElement.lang = lang;
     document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
@@ -57,6 +57,14 @@
   $("clear").onclick = () => { input.value = ""; message("", ""); input.focus(); };
 
   let current = null;
+  function requestId() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+  // One lookup, named by a request id. The station answers a repeat of the same id without asking MyData
+  // again, so when an answer is lost the page asks again with that id ("checking…"); a definite refusal
+  // (expired, used, broker unreachable) is shown as it is, never resent.
   async function submit(text, source) {
     const checked = CodeEntry.check(text);
     if (!checked.ok) {
@@ -64,27 +72,32 @@
       return;
     }
     const now = Date.now();
-    if (busy || (checked.digits === lastSubmit.code && now - lastSubmit.at < REPEAT_MS)) return;
+    if (busy) return;
+    if (current && checked.digits === lastSubmit.code && now - lastSubmit.at < REPEAT_MS) {
+      message(t("clerk.scan.just_looked_up"), "ok");  // a double scan of the record on screen
+      return;
+    }
     lastSubmit = {code: checked.digits, at: now};
     busy = true; message("", "");
     $("busy").hidden = false; $("busy-text").textContent = t("clerk.scan.busy");
+    const id = requestId();
     try {
       for (let attempt = 0; attempt < 4; attempt += 1) {
-        let reply;
-        try { reply = await post("/api/redeem", {code: checked.digits, source}); }
-        catch (e) { reply = {status: 0, data: {error: "broker.unavailable"}}; }
-        if (reply.status === 200) { input.value = ""; if (source !== "camera") sound(); show(reply.data); return; }
-        if (reply.status === 401) { window.location.assign("/login"); return; }
-        if (reply.status === 503 || reply.status === 0) {
-          if (attempt < 3) {
-            $("busy-text").textContent = t("clerk.scan.retrying", {attempt: attempt + 1});
-            await new Promise((r) => setTimeout(r, 1000 * (attempt + 1)));
-            continue;
-          }
+        let reply = null;
+        try { reply = await post("/api/redeem", {code: checked.digits, source, request_id: id}); } catch (e) { reply = null; }
+        if (reply && reply.status === 200) {
+          input.value = "";
+          if (source !== "camera") sound();
+          show(reply.data);
+          if (reply.data.again) message(t("clerk.scan.just_looked_up"), "ok");
+          return;
         }
-        message(reply.data.message ? pick(reply.data.message) : t("broker.error"), "error");
-        return;
+        if (reply && reply.status === 401) { window.location.assign("/login"); return; }
+        if (reply && reply.data && reply.data.error) { message(pick(reply.data.message) || t("broker.error"), "error"); return; }
+        $("busy-text").textContent = t("clerk.scan.checking");  // no answer: it may have happened; ask again
+        await new Promise((r) => setTimeout(r, 1000 * (attempt + 1)));
       }
+      message(t("clerk.scan.lost"), "error");
     } finally { busy = false; $("busy").hidden = true; }
   }
 
@@ -140,6 +153,10 @@
     input.focus();
   }
   $("purge").onclick = purge;
+  // One key finishes the record on screen and clears it, ready for the next citizen.
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && current) { event.preventDefault(); purge(); }
+  });
 
   // ---- live -------------------------------------------------------------------------------------
   const socket = window.counterSocket;
@@ -155,13 +172,38 @@
     if (!$("scan").hidden && !busy) { sound(); message(t("clerk.scan.found"), "ok"); submit(event.code, "camera"); }
   });
   socket.on("purged", () => { if (current) { wipe(); message(t("clerk.result.purged"), "ok"); } });
+  // ---- kiosks of this counter calling for help ----------------------------------------------------------
+  const calls = new Map();
+  function renderCalls() {
+    $("help-calls").replaceChildren(...[...calls.values()].map((call) => {
+      const row = document.createElement("p");
+      row.className = "helpcall"; row.dataset.call = call.id;
+      const what = document.createElement("span");
+      what.textContent = t("clerk.help.call", {kiosk: call.kiosk, screen: t("clerk.help.screen." + call.screen)});
+      const go = document.createElement("button");
+      go.type = "button"; go.className = "primary"; go.textContent = t("clerk.help.answer");
+      go.onclick = () => post(`/api/help-requests/${encodeURIComponent(call.id)}/answer`);
+      row.append(what, go);
+      return row;
+    }));
+  }
+  socket.on("help", (call) => { calls.set(call.id, call); renderCalls(); sound(); });
+  socket.on("help_answered", (call) => {
+    calls.delete(call.id); renderCalls();
+    message(t("clerk.help.answered", {clerk: call.answered_by, kiosk: call.kiosk}), "ok");
+  });
+  fetch("/api/help-requests", {cache: "no-store", credentials: "same-origin"})
+    .then((r) => (r.ok ? r.json() : {calls: []}))
+    .then((body) => { body.calls.forEach((call) => calls.set(call.id, call)); renderCalls(); })
+    .catch(() => {});
+
   socket.on("disconnect", () => { $("offline").hidden = false; });
   socket.on("hello", () => { $("offline").hidden = true; });
 
   // Never bring the data back from the back/forward cache or after the tab slept.
   window.addEventListener("pagehide", wipe);
   window.addEventListener("pageshow", (event) => { if (event.persisted) window.location.reload(); });
-  document.querySelectorAll("[data-lang]").forEach((b) => { b.onclick = () => { lang = b.dataset.lang; applyText(); }; });
+  document.querySelectorAll("[data-lang]").forEach((b) => { b.onclick = () => { lang = b.dataset.lang; applyText(); renderCalls(); }; });
   applyText();
   input.focus();
 })();

@@ -5,8 +5,10 @@ that never answers; the happy paths run against the real sandbox in the other te
 
 from __future__ import annotations
 
+import http.server
 import json
 import socket
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from counter_core.settings import BrokerSettings
 
 Answer = tuple[int, object, dict[str, str]]  # status, JSON body (or raw bytes), headers
 Handler = Callable[[requests.PreparedRequest], Answer]
+Scripted = Callable[[list[int | None]], tuple["BrokerClient", "ScriptedBroker"]]
 
 
 class HandlerAdapter(BaseAdapter):  # type: ignore[misc]
@@ -68,32 +71,98 @@ def client_with(settings: BrokerSettings, handler: Handler) -> tuple[BrokerClien
     return BrokerClient(settings, session=session), adapter
 
 
-def refuse(_request: requests.PreparedRequest) -> Answer:
-    raise requests.ConnectionError("connection refused")
+class ScriptedBroker:
+    """A real HTTP server on loopback that answers each request with the next scripted answer (a status, or
+    ``None`` to drop the connection without answering) and counts what reached it."""
+
+    def __init__(self, answers: list[int | None]) -> None:
+        self.answers = answers
+        self.seen: list[str] = []
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(length)
+                outer.seen.append(self.command)
+                status = outer.answers[min(len(outer.seen), len(outer.answers)) - 1]
+                if status is None:  # the answer is lost: the broker may or may not have acted
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                body = b'{"state": "pending", "push_id": "p1"}' if status == 200 else b"upstream down"
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _answer  # noqa: N815 - http.server's names
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
-def test_idempotent_get_is_retried_then_reported_unavailable(settings: BrokerSettings) -> None:
-    client, adapter = client_with(settings, refuse)
+@pytest.fixture
+def scripted(settings: BrokerSettings) -> Iterator[Callable[[list[int | None]], tuple[BrokerClient, ScriptedBroker]]]:
+    servers: list[ScriptedBroker] = []
+
+    def start(answers: list[int | None]) -> tuple[BrokerClient, ScriptedBroker]:
+        server = ScriptedBroker(answers)
+        servers.append(server)
+        return BrokerClient(settings.model_copy(update={"url": server.url})), server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def test_idempotent_get_is_retried_then_reported_unavailable(scripted: Scripted) -> None:
+    client, server = scripted([None])
     with pytest.raises(errors.BrokerUnavailable) as caught:
         client.catalogue()
-    assert len(adapter.sent) == 1 + settings.retries
+    assert server.seen == ["GET"] * (1 + client.settings.retries)
     assert "無法連線" in caught.value.message("zh-TW") and "cannot be reached" in caught.value.message("en")
 
 
-def test_redeem_and_code_issue_are_never_sent_twice(settings: BrokerSettings) -> None:
-    client, adapter = client_with(settings, refuse)
+def test_redeem_and_code_issue_whose_answer_is_lost_are_never_sent_twice(scripted: Scripted) -> None:
+    client, server = scripted([None])
     with pytest.raises(errors.BrokerUnavailable):
         client.redeem("token-" + "x" * 20, "1234567890123452")
     with pytest.raises(errors.BrokerUnavailable):
         client.issue_code("session-1")
-    assert len(adapter.sent) == 2
+    assert server.seen == ["POST", "POST"]
 
 
-def test_get_recovers_after_a_gateway_error(settings: BrokerSettings) -> None:
-    answers: Iterator[Answer] = iter([(503, b"upstream down", {}), (200, {"state": "pending", "push_id": "p1"}, {})])
-    client, adapter = client_with(settings, lambda _request: next(answers))
+def test_a_gateway_error_on_a_post_is_answered_not_resent(scripted: Scripted) -> None:
+    client, server = scripted([503])
+    with pytest.raises(errors.BrokerUnavailable):
+        client.redeem("token-" + "x" * 20, "1234567890123452")
+    assert server.seen == ["POST"]
+
+
+def test_get_recovers_after_gateway_errors(scripted: Scripted) -> None:
+    client, server = scripted([503, 502, 200])
     state = client.push_status("s1", "p1")
-    assert state.state == "pending" and len(adapter.sent) == 2
+    assert state.state == "pending" and server.seen == ["GET"] * 3
+
+
+def test_a_refused_connection_is_unavailable_for_every_method(settings: BrokerSettings) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    client = BrokerClient(settings.model_copy(update={"url": f"http://127.0.0.1:{port}", "retries": 1}))
+    with pytest.raises(errors.BrokerUnavailable):
+        client.catalogue()
+    with pytest.raises(errors.BrokerUnavailable):
+        client.redeem("token-" + "x" * 20, "1234567890123452")
 
 
 def test_every_request_is_signed_and_has_the_configured_timeout(settings: BrokerSettings) -> None:

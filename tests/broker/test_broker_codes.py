@@ -21,12 +21,12 @@ def test_redeemed_code_shows_the_citizens_fields_with_meanings_once(
     citizen = citizens(settings)[50]
     clerk = client.clerk_login("clerk-hualien", "hualien-demo")  # first: codes here live 3 s
     issued = issue_code(client, settings, citizen)
-    assert clerk.agency.zh_TW == "花蓮縣政府"
+    assert clerk.agency.get("zh-TW") == "花蓮縣政府"
     redemption = client.redeem(clerk.token, grouped(issued.code))  # typed with spaces works too
     household = next(d for d in redemption.datasets if d.id == "household_personal")
     values = {f.key: f.value for f in household.fields}
     assert values["national_id"] == citizen.national_id and values["name"] == citizen.name
-    assert all(f.meaning.zh_TW for f in household.fields)
+    assert all(f.meaning.get("zh-TW") for f in household.fields)
     assert set(redemption.identity_methods) == {"moica", "nhi_household"}
     with pytest.raises(errors.CodeAlreadyUsed):
         client.redeem(clerk.token, issued.code)

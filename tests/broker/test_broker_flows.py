@@ -25,14 +25,14 @@ def _consented(client: BrokerClient, service: str = SERVICE) -> str:
 
 def test_catalogue_lists_the_seeds_agencies_with_field_meanings(client: BrokerClient) -> None:
     catalogue = client.catalogue()
-    names = {agency.name.zh_TW for agency in catalogue.agencies}
+    names = {agency.name.get("zh-TW") for agency in catalogue.agencies}
     assert {"花蓮縣政府", "勞動部勞工保險局", "台灣電力公司", "內政部營建署"} <= names
     parking = catalogue.service(SERVICE)
-    assert parking is not None and parking.name.zh_TW == "身心障礙者專用停車位識別證"
+    assert parking is not None and parking.name.get("zh-TW") == "身心障礙者專用停車位識別證"
     school = catalogue.dataset("school_enrolment")
     assert school is not None
-    assert [f.name.zh_TW for f in school.fields][:4] == ["查詢結果", "身分證字號", "姓名", "出生年月日"]
-    assert all(f.meaning.en and f.meaning.zh_TW for d in catalogue.datasets for f in d.fields)
+    assert [f.name.get("zh-TW") for f in school.fields][:4] == ["查詢結果", "身分證字號", "姓名", "出生年月日"]
+    assert all(f.meaning.get("en") and f.meaning.get("zh-TW") for d in catalogue.datasets for f in d.fields)
 
 
 def test_first_use_needs_two_different_methods_then_one(client: BrokerClient, broker: tuple[Settings, str]) -> None:

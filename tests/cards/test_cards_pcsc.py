@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import threading
+import types
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from broker_sandbox.ca import citizen_credentials, verify_citizen_signature
 from broker_sandbox.citizens import generate_citizens
 from counter_core.personal import Personal
 from counter_core.settings import ReaderSettings
+from hardware.cards import moica_pkcs11
 from hardware.cards.interface import (
     CardEvent,
     CardRemoved,
@@ -234,7 +236,10 @@ class _LockingToken:
 def test_pin_countdown_and_locked_token_map_to_typed_errors(
     monkeypatch: pytest.MonkeyPatch, flags: list[int], error: int, expected: type[Exception], tries: int | None
 ) -> None:
-    monkeypatch.setattr(PyKCS11, "PyKCS11Lib", lambda: _LockingToken(list(flags), error))
+    # The driver's view of the library gets the token; PyKCS11 itself is left alone (its objects' __del__
+    # looks the class up in the module when the garbage collector runs).
+    library = types.SimpleNamespace(**{**vars(PyKCS11), "PyKCS11Lib": lambda: _LockingToken(list(flags), error)})
+    monkeypatch.setattr(moica_pkcs11, "PyKCS11", library)
     pin = Personal("999999")
     with pytest.raises(expected) as raised:
         sign_with_token(MODULE, pin, b"x")

@@ -59,7 +59,7 @@ def test_redeem_is_never_retried_so_a_code_is_not_used_twice(
 
 
 @pytest.mark.e2e
-def test_clerk_shows_broker_unreachable_with_retries_then_works_again(
+def test_clerk_shows_broker_unreachable_then_the_same_code_works_when_it_is_back(
     page: Page, behind_proxy: tuple[Settings, Settings, FaultProxy]
 ) -> None:
     sandbox, terminal, proxy = behind_proxy
@@ -69,13 +69,10 @@ def test_clerk_shows_broker_unreachable_with_retries_then_works_again(
         proxy.set_mode("refuse")
         page.fill("#code", code)
         page.click("#submit")
-        expect(page.locator("#busy-text")).to_contain_text("重試")
-        expect(page.locator("#message")).to_contain_text("暫時無法連線", timeout=20_000)
+        expect(page.locator("#message")).to_contain_text("暫時無法連線", timeout=20_000)  # definite: not resent
         proxy.set_mode("pass")
-        page.wait_for_timeout(4100)  # the same code is not resubmitted within 4 s
-        if page.locator("#scan").is_visible():
-            page.fill("#code", code)
-            page.click("#submit")
+        page.fill("#code", code)
+        page.click("#submit")  # the code was not used: looking it up again works at once
         expect(page.locator("#result")).to_be_visible(timeout=10_000)
 
 

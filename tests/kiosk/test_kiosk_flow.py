@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 import zxingcpp
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from broker_client import BrokerClient
 from mydata_counter.testing.sandbox import issue_code
@@ -89,11 +89,14 @@ def test_wrong_pin_counts_down_then_locks(kiosk: Page, rig: KioskRig) -> None:
     type_keys(kiosk, "pin", "000000")
     expect(kiosk.locator("#identity-error")).to_have_text("PIN 碼錯誤，還可以再試 2 次。")
     type_keys(kiosk, "pin", "111111")
-    expect(kiosk.locator("#identity-error")).to_have_text("PIN 碼錯誤，還可以再試 1 次。")
+    expect(kiosk.locator("#identity-error")).to_contain_text("再錯 1 次將鎖卡")  # warned before the last try
     type_keys(kiosk, "pin", "222222")
     expect(kiosk.locator("#identity-error")).to_contain_text("卡片已鎖住")
-    type_keys(kiosk, "pin", "123456")  # even the right PIN: locked
-    expect(kiosk.locator("#identity-error")).to_contain_text("卡片已鎖住")
+    # locked: the PIN pad is gone and every other way in is offered instead
+    expect(kiosk.locator("#pane-moica")).to_be_hidden()
+    expect(kiosk.locator('.method[data-method="moica"]')).to_have_count(0)
+    expect(kiosk.locator('.method[data-method="mobile"]')).to_be_visible()
+    expect(kiosk.locator("#methods-why")).to_contain_text("已鎖住")
 
 
 def test_paper_out_shows_the_code_on_screen_and_retry_prints(kiosk: Page, rig: KioskRig) -> None:
@@ -113,6 +116,32 @@ def test_paper_out_shows_the_code_on_screen_and_retry_prints(kiosk: Page, rig: K
     expect(kiosk.locator("#screen-done")).to_be_visible(timeout=15_000)
     assert _screen_code(kiosk) == shown
     assert _printed_codes(rig, before + 1) == {shown}
+
+
+def test_a_lost_print_answer_is_asked_again_and_shows_the_code_printed_once(kiosk: Page, rig: KioskRig) -> None:
+    citizen = rig.citizen(100)
+    lost: list[str] = []
+
+    def lose_first_answer(route: Route) -> None:
+        if lost:
+            route.continue_()
+            return
+        route.fetch()  # the kiosk prints; its answer never reaches the page
+        lost.append(route.request.post_data or "")
+        route.abort("connectionreset")
+
+    kiosk.route("**/api/print", lose_first_answer)
+    before = len([job for job in rig.printer.jobs if job.images])
+    to_identity(kiosk)
+    kiosk.click('.method[data-method="nhi_household"]')
+    insert(kiosk, rig, "nhi", citizen)
+    type_keys(kiosk, "hh", citizen.household_number)
+    expect(kiosk.locator("#screen-done")).to_be_visible(timeout=20_000)
+    assert lost and "request_id" in lost[0]
+    code = _screen_code(kiosk)
+    assert _printed_codes(rig, before + 1) == {code}
+    kiosk.wait_for_timeout(500)
+    assert len([job for job in rig.printer.jobs if job.images]) == before + 1  # printed once, not twice
 
 
 def test_demo_kiosk_opens_the_demo_card_panel_when_a_card_method_waits_for_a_card(kiosk: Page, rig: KioskRig) -> None:

@@ -92,6 +92,6 @@ def test_pcscd_restart_mid_session_wipes_it_with_a_message_and_the_next_citizen_
     to_moica()  # the same kiosk process, no restart: the reader is watched again
     with VirtualCard(lambda apdu: b"\x6d\x00", atr=MOICA_ATR):
         expect(page.locator("#moica-pin")).to_be_visible(timeout=15_000)
-        expect(page.locator("#pin-display")).to_have_text("")  # nothing of the first session's PIN is left
+        expect(page.locator("#pin-display")).to_have_text("已輸入 0 位")  # nothing of the first session's PIN is left
         type_keys(page, "pin", "246810")
         expect(page.locator("#identity-note")).to_contain_text("首次使用", timeout=10_000)

@@ -1,5 +1,6 @@
 """A real CUPS scheduler for tests: ``cupsd -f`` with its own config, spool and socket in a temp dir,
-and a ``capture:`` backend that writes each job's document to a folder (what the printer received).
+a ``capture:`` backend that writes each job's document to a folder (what the printer received), and
+CUPS's own ``socket:`` backend for printers on TCP.
 
 cupsd refuses to run its backends as root, so jobs run as the ``lp`` user: the output folder is
 world-writable. Clients reach this scheduler through ``CUPS_SERVER`` (the socket path)."""
@@ -34,11 +35,13 @@ class CupsRig:
     socket: Path
     out_dir: Path
 
-    def add_queue(self, name: str, *, fail: bool = False) -> None:
-        scheme = "capture-fail" if fail else "capture"
+    def add_queue(self, name: str, *, fail: bool = False, uri: str = "", error_policy: str = "abort-job") -> None:
+        """A raw queue to the capture backend (``fail``: a backend that fails every job) or to ``uri``
+        (e.g. ``socket://127.0.0.1:<port>``, CUPS's own backend). ``stop-printer`` is CUPS's default
+        error policy: a failed job stops the queue and stays in it."""
+        uri = uri or f"{'capture-fail' if fail else 'capture'}:{self.out_dir}"
         subprocess.run(
-            ["lpadmin", "-p", name, "-v", f"{scheme}:{self.out_dir}", "-E", "-m", "raw",
-             "-o", "printer-error-policy=abort-job"],
+            ["lpadmin", "-p", name, "-v", uri, "-E", "-m", "raw", "-o", f"printer-error-policy={error_policy}"],
             env=self.env(), capture_output=True, check=True, timeout=10,
         )  # fmt: skip
 
@@ -67,6 +70,7 @@ def running_cupsd() -> Iterator[CupsRig]:
     backend.write_text(CAPTURE_BACKEND)
     backend.chmod(0o755)
     (root / "bin/backend/capture-fail").symlink_to(backend)
+    (root / "bin/backend/socket").symlink_to("/usr/lib/cups/backend/socket")  # AppSocket/JetDirect, port 9100
     socket = root / "run/cups.sock"
     (root / "cupsd.conf").write_text(
         f"Listen 127.0.0.1:{free_port()}\nListen {socket}\nLogLevel info\nWebInterface No\nBrowsing No\n"

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from counter_core.datacode import new_code
+from counter_core.i18n import catalogue
 from counter_core.settings import PrinterSettings, Settings
 from hardware.printer import build_printer
 from hardware.printer.capture import State, capture_printer
@@ -74,9 +75,18 @@ def test_connection_refused_is_offline_with_a_message() -> None:
 
 def test_connection_dropped_mid_job_is_a_failed_print() -> None:
     with capture_printer("drop_mid_job") as capture:
-        with pytest.raises(PrintFailed):
+        with pytest.raises(PrintFailed) as raised:
             _escpos(capture.port).print_receipt(RECEIPT)
         assert not capture.wait_for_jobs(1, timeout_s=2)[0].complete
+    assert "印完整" in raised.value.message("zh-TW") and "did not print" in raised.value.message("en")
+
+
+@pytest.mark.parametrize("key", [*(error.key for error in (PaperOut, CoverOpen, PrinterOffline, PrintFailed)),
+                                 "printer.paper_low"])  # fmt: skip
+def test_every_printer_fault_has_a_zh_tw_and_an_en_message_with_a_fix_hint(key: str) -> None:
+    zh, en = catalogue("zh-TW"), catalogue("en")
+    for name in (key, f"{key}.hint"):
+        assert zh.get(name) and en.get(name) and zh[name] != en[name], name
 
 
 def test_simulated_printer_reports_its_configured_fault() -> None:

@@ -8,10 +8,13 @@ import os
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from broker_sandbox.citizens import generate_citizens
 from counter_core.datacode import grouped, new_code
 from counter_core.settings import SandboxSettings
 from mydata_counter.servicerunner import LOG_DIR_VARIABLE
+from mydata_counter.testing.inprocess import IN_PROCESS_LOG
 from mydata_counter.testing.piiscan import needles, scan_paths, scan_sqlite, scan_text
 
 KNOWN = needles(generate_citizens(SandboxSettings().seed, SandboxSettings().citizens))
@@ -43,17 +46,18 @@ def test_audit_tables_are_scanned_but_their_hashes_are_not(tmp_path: Path) -> No
     assert [f.kind for f in scan_sqlite(database, KNOWN, ["audit"])] == ["data_code"]
 
 
-def test_service_logs_and_clerk_audit_hold_no_personal_data() -> None:
+def test_service_logs_and_clerk_audit_hold_no_personal_data(tmp_path_factory: pytest.TempPathFactory) -> None:
     logs = Path(os.environ[LOG_DIR_VARIABLE])
     files = list(logs.glob("*.log"))
     assert files, "the suite's services wrote no logs to scan"
-    audits = [p for p in Path("/tmp").glob("pytest-of-*/pytest-current/**/clerk-audit.db")]
+    assert (logs / IN_PROCESS_LOG).exists(), "the in-process apps' log was not kept"
+    audits = list(tmp_path_factory.getbasetemp().glob("**/clerk-audit.db"))
     findings = scan_paths([logs, *audits], KNOWN)
     assert findings == [], findings
 
 
-def test_sandbox_audit_tables_hold_no_personal_data() -> None:
-    databases = list(Path("/tmp").glob("pytest-of-*/pytest-current/**/sandbox.db"))
+def test_sandbox_audit_tables_hold_no_personal_data(tmp_path_factory: pytest.TempPathFactory) -> None:
+    databases = list(tmp_path_factory.getbasetemp().glob("**/sandbox.db"))
     assert databases, "the suite ran no sandbox to scan"
     findings = [f for database in databases for f in scan_sqlite(database, KNOWN, ["audit"])]
     assert findings == [], findings
