@@ -129,6 +129,8 @@ class SandboxSettings(ServiceSettings):
     smtp_port: int = Field(0, ge=0, le=65535)  # the outbox's SMTP sink; 0 picks a free port
     session_ttl_s: int = Field(900, ge=30, le=7200)
     demo_mode: bool = False  # creates broker.key_file if missing and registers it (never in production)
+    catalogue: Path | None = None  # agencies, services, datasets (JSON, protocol shape); None = the built-in one
+    adjustable_clock: bool = False  # tests only: POST /testing/clock moves the sandbox's clock forward
 
 
 class ReaderSettings(Section):

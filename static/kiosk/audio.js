@@ -15,7 +15,11 @@ async function play(text) {
   const url = URL.createObjectURL(await response.blob());
   const audio = new Audio(url);
   playing = audio;
-  await new Promise((resolve) => { audio.onended = resolve; audio.onerror = resolve; audio.play().catch(resolve); });
+  // Ends when it has been heard, or when it is cut short (a new screen interrupts it).
+  await new Promise((resolve) => {
+    audio.onended = resolve; audio.onerror = resolve; audio.onpause = resolve;
+    audio.play().catch(resolve);
+  });
   URL.revokeObjectURL(url);
   playing = null;
 }

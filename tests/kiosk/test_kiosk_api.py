@@ -23,10 +23,12 @@ from kiosk import create_app
 from kiosk.devices import KioskDevices
 from mydata_counter.servicerunner import free_port
 from mydata_counter.testing import wait_for
+from mydata_counter.testing.sandbox import issue_code
 from tests.kiosk.api_rig import FAST, Broker, Kiosk, broker, kiosk
 
 __all__ = ["broker", "kiosk"]
 SERVICE = "hualien-disabled-parking"
+WELFARE_ONLY = "moe-tuition-waiver"  # releases only the low-income certificate: NHI card + household number may
 
 
 def _at_identity(kiosk: Kiosk, service: str = SERVICE) -> None:
@@ -143,10 +145,10 @@ def test_first_use_needs_moica_then_the_nhi_card_and_prints_one_code(kiosk: Kios
 
 def test_nhi_with_a_typed_card_number_and_a_wrong_household_number(kiosk: Kiosk, broker: Broker) -> None:
     citizen = broker.citizen(5)
-    _at_identity(kiosk)
+    _at_identity(kiosk, WELFARE_ONLY)
     kiosk.post("/method", {"method": "nhi_household"})
     wrong = kiosk.post("/identity/nhi", {"nhi_card_number": citizen.nhi_card_number, "household_number": "X0000000"})
-    assert wrong["status"] == 400 and wrong["error"] == "broker.identity.failed"
+    assert wrong["status"] == 400 and wrong["error"] == "broker.identity.wrong" and wrong["params"]["tries_left"] == 4
     right = kiosk.post(
         "/identity/nhi", {"nhi_card_number": citizen.nhi_card_number, "household_number": citizen.household_number}
     )
@@ -155,6 +157,7 @@ def test_nhi_with_a_typed_card_number_and_a_wrong_household_number(kiosk: Kiosk,
 
 def test_sms_otp_goes_to_the_citizens_phone_and_passes(kiosk: Kiosk, broker: Broker) -> None:
     citizen = broker.citizen(6)
+    issue_code(BrokerClient(broker.settings.broker), broker.settings, citizen)  # SMS opens after the certificate
     _at_identity(kiosk)
     kiosk.post("/method", {"method": "otp"})
     invalid = kiosk.post("/identity/otp/send", {"national_id": "A123456788"})

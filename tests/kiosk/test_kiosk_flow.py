@@ -11,6 +11,7 @@ import zxingcpp
 from playwright.sync_api import Page, Route, expect
 
 from broker_client import BrokerClient
+from broker_sandbox.citizens import Citizen
 from mydata_counter.testing.sandbox import issue_code
 from tests.kiosk.kiosk_rig import KioskRig, insert, to_identity, type_keys
 
@@ -19,6 +20,16 @@ pytestmark = pytest.mark.e2e
 
 def _screen_code(page: Page) -> str:
     return re.sub(r"\D", "", page.locator("#done-code").inner_text())
+
+
+def _sms_code(page: Page, rig: KioskRig, citizen: Citizen) -> None:
+    """Verify a citizen who used MyData before with the SMS code: the parking permit releases household data,
+    which only the citizen certificate or the SMS code may (依驗證強度)."""
+    page.click('.method[data-method="otp"]')
+    type_keys(page, "otpid", citizen.national_id)
+    expect(page.locator("#otp-sent")).to_contain_text(citizen.phone[:4])
+    body = page.request.get(rig.broker_url + "/outbox.json").json()["messages"][0]["body"]
+    type_keys(page, "otp", re.findall(r"\b\d{6}\b", body)[0])
 
 
 def _printed_codes(rig: KioskRig, count: int) -> set[str]:
@@ -103,9 +114,7 @@ def test_paper_out_shows_the_code_on_screen_and_retry_prints(kiosk: Page, rig: K
     citizen = rig.citizen(100)
     rig.printer.state = "paper_out"
     to_identity(kiosk)
-    kiosk.click('.method[data-method="nhi_household"]')
-    insert(kiosk, rig, "nhi", citizen)
-    type_keys(kiosk, "hh", citizen.household_number)
+    _sms_code(kiosk, rig, citizen)
     expect(kiosk.locator("#print-failed")).to_be_visible(timeout=15_000)
     expect(kiosk.locator("#print-error")).to_have_text("印表機缺紙，無法列印收據")
     shown = re.sub(r"\D", "", kiosk.locator("#fallback-code").inner_text())
@@ -133,9 +142,7 @@ def test_a_lost_print_answer_is_asked_again_and_shows_the_code_printed_once(kios
     kiosk.route("**/api/print", lose_first_answer)
     before = len([job for job in rig.printer.jobs if job.images])
     to_identity(kiosk)
-    kiosk.click('.method[data-method="nhi_household"]')
-    insert(kiosk, rig, "nhi", citizen)
-    type_keys(kiosk, "hh", citizen.household_number)
+    _sms_code(kiosk, rig, citizen)
     expect(kiosk.locator("#screen-done")).to_be_visible(timeout=20_000)
     assert lost and "request_id" in lost[0]
     code = _screen_code(kiosk)
