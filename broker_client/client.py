@@ -4,7 +4,9 @@ Transport is injected (a ``requests.Session``; tests may mount their own adapter
 MockTransport allows); signing, timeouts and the retry policy live here and nowhere else. The policy is
 one urllib3 ``Retry`` on the session's adapter: a request that never reached the broker (connection
 refused) may be sent again, and only GETs are retried after they were sent (a 502/503/504 or a read
-error); a redemption or a code issue whose outcome is unknown is never sent twice.
+error). A POST whose answer was lost is never sent again by the transport: it raises
+``BrokerOutcomeUnknown``, and only requests the broker answers the same way twice are asked again by their
+callers (a redemption named by its request id, a session's one code).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any, TypeVar
 import requests
 from pydantic import BaseModel, ValidationError
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NameResolutionError, NewConnectionError
 from urllib3.util.retry import Retry
 
 from broker_client import errors
@@ -71,6 +74,26 @@ def _new_session(settings: BrokerSettings) -> requests.Session:
     return session
 
 
+def _never_sent(exc: requests.RequestException) -> bool:
+    """True when the request cannot have reached the broker (no connection was made), so its outcome is
+    known: nothing happened. A read timeout or a connection cut after sending leaves the outcome unknown."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = exc.args[0] if exc.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError | NameResolutionError)
+
+
+def _is_error_body(response: requests.Response) -> bool:
+    """Is this the broker's own error answer (``ErrorBody``), not a proxy's page?"""
+    try:
+        ErrorBody.model_validate(response.json())
+    except (ValueError, ValidationError):
+        return False
+    return True
+
+
 class BrokerClient:
     def __init__(
         self,
@@ -109,7 +132,11 @@ class BrokerClient:
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
             log.warning("broker %s %s failed: %s", method, path.split("/")[1], type(exc).__name__)
+            if method != "GET" and not _never_sent(exc):
+                raise errors.BrokerOutcomeUnknown() from None
             raise errors.BrokerUnavailable() from None
+        if response.status_code in (502, 504) and method != "GET" and not _is_error_body(response):
+            raise errors.BrokerOutcomeUnknown()  # a gateway gave up waiting: the broker may have done it
         if response.status_code >= 400:
             raise self._error(response)
         return response
@@ -239,6 +266,8 @@ class BrokerClient:
         )
 
     def issue_code(self, session_id: str) -> IssuedCode:
+        """The session's data code. The broker issues one code per session and answers a repeat with the same
+        code, so a call whose answer was lost may be made again."""
         return self._model(IssuedCode, self._request("POST", f"/kiosk/sessions/{session_id}/code"))
 
     # -- clerk -----------------------------------------------------------------------------------
@@ -250,8 +279,16 @@ class BrokerClient:
     def clerk_logout(self, token: str) -> None:
         self._request("POST", "/clerk/logout", token=token)
 
-    def redeem(self, token: str, code: str) -> Redemption:
-        return self._model(Redemption, self._request("POST", "/clerk/redeem", {"code": code}, token=token))
+    def redeem(self, token: str, code: str, request_id: str | None = None) -> Redemption:
+        """The citizen's data for ``code``. With ``request_id`` (8-64 of A-Z a-z 0-9 _ -) the broker answers the
+        same redemption again when the same id is sent again, so an answer lost on the way
+        (``BrokerOutcomeUnknown``) can be asked for once more without redeeming twice."""
+        body = {"code": code} if request_id is None else {"code": code, "request_id": request_id}
+        return self._model(Redemption, self._request("POST", "/clerk/redeem", body, token=token))
+
+    def redemption(self, token: str, request_id: str) -> Redemption:
+        """What the redemption sent with ``request_id`` got; ``NotFound`` if the broker never redeemed it."""
+        return self._model(Redemption, self._request("GET", f"/clerk/redemptions/{request_id}", token=token))
 
     def purge_ack(self, token: str, transaction_id: str) -> None:
         self._request("POST", "/clerk/purge", {"transaction_id": transaction_id}, token=token)

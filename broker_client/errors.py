@@ -21,6 +21,13 @@ class BrokerUnavailable(BrokerError):
     key = "broker.unavailable"
 
 
+class BrokerOutcomeUnknown(BrokerUnavailable):
+    """The request was sent but its answer was lost (timeout, connection cut): it may or may not have taken
+    effect. Never sent again blindly; asked again only where the broker answers a repeat the same way."""
+
+    key = "broker.outcome_unknown"
+
+
 class CodeExpired(BrokerError):
     key = "broker.code.expired"
 
@@ -188,8 +195,8 @@ class OtpNotEnrolled(IdentityFailed):
 ERRORS_BY_KEY: dict[str, type[BrokerError]] = {
     cls.key: cls
     for cls in (
-        BrokerError, BrokerUnavailable, CodeExpired, CodeAlreadyUsed, CodeForeignAgency, CodeUnknown,
-        CodeMalformed, RateLimited, LockedOut, AuthFailed, ClerkLoginFailed, ClerkSessionExpired,
+        BrokerError, BrokerUnavailable, BrokerOutcomeUnknown, CodeExpired, CodeAlreadyUsed, CodeForeignAgency,
+        CodeUnknown, CodeMalformed, RateLimited, LockedOut, AuthFailed, ClerkLoginFailed, ClerkSessionExpired,
         ValidationFailed, SessionExpired, ConsentRequired, IdentityFailed, IdentityMismatch, SameMethodTwice,
         IdentityRequired, OtpWrong, PushDenied, PushExpired, UnknownCitizen, NotFound, ConsentMismatch,
         ChallengeRequired, IdentityNotAllowed, IdentityDetailsWrong, SameCredential, IdentityRateLimited,
@@ -201,6 +208,7 @@ ERRORS_BY_KEY: dict[str, type[BrokerError]] = {
 STATUS_BY_KEY: dict[str, int] = {
     "broker.error": 500,
     "broker.unavailable": 503,
+    "broker.outcome_unknown": 504,
     "broker.code.expired": 410,
     "broker.code.used": 409,
     "broker.code.foreign_agency": 403,

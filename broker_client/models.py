@@ -325,8 +325,17 @@ class ClerkSession(Model):
     expires_at: datetime
 
 
+REQUEST_ID_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
+
+
 class RedeemBody(Model):
     code: str = Field(repr=False)
+    request_id: str | None = Field(
+        None,
+        pattern=REQUEST_ID_PATTERN,
+        description="The clerk page's name for this attempt. Sent again with the same id (the answer was lost), the "
+        "broker gives the same redemption back within the view window and sends no second notice.",
+    )
 
 
 class RedeemedField(Model):
@@ -344,11 +353,19 @@ class RedeemedDataset(Model):
     fields: list[RedeemedField] = Field(repr=False)
 
 
+class Applicant(Model):
+    """Who the data is about, for the clerk to match to the person at the counter."""
+
+    name: str = Field(repr=False)
+    masked_id: str  # A12****789
+
+
 class Redemption(Model):
     transaction_id: str
     service: Text
     agency: Text
     identity_methods: list[IdentityMethod]
+    applicant: Applicant | None = Field(None, repr=False)
     datasets: list[RedeemedDataset] = Field(repr=False)
     view_deadline: datetime
 

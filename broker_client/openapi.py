@@ -40,6 +40,7 @@ OPERATIONS: list[Operation] = [
     ("post", "/clerk/login", "Clerk login (agency account)", m.ClerkLogin, 200, m.ClerkSession, "clerk"),
     ("post", "/clerk/logout", "Clerk logout", None, 204, None, "clerk"),
     ("post", "/clerk/redeem", "Redeem a data code: the citizen's data for this agency", m.RedeemBody, 200, m.Redemption, "clerk"),
+    ("get", "/clerk/redemptions/{request_id}", "What the redemption sent with this request id got (its answer was lost)", None, 200, m.Redemption, "clerk"),
     ("post", "/clerk/purge", "Acknowledge that the shown data was purged", m.PurgeAck, 204, None, "clerk"),
 ]
 # fmt: on
@@ -53,6 +54,20 @@ IDENTITY_RULES = (
     "`broker.identity.locked`), both with `retry_after_s` and Retry-After."
 )
 DESCRIPTIONS = {
+    "/kiosk/sessions/{session_id}/code": (
+        "One code per session. Asked again (the answer was lost), the same code is answered, with its first "
+        "expiry; after that expiry 410 `broker.session.expired`."
+    ),
+    "/clerk/redeem": (
+        "With `request_id` the redemption is repeatable: the same id from the same clerk login's station gets the "
+        "same redemption again within the view window (no second notice to the citizen), so a clerk station that "
+        "lost the answer may send it again. Wrong codes count per station and clerk (429 `broker.rate_limited`, "
+        "then `broker.locked_out`)."
+    ),
+    "/clerk/redemptions/{request_id}": (
+        "404 `broker.not_found` if nothing was redeemed with this id by this clerk at this station (or its view "
+        "window has ended)."
+    ),
     "/kiosk/sessions/{session_id}/otp": (
         "Open only to a citizen who verified once with the citizen certificate (card or app). With `phone` the "
         "code goes only to the number on file, and the answer (the typed number, masked) is the same whether it "
@@ -75,6 +90,13 @@ _MODELS: list[type[BaseModel]] = [
     m.IdentityStatus, m.PushStarted, m.PushState, m.IssuedCode,
     m.ClerkLogin, m.ClerkSession, m.RedeemBody, m.Redemption, m.PurgeAck, m.ErrorBody,
 ]  # fmt: skip
+
+
+_PATH_PARAMETERS: dict[str, dict[str, Any]] = {
+    "session_id": {"type": "string", "minLength": 1},
+    "push_id": {"type": "string", "minLength": 1},
+    "request_id": {"type": "string", "pattern": m.REQUEST_ID_PATTERN},
+}
 
 
 def _schemas() -> dict[str, Any]:
@@ -116,13 +138,16 @@ def build_spec() -> dict[str, Any]:
             },
         }  # fmt: skip
         parameters = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
-            for name in ("session_id", "push_id") if "{" + name + "}" in path
+            {"name": name, "in": "path", "required": True, "schema": dict(schema)}
+            for name, schema in _PATH_PARAMETERS.items() if "{" + name + "}" in path
         ]  # fmt: skip
+        notes = [DESCRIPTIONS.get(path)]
         if path.startswith("/clerk/") and path != "/clerk/login":
-            operation["description"] = "Needs the clerk's bearer token (Authorization: Bearer …) from /clerk/login."
+            notes.insert(0, "Needs the clerk's bearer token (Authorization: Bearer …) from /clerk/login.")
         if tag == "identity" and method == "post":
-            operation["description"] = " ".join(filter(None, (DESCRIPTIONS.get(path), IDENTITY_RULES)))
+            notes.append(IDENTITY_RULES)
+        if any(notes):
+            operation["description"] = " ".join(filter(None, notes))
         if parameters:
             operation["parameters"] = parameters
         if request is not None:
@@ -137,8 +162,9 @@ def build_spec() -> dict[str, Any]:
                 "The protocol between counter terminals (kiosks, clerk stations) and the MyData broker. "
                 "Every request is signed with the terminal's Ed25519 key per RFC 9421 (HTTP Message Signatures): "
                 "covered components @method, @authority, @target-uri and content-digest; parameters created, "
-                "keyid (the terminal id), alg=ed25519 and a unique nonce. Unsigned, unknown-key, stale (> 60 s) "
-                "and replayed requests get 401 with a reason. Errors carry a message key (`error`) and zh-TW/en text."
+                "keyid (the terminal id), alg=ed25519 and a unique nonce. Unsigned and unknown-key requests, a "
+                "`created` more than 60 s from the broker's clock either way, and a nonce seen before (the broker "
+                "keeps them across restarts) get 401 with a reason. Errors carry a message key (`error`) and zh-TW/en text."
             ),
         },
         "servers": [{"url": "/api/v1"}],

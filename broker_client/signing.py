@@ -13,9 +13,9 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 from cryptography.hazmat.primitives import serialization
@@ -78,8 +78,9 @@ class _OneKey(HTTPSignatureKeyResolver):  # type: ignore[misc]
 class RequestSigner:
     """Signs outgoing ``requests`` with this terminal's key (used as a requests ``auth``)."""
 
-    def __init__(self, terminal_id: str, key: Ed25519PrivateKey) -> None:
+    def __init__(self, terminal_id: str, key: Ed25519PrivateKey, clock: Callable[[], float] = time.time) -> None:
         self.terminal_id = terminal_id
+        self._clock = clock  # the terminal's clock, which stamps ``created``
         self._signer = HTTPMessageSigner(
             signature_algorithm=algorithms.ED25519, key_resolver=_OneKey(key.public_key(), key)
         )
@@ -89,6 +90,7 @@ class RequestSigner:
         self._signer.sign(
             request,
             key_id=self.terminal_id,
+            created=datetime.fromtimestamp(int(self._clock()), UTC),
             nonce=secrets.token_urlsafe(16),
             body=body,
             covered_component_ids=COVERED,
@@ -96,14 +98,44 @@ class RequestSigner:
         return request
 
 
-class RequestVerifier:
-    """Verifies incoming requests; remembers nonces for twice the maximum age to refuse replays."""
+class NonceStore(Protocol):
+    """Where a verifier remembers the nonces it has seen (a broker keeps them across restarts)."""
 
-    def __init__(self, lookup: Callable[[str], Ed25519PublicKey | None], max_age_s: int = MAX_AGE_S) -> None:
+    def first_seen(self, nonce: str, now: float, horizon: float) -> bool:
+        """Record ``nonce``; False if it was seen after ``horizon`` (a replay). May forget older ones."""
+
+
+class MemoryNonces:
+    """Nonces in memory: enough for a station that only checks kiosks' help calls."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def first_seen(self, nonce: str, now: float, horizon: float) -> bool:
+        with self._lock:
+            if len(self._seen) > 10_000:
+                self._seen = {n: t for n, t in self._seen.items() if t > horizon}
+            if self._seen.get(nonce, -1.0) > horizon:
+                return False
+            self._seen[nonce] = now
+            return True
+
+
+class RequestVerifier:
+    """Verifies incoming requests. A signature is accepted from ``max_age_s`` before to ``max_age_s`` after the
+    verifier's clock (symmetric: a terminal's clock may be off either way by as much); its nonce is remembered
+    for twice that, so a replay inside the window is refused — across restarts when the store is durable."""
+
+    def __init__(
+        self,
+        lookup: Callable[[str], Ed25519PublicKey | None],
+        max_age_s: int = MAX_AGE_S,
+        nonces: NonceStore | None = None,
+    ) -> None:
         self._lookup = lookup
         self._max_age_s = max_age_s
-        self._nonces: dict[str, float] = {}
-        self._lock = threading.Lock()
+        self._nonces = nonces or MemoryNonces()
 
     def verify(self, request: Any, body: bytes) -> str:
         """The terminal id of a valid request; raises ``SignatureRejected`` with the reason."""
@@ -116,8 +148,9 @@ class RequestVerifier:
         if key is None:
             raise SignatureRejected("unknown terminal")
         verifier = HTTPMessageVerifier(signature_algorithm=algorithms.ED25519, key_resolver=_OneKey(key))
+        verifier.max_clock_skew = timedelta(seconds=self._max_age_s)  # accepted: created within ± max_age_s
         try:
-            results = verifier.verify(request, body=body, max_age=timedelta(seconds=self._max_age_s))
+            results = verifier.verify(request, body=body, max_age=timedelta(0))
         except SignatureRejected:
             raise
         except HTTPMessageSignaturesException as exc:
@@ -137,7 +170,7 @@ class RequestVerifier:
         if not {'"@method"', '"@target-uri"', '"content-digest"'} <= covered:
             raise SignatureRejected("signature does not cover method, target and body")
         created = int(result.parameters.get("created", 0))
-        if created > time.time() + self._max_age_s:
+        if abs(created - time.time()) > self._max_age_s:
             raise SignatureRejected("stale or future-dated signature")
         nonce = result.parameters.get("nonce")
         if not nonce:
@@ -146,11 +179,6 @@ class RequestVerifier:
         return str(result.parameters["keyid"])
 
     def _remember(self, nonce: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if len(self._nonces) > 10_000:
-                horizon = now - 2 * self._max_age_s
-                self._nonces = {n: t for n, t in self._nonces.items() if t > horizon}
-            if nonce in self._nonces:
-                raise SignatureRejected("replayed request")
-            self._nonces[nonce] = now
+        now = time.time()
+        if not self._nonces.first_seen(nonce, now, now - 2 * self._max_age_s):
+            raise SignatureRejected("replayed request")

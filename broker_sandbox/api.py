@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from broker_client import errors
 from broker_client.errors import STATUS_BY_KEY, BrokerError
 from broker_client.models import (
+    REQUEST_ID_PATTERN,
     BankCardProof,
     ClerkLogin,
     Consent,
@@ -37,6 +39,7 @@ from broker_sandbox.kiosk_flow import KioskFlow
 from counter_core.i18n import every_language
 
 M = TypeVar("M", bound=BaseModel)
+REQUEST_ID = re.compile(REQUEST_ID_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -199,7 +202,14 @@ def api_blueprint(
 
     @bp.post("/clerk/redeem")
     def redeem() -> Response:
-        return _json(clerk.redeem(g.terminal, _clerk_token(), _body(RedeemBody).code))
+        body = _body(RedeemBody)
+        return _json(clerk.redeem(g.terminal, _clerk_token(), body.code, body.request_id or ""))
+
+    @bp.get("/clerk/redemptions/<request_id>")
+    def redemption(request_id: str) -> Response:
+        if not REQUEST_ID.fullmatch(request_id):
+            raise errors.ValidationFailed(field="request_id")
+        return _json(clerk.redemption(g.terminal, _clerk_token(), request_id))
 
     @bp.post("/clerk/purge")
     def purge() -> tuple[str, int]:

@@ -9,6 +9,7 @@ from broker_sandbox.api import IdentityMethods, api_blueprint
 from broker_sandbox.audit import AuditLog
 from broker_sandbox.catalogue import Catalogues
 from broker_sandbox.clerk_flow import ClerkFlow
+from broker_sandbox.durable import SqliteNonces
 from broker_sandbox.identity_cards import CardMethods
 from broker_sandbox.identity_details import DetailMethods
 from broker_sandbox.identity_phone import PhoneMethods
@@ -65,7 +66,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Flask:
         "clerk": clerk,
         "clock": clock,
     }
-    verifier = RequestVerifier(terminals.public_key)
+    verifier = RequestVerifier(terminals.public_key, nonces=SqliteNonces(store))
     app.register_blueprint(health_blueprint("sandbox"))
     app.register_blueprint(api_blueprint(verifier, kiosk, methods, clerk, lambda: catalogue.catalogue))
     app.register_blueprint(pages_blueprint(settings, catalogue.catalogue, methods.phone, outbox))

@@ -18,7 +18,9 @@ terminal (an SMS costs money and a kiosk serves one person at a time).
 from __future__ import annotations
 
 from broker_client import errors
+from broker_sandbox.durable import SqliteJournal
 from broker_sandbox.limits import EventLimiter
+from broker_sandbox.store import Store
 from counter_core.clock import Clock
 from counter_core.identity import IdentityMethod, credential
 
@@ -28,18 +30,26 @@ PROMPTS_PER_CITIZEN, PROMPTS_PER_TERMINAL, PROMPT_WINDOW_S = 5, 30, 600
 
 
 class Attempts:
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, store: Store | None = None) -> None:
+        def journal(name: str) -> SqliteJournal | None:
+            return SqliteJournal(store, name) if store is not None else None
+
         self.terminals = EventLimiter(
-            TERMINAL_FAILURES, TERMINAL_WINDOW_S, clock=clock, limited=errors.IdentityRateLimited
-        )
+            TERMINAL_FAILURES, TERMINAL_WINDOW_S, clock=clock, limited=errors.IdentityRateLimited,
+            journal=journal("identity.terminal"),
+        )  # fmt: skip
         self.citizens = EventLimiter(
             0, CITIZEN_WINDOW_S, CITIZEN_FAILURES, CITIZEN_WINDOW_S, CITIZEN_LOCK_S,
-            clock=clock, locked=errors.IdentityLocked,
+            clock=clock, locked=errors.IdentityLocked, journal=journal("identity.citizen"),
         )  # fmt: skip
-        self.prompts = EventLimiter(PROMPTS_PER_CITIZEN, PROMPT_WINDOW_S, clock=clock, limited=errors.PromptsLimited)
+        self.prompts = EventLimiter(
+            PROMPTS_PER_CITIZEN, PROMPT_WINDOW_S, clock=clock, limited=errors.PromptsLimited,
+            journal=journal("prompts.citizen"),
+        )  # fmt: skip
         self.terminal_prompts = EventLimiter(
-            PROMPTS_PER_TERMINAL, PROMPT_WINDOW_S, clock=clock, limited=errors.IdentityRateLimited
-        )
+            PROMPTS_PER_TERMINAL, PROMPT_WINDOW_S, clock=clock, limited=errors.IdentityRateLimited,
+            journal=journal("prompts.terminal"),
+        )  # fmt: skip
 
     @staticmethod
     def _key(method: IdentityMethod, citizen: str) -> str:

@@ -5,32 +5,39 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import threading
 from datetime import datetime
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 
 from broker_client import errors
-from broker_client.models import Catalogue, ClerkSession, RedeemedDataset, RedeemedField, Redemption
+from broker_client.models import Applicant, Catalogue, ClerkSession, RedeemedDataset, RedeemedField, Redemption
 from broker_sandbox.audit import AuditLog, code_hash
 from broker_sandbox.catalogue import Catalogues
 from broker_sandbox.citizens import find_citizen
+from broker_sandbox.durable import SqliteJournal
 from broker_sandbox.flow_base import SandboxFlow, timestamp
 from broker_sandbox.limits import EventLimiter
 from broker_sandbox.outbox import Outbox
 from broker_sandbox.store import Store
 from counter_core.clock import Clock
 from counter_core.datacode import is_valid_code, normalise_typed
+from counter_core.national_id import masked
 from counter_core.settings import SandboxSettings
 
 CLERK_SESSION_S = 8 * 3600
 VIEW_WINDOW_S = 600
-# Wrong codes per terminal: more than BURST in WINDOW → 429 until the window frees;
-# more than LOCKOUT_AFTER in LOCKOUT_WINDOW → locked for LOCKOUT_S.
+# Wrong codes per clerk login (one clerk's typos never stop a colleague at the same station): more than
+# BURST in WINDOW → 429 until the window frees; more than LOCKOUT_AFTER in LOCKOUT_WINDOW → locked for LOCKOUT_S.
 BURST, WINDOW_S = 10, 60
 LOCKOUT_AFTER, LOCKOUT_WINDOW_S, LOCKOUT_S = 30, 900, 900
-# Wrong passwords per clerk account: more than LOGIN_BURST in LOGIN_WINDOW_S → 429 (password guessing).
+# Wrong passwords for a clerk account from one station: more than LOGIN_BURST in LOGIN_WINDOW_S → 429 there only
+# (a guesser at one station cannot lock the clerk out of the others); from all stations together more than
+# LOGIN_ACCOUNT_BURST → 429 for the account everywhere (a guesser spread over many stations).
 LOGIN_BURST, LOGIN_WINDOW_S = 5, 300
+LOGIN_ACCOUNT_BURST, LOGIN_ACCOUNT_WINDOW_S = 20, 900
 
 CLERK_NAMES = ["林雅婷", "陳志明", "黃淑芬", "張家豪", "李美玲", "王建宏", "吳怡君", "劉宗翰", "蔡佩珊", "楊冠宇",
                "許欣怡", "鄭承恩"]  # fmt: skip
@@ -60,8 +67,17 @@ class ClerkFlow(SandboxFlow):
         clock: Clock,
     ) -> None:
         super().__init__(settings, store, audit, catalogue, outbox, clock)
-        self.limiter = EventLimiter(BURST, WINDOW_S, LOCKOUT_AFTER, LOCKOUT_WINDOW_S, LOCKOUT_S, clock=clock)
-        self.login_limiter = EventLimiter(LOGIN_BURST, LOGIN_WINDOW_S, clock=clock)
+        self.limiter = EventLimiter(
+            BURST, WINDOW_S, LOCKOUT_AFTER, LOCKOUT_WINDOW_S, LOCKOUT_S,
+            clock=clock, journal=SqliteJournal(store, "clerk.codes"),
+        )  # fmt: skip
+        self.login_limiter = EventLimiter(
+            LOGIN_BURST, LOGIN_WINDOW_S, clock=clock, journal=SqliteJournal(store, "clerk.login")
+        )
+        self.account_limiter = EventLimiter(
+            LOGIN_ACCOUNT_BURST, LOGIN_ACCOUNT_WINDOW_S, clock=clock, journal=SqliteJournal(store, "clerk.account")
+        )
+        self._redeeming = threading.Lock()  # a request id asked twice at once gets one redemption
         self._hasher = password_hasher()
 
     def ensure_demo_clerks(self) -> None:
@@ -92,14 +108,16 @@ class ClerkFlow(SandboxFlow):
 
     # -- sessions --------------------------------------------------------------------------------
     def login(self, terminal: str, username: str, password: str) -> ClerkSession:
-        self.login_limiter.check(username)
+        self.login_limiter.check(f"{terminal}:{username}")
+        self.account_limiter.check(username)
         rows = list(self.store.db.query("SELECT * FROM clerks WHERE username = ?", [username]))
         try:
             if not rows:
                 raise VerificationError
             self._hasher.verify(rows[0]["password_hash"], password)
         except VerificationError:
-            self.login_limiter.record(username)
+            self.login_limiter.record(f"{terminal}:{username}")
+            self.account_limiter.record(username)
             self.audit.append("clerk.login.failed", terminal=terminal, clerk=username if rows else "")
             raise errors.ClerkLoginFailed() from None
         clerk = rows[0]
@@ -140,16 +158,53 @@ class ClerkFlow(SandboxFlow):
         self.audit.append("clerk.logout", terminal=terminal, clerk=clerk["username"])
 
     # -- redemption ------------------------------------------------------------------------------
-    def redeem(self, terminal: str, token: str, typed_code: str) -> Redemption:
+    def redeem(self, terminal: str, token: str, typed_code: str, request_id: str = "") -> Redemption:
+        """The citizen's data for a code, once. A clerk page's attempt named by ``request_id`` asked again (its
+        answer was lost) gets the same redemption back within the view window, and no second notice."""
         clerk = self._clerk(terminal, token)
-        self.limiter.check(terminal)
+        with self._redeeming:
+            if request_id:
+                again = self._by_request(terminal, clerk["username"], request_id)
+                if again is not None:
+                    self.audit.append("code.redeemed.again", terminal=terminal, clerk=clerk["username"])
+                    return again
+            redemption, row = self._redeem_once(terminal, clerk, typed_code)
+            if request_id:
+                self.store.db.table("redemption_requests").insert({
+                    "terminal_id": terminal, "clerk": clerk["username"], "request_id": request_id,
+                    "code_hash": row["code_hash"], "transaction_id": redemption.transaction_id, "at": self.clock.now(),
+                })  # fmt: skip
+        self._notify(row["national_id"], redemption, self.clock.now())
+        return redemption
+
+    def redemption(self, terminal: str, token: str, request_id: str) -> Redemption:
+        """What a clerk page's attempt got, asked by its request id (its answer was lost on the way)."""
+        clerk = self._clerk(terminal, token)
+        found = self._by_request(terminal, clerk["username"], request_id)
+        if found is None:
+            raise errors.NotFound(what="redemption")
+        return found
+
+    def _by_request(self, terminal: str, clerk: str, request_id: str) -> Redemption | None:
+        rows = list(self.store.db.query(
+            "SELECT c.* FROM redemption_requests r JOIN codes c ON c.code_hash = r.code_hash "
+            "WHERE r.terminal_id = ? AND r.clerk = ? AND r.request_id = ?", [terminal, clerk, request_id],
+        ))  # fmt: skip
+        if not rows or rows[0]["redeemed_at"] + VIEW_WINDOW_S < self.clock.now():
+            return None
+        row = rows[0]
+        return self._redemption(row, json.loads(row["dataset_ids"]), row["transaction_id"], row["redeemed_at"])
+
+    def _redeem_once(self, terminal: str, clerk: dict[str, str], typed_code: str) -> tuple[Redemption, dict[str, Any]]:
+        limit_key = f"{terminal}:{clerk['username']}"
+        self.limiter.check(limit_key)
         code = normalise_typed(typed_code)
         if not is_valid_code(code):
-            self.limiter.record(terminal)
+            self.limiter.record(limit_key)
             raise errors.CodeMalformed()
         rows = list(self.store.db.query("SELECT * FROM codes WHERE code_hash = ?", [code_hash(code)]))
         if not rows:
-            self.limiter.record(terminal)
+            self.limiter.record(limit_key)
             self.audit.append("code.unknown", terminal=terminal, clerk=clerk["username"], code=code)
             raise errors.CodeUnknown()
         row = rows[0]
@@ -175,11 +230,9 @@ class ClerkFlow(SandboxFlow):
         self.audit.append(
             "code.redeemed", terminal=terminal, clerk=clerk["username"], code=code, dataset_ids=dataset_ids
         )
-        redemption = self._redemption(row, dataset_ids, transaction_id, now)
-        self._notify(row["national_id"], redemption, now)
-        return redemption
+        return self._redemption(row, dataset_ids, transaction_id, now), row
 
-    def _redemption(self, row: dict[str, str], dataset_ids: list[str], transaction_id: str, now: float) -> Redemption:
+    def _redemption(self, row: dict[str, Any], dataset_ids: list[str], transaction_id: str, now: float) -> Redemption:
         citizen = find_citizen(self.settings.seed, self.settings.citizens, row["national_id"])
         assert citizen is not None
         catalogue = self.catalogue.catalogue
@@ -202,6 +255,7 @@ class ClerkFlow(SandboxFlow):
             service=service.name,
             agency=agency.name,
             identity_methods=json.loads(row["methods"]),
+            applicant=Applicant(name=citizen.name, masked_id=masked(citizen.national_id)),
             datasets=datasets,
             view_deadline=timestamp(now + VIEW_WINDOW_S),
         )

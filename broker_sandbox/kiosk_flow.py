@@ -13,8 +13,11 @@ The methods themselves live in ``identity_cards``, ``identity_details`` and ``id
 
 from __future__ import annotations
 
+import hmac
 import json
 import secrets
+import sqlite3
+import threading
 from typing import Any
 
 from broker_client import errors
@@ -23,11 +26,12 @@ from broker_sandbox.attempts import Attempts
 from broker_sandbox.audit import AuditLog, code_hash
 from broker_sandbox.catalogue import Catalogues
 from broker_sandbox.citizens import Citizen, find_citizen
+from broker_sandbox.durable import sandbox_secret
 from broker_sandbox.flow_base import SandboxFlow, timestamp
 from broker_sandbox.outbox import Outbox
 from broker_sandbox.store import Store
 from counter_core.clock import Clock
-from counter_core.datacode import new_code, qr_payload
+from counter_core.datacode import CODE_LENGTH, damm_check_digit, qr_payload
 from counter_core.i18n import languages, translate
 from counter_core.identity import credential
 from counter_core.national_id import masked
@@ -53,7 +57,9 @@ class KioskFlow(SandboxFlow):
         clock: Clock,
     ) -> None:
         super().__init__(settings, store, audit, catalogue, outbox, clock)
-        self.attempts = Attempts(clock)
+        self.attempts = Attempts(clock, store)
+        self._issuing = threading.Lock()
+        self._code_key = sandbox_secret(store, "code_key")
 
     # -- parts the identity methods share ----------------------------------------------------------
     def citizen(self, national_id: str) -> Citizen | None:
@@ -187,6 +193,41 @@ class KioskFlow(SandboxFlow):
 
     # -- the data code ---------------------------------------------------------------------------
     def issue_code(self, terminal: str, session_id: str) -> IssuedCode:
+        """The session's one code. Asked again (the kiosk lost the answer), the same code is answered, never a
+        second one: the code is derived from the session with the broker's secret key, only its hash is kept,
+        and one session can hold one code (a unique index, so even two processes cannot issue two)."""
+        with self._issuing:
+            again = self._issued_before(terminal, session_id)
+            if again is not None:
+                return again
+            try:
+                return self._issue(terminal, session_id)
+            except sqlite3.IntegrityError:  # another process issued it in between
+                again = self._issued_before(terminal, session_id)
+                if again is None:
+                    raise
+                return again
+
+    def _issued_before(self, terminal: str, session_id: str) -> IssuedCode | None:
+        rows = list(self.store.db.query(
+            "SELECT c.*, s.terminal_id FROM codes c JOIN kiosk_sessions s ON s.id = c.session_id "
+            "WHERE c.session_id = ?", [session_id],
+        ))  # fmt: skip
+        if not rows or rows[0]["terminal_id"] != terminal:
+            return None
+        row = rows[0]
+        code = self._code_for(session_id)
+        if code_hash(code) != row["code_hash"] or row["expires_at"] < self.clock.now():
+            raise errors.SessionExpired()
+        self.audit.append("code.issued.again", terminal=terminal)
+        return self._issued_code(code, row["expires_at"], self.catalogue.service(row["service_id"]))
+
+    def _code_for(self, session_id: str) -> str:
+        digest = hmac.digest(self._code_key, session_id.encode(), "sha256")
+        body = str(int.from_bytes(digest, "big") % 10 ** (CODE_LENGTH - 1)).zfill(CODE_LENGTH - 1)
+        return body + damm_check_digit(body)
+
+    def _issue(self, terminal: str, session_id: str) -> IssuedCode:
         session = self.session(session_id, terminal)
         self.require_consent(session)
         methods = self.passed(session)
@@ -197,13 +238,11 @@ class KioskFlow(SandboxFlow):
             raise self.not_allowed(service, methods[0])
         if self.status(methods, session["national_id"]).needs_another_method:
             raise errors.IdentityRequired(reason="first_use")
-        agency = self.catalogue.catalogue.agency(session["agency_id"])
-        assert agency is not None
-        code = new_code()
+        code = self._code_for(session_id)
         now = self.clock.now()
         expires = now + self.settings.code_ttl_s
         self.store.db.table("codes").insert({
-            "code_hash": code_hash(code), "session_id": session_id, "agency_id": agency.id,
+            "code_hash": code_hash(code), "session_id": session_id, "agency_id": service.agency_id,
             "service_id": service.id, "national_id": session["national_id"],
             "dataset_ids": json.dumps(service.dataset_ids), "methods": json.dumps(methods), "issued_at": now,
             "expires_at": expires, "redeemed_at": 0.0, "redeemed_by": "", "transaction_id": "",
@@ -213,15 +252,21 @@ class KioskFlow(SandboxFlow):
         )
         self.update(session_id, state="closed")
         self.audit.append("code.issued", terminal=terminal, code=code, dataset_ids=service.dataset_ids)
-        names = [d.name for d in (self.catalogue.catalogue.dataset(i) for i in service.dataset_ids) if d]
+        return self._issued_code(code, expires, service)
+
+    def _issued_code(self, code: str, expires: float, service: CounterService | None) -> IssuedCode:
+        catalogue = self.catalogue.catalogue
+        assert service is not None
+        agency = catalogue.agency(service.agency_id)
+        assert agency is not None
         return IssuedCode(
             code=code,
             qr_payload=qr_payload(code),
             expires_at=timestamp(expires),
             agency=agency.name,
             service=service.name,
-            dataset_names=names,
-            support_line=self.catalogue.catalogue.support_line,
+            dataset_names=[d.name for d in (catalogue.dataset(i) for i in service.dataset_ids) if d],
+            support_line=catalogue.support_line,
         )
 
     def cancel(self, terminal: str, session_id: str) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from broker_client import errors
 from counter_core.clock import Clock
-from counter_core.limits import AttemptLimiter
+from counter_core.limits import AttemptJournal, AttemptLimiter
 
 
 class EventLimiter(AttemptLimiter):
     """Sliding windows of events per key (wrong codes per terminal, wrong passwords per account, pushes and
-    SMS per citizen, failed identity checks); in memory: the sandbox runs one worker. A full window raises
-    ``limited`` (a ``RateLimited``), a lockout ``locked`` (a ``LockedOut``), each with ``retry_after_s``."""
+        SMS per citizen, failed identity checks), kept in the database when given a journal (a restart forgets
+    nothing). A full window raises
+        ``limited`` (a ``RateLimited``), a lockout ``locked`` (a ``LockedOut``), each with ``retry_after_s``."""
 
     def __init__(
         self,
@@ -23,8 +24,9 @@ class EventLimiter(AttemptLimiter):
         clock: Clock | None = None,
         limited: type[errors.RateLimited] = errors.RateLimited,
         locked: type[errors.LockedOut] = errors.LockedOut,
+        journal: AttemptJournal | None = None,
     ) -> None:
-        super().__init__(burst, window_s, lockout_after, lockout_window_s, lockout_s, clock=clock)
+        super().__init__(burst, window_s, lockout_after, lockout_window_s, lockout_s, clock=clock, journal=journal)
         self.limited, self.locked = limited, locked
 
     def check(self, key: str) -> None:

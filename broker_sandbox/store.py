@@ -8,7 +8,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-SCHEMA: dict[str, tuple[dict[str, type], str]] = {
+SCHEMA: dict[str, tuple[dict[str, type], str | tuple[str, ...]]] = {
     "terminals": ({"id": str, "public_key": str, "registered_at": str}, "id"),
     "clerks": ({"username": str, "password_hash": str, "name": str, "agency_id": str}, "username"),
     "clerk_sessions": ({"token_hash": str, "username": str, "terminal_id": str, "expires_at": float}, "token_hash"),
@@ -41,6 +41,16 @@ SCHEMA: dict[str, tuple[dict[str, type], str]] = {
          "dataset_ids": str, "prev_hash": str, "hash": str},
         "seq",
     ),
+    # what the broker's limits counted and its replay cache saw, so a restart forgets neither
+    "limit_events": ({"id": int, "limiter": str, "key": str, "at": float}, "id"),
+    "limit_locks": ({"limiter": str, "key": str, "until": float}, ("limiter", "key")),
+    "nonces": ({"nonce": str, "seen_at": float}, "nonce"),
+    # a clerk's redemption named by the clerk page's request id: asked again, the same answer
+    "redemption_requests": (
+        {"terminal_id": str, "clerk": str, "request_id": str, "code_hash": str, "transaction_id": str, "at": float},
+        ("terminal_id", "clerk", "request_id"),
+    ),
+    "sandbox_secrets": ({"name": str, "value": str}, "name"),
     "mail_queue": ({"id": int, "recipient": str, "subject": str, "body": str, "queued_at": float}, "id"),
     "outbox": ({"id": int, "kind": str, "recipient": str, "subject": str, "body": str, "time": str}, "id"),
 }  # fmt: skip
@@ -57,6 +67,8 @@ class Store:
             if not db[name].exists():
                 db.table(name).create(columns, pk=pk)
         db.table("codes").create_index(["transaction_id"], if_not_exists=True)
+        db.table("codes").create_index(["session_id"], unique=True, if_not_exists=True)
+        db.table("limit_events").create_index(["limiter", "key"], if_not_exists=True)
         self._protect_audit()
 
     def _protect_audit(self) -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
+import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -19,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from broker_client import BrokerClient, errors
-from broker_client.models import Redemption
+from broker_client.models import REQUEST_ID_PATTERN, Redemption
 from clerk.audit import LocalAudit
 from clerk.camera_feed import CameraFeed
 from clerk.devices import ClerkDevices
@@ -40,7 +42,9 @@ SOURCES = ("camera", "wedge", "keypad")
 OUTCOMES = {
     errors.CodeExpired: "expired", errors.CodeAlreadyUsed: "already_used", errors.CodeForeignAgency: "foreign_agency",
     errors.CodeUnknown: "unknown", errors.RateLimited: "rate_limited", errors.BrokerUnavailable: "unavailable",
+    errors.BrokerOutcomeUnknown: "no_answer",
 }  # fmt: skip
+REQUEST_ID = re.compile(REQUEST_ID_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -141,7 +145,9 @@ class ClerkService:
 
         One lookup at a time per login. The page names each attempt (``request_id``): asked again after its
         answer was lost, the same answer is given again, the broker is not asked twice. The code already on
-        screen, entered again (a double scan, a colleague typing it), just shows it again."""
+        screen, entered again (a double scan, a colleague typing it), just shows it again. The broker is sent
+        the same name: when its answer is lost on the way here (``BrokerOutcomeUnknown``, not remembered as a
+        refusal) the page asks again and the broker answers the same redemption, without a second notice."""
         source = source if source in SOURCES else "keypad"
         code = normalise_typed(typed)
         if not is_valid_code(code):
@@ -157,6 +163,8 @@ class ClerkService:
                 raise login.refusals[request_id]
             try:
                 return self._redeem(login, code, source, request_id)
+            except errors.BrokerOutcomeUnknown:
+                raise
             except errors.BrokerError as error:
                 if request_id:
                     login.refusals = {**dict(list(login.refusals.items())[-7:]), request_id: error}
@@ -166,10 +174,15 @@ class ClerkService:
         SCANS.labels(source, "valid").inc()
         self.purge(login, "replaced")
         clerk, agency = login.broker.username, login.broker.agency_id
+        named = request_id if REQUEST_ID.fullmatch(request_id) else secrets.token_hex(16)
         try:
-            redemption = self.broker.redeem(login.broker.token, code)
+            redemption = self.broker.redeem(login.broker.token, code, named)
         except errors.ClerkSessionExpired:
             self.logins.remove(login.id)
+            raise
+        except errors.BrokerOutcomeUnknown:
+            REDEMPTIONS.labels("no_answer").inc()
+            self.audit.record("no_answer", clerk=clerk, agency=agency, code=code, source=source)
             raise
         except errors.BrokerError as error:
             REDEMPTIONS.labels(OUTCOMES.get(type(error), "error")).inc()

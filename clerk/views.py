@@ -41,6 +41,8 @@ def _logged_in() -> ClerkLogin:
 def _status(error: CounterError) -> int:
     if isinstance(error, errors.ClerkSessionExpired):
         return 401
+    if isinstance(error, errors.BrokerOutcomeUnknown):
+        return 504  # the page asks again with the same request id
     if isinstance(error, errors.BrokerUnavailable):
         return 503
     if isinstance(error, errors.RateLimited):

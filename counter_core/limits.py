@@ -6,8 +6,23 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass
+from typing import Protocol
 
 from counter_core.clock import Clock, SystemClock
+
+
+class AttemptJournal(Protocol):
+    """Where a limiter writes what it counts, so a restart forgets nothing (a broker's limits, say)."""
+
+    def load(self) -> tuple[dict[str, list[float]], dict[str, float]]:
+        """The attempts per key and the lockouts (key → until) written so far."""
+        ...
+
+    def recorded(self, key: str, at: float) -> None: ...
+
+    def locked(self, key: str, until: float) -> None: ...
+
+    def forgotten(self, key: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -30,6 +45,7 @@ class AttemptLimiter:
         *,
         clock: Clock | None = None,
         max_keys: int = 100_000,
+        journal: AttemptJournal | None = None,
     ) -> None:
         self.burst, self.window_s = burst, window_s
         self.lockout_after, self.lockout_s = lockout_after, lockout_s
@@ -39,6 +55,11 @@ class AttemptLimiter:
         self._events: dict[str, deque[float]] = {}
         self._locked_until: dict[str, float] = {}
         self._lock = threading.Lock()
+        self.journal = journal
+        if journal is not None:
+            events, locks = journal.load()
+            self._events = {key: deque(sorted(times)) for key, times in events.items()}
+            self._locked_until = dict(locks)
 
     def blocked(self, key: str) -> Block | None:
         now = self.clock.now()
@@ -62,14 +83,21 @@ class AttemptLimiter:
             events.append(now)
             while events and events[0] <= now - self.horizon_s:
                 events.popleft()
+            if self.journal is not None:
+                self.journal.recorded(key, now)
             if self.lockout_after and len(events) >= self.lockout_after:
                 self._locked_until[key] = now + self.lockout_s
                 events.clear()
+                if self.journal is not None:
+                    self.journal.locked(key, now + self.lockout_s)
+                    self.journal.forgotten(key)
 
     def forget(self, key: str) -> None:
         """A success: the key's earlier attempts no longer count."""
         with self._lock:
             self._events.pop(key, None)
+            if self.journal is not None:
+                self.journal.forgotten(key)
 
     def _forget_old(self, now: float) -> None:
         stale = [k for k, e in self._events.items() if not e or e[-1] <= now - self.horizon_s]

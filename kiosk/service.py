@@ -182,11 +182,20 @@ class KioskService:
             if request_id and request_id in state.prints:
                 return cast(PrintOutcome, state.prints[request_id])
             if state.issued is None:
-                state.issued = self.broker.issue_code(state.broker_session)
+                state.issued = self._issue(state)
             outcome = self._print(state, state.issued)
             if request_id:
                 state.prints = {**dict(list(state.prints.items())[-7:]), request_id: outcome}
             return outcome
+
+    def _issue(self, state: KioskSession) -> IssuedCode:
+        """The session's code. Its answer lost (``BrokerOutcomeUnknown``), it is asked once more: the broker
+        answers a repeat with the same code, so this never makes a second one."""
+        try:
+            return self.broker.issue_code(state.broker_session)
+        except errors.BrokerOutcomeUnknown:
+            log.info("code issue unanswered; asking the broker again for the same session's code")
+            return self.broker.issue_code(state.broker_session)
 
     def _print(self, state: KioskSession, issued: IssuedCode) -> PrintOutcome:
         local_expiry = issued.expires_at.astimezone()

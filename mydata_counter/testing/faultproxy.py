@@ -2,7 +2,9 @@
 
 Modes (switchable while running): ``pass`` forwards; ``delay`` waits before forwarding each chunk;
 ``drop`` accepts and closes at once (connection reset from the client's view); ``blackhole`` accepts
-and never answers (a hung broker); ``refuse`` stops listening (broker killed).
+and never answers (a hung broker); ``refuse`` stops listening (broker killed); ``lose_answer`` forwards the
+request, lets the broker act on it, then cuts the connection instead of passing the answer back (the next
+``times`` answers, then it passes again) — the case where a POST's outcome is unknown to its sender.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import time
 from collections.abc import Iterator
 from typing import Literal
 
-Mode = Literal["pass", "delay", "drop", "blackhole", "refuse"]
+Mode = Literal["pass", "delay", "drop", "blackhole", "refuse", "lose_answer"]
 
 
 class FaultProxy:
@@ -22,6 +24,8 @@ class FaultProxy:
         self.upstream = (upstream_host, upstream_port)
         self.mode: Mode = "pass"
         self.delay_s = 0.0
+        self.answers_to_lose = 0
+        self.answers_lost = 0
         self.connections = 0
         self._listen_port = listen_port
         self._server: socket.socket | None = None
@@ -67,9 +71,11 @@ class FaultProxy:
         return f"http://127.0.0.1:{self.port}"
 
     # -- faults ----------------------------------------------------------------------------------
-    def set_mode(self, mode: Mode, delay_s: float = 0.0) -> None:
-        """Switch mode; ``refuse`` closes the listening socket, any other mode reopens it."""
+    def set_mode(self, mode: Mode, delay_s: float = 0.0, times: int = 1) -> None:
+        """Switch mode; ``refuse`` closes the listening socket, any other mode reopens it. ``times``: how many
+        answers ``lose_answer`` loses before passing again."""
         self.delay_s = delay_s
+        self.answers_to_lose = times if mode == "lose_answer" else 0
         if mode == "refuse":
             self.mode = mode
             self._close_listener()
@@ -126,10 +132,20 @@ class FaultProxy:
             self._release(client)
             return
         self._track(upstream)
-        for source, target in ((client, upstream), (upstream, client)):
-            threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
+        for source, target, answers in ((client, upstream, False), (upstream, client, True)):
+            threading.Thread(target=self._pump, args=(source, target, answers), daemon=True).start()
 
-    def _pump(self, source: socket.socket, target: socket.socket) -> None:
+    def _lose_this_answer(self) -> bool:
+        with self._lock:
+            if self.mode != "lose_answer" or self.answers_to_lose <= 0:
+                return False
+            self.answers_to_lose -= 1
+            self.answers_lost += 1
+            if self.answers_to_lose == 0:
+                self.mode = "pass"
+            return True
+
+    def _pump(self, source: socket.socket, target: socket.socket, answers: bool) -> None:
         try:
             while True:
                 data = source.recv(65536)
@@ -137,6 +153,8 @@ class FaultProxy:
                     break
                 if self.mode == "delay" and self.delay_s:
                     time.sleep(self.delay_s)
+                if answers and self._lose_this_answer():
+                    break  # the broker has acted; its answer goes nowhere and the connection is cut
                 target.sendall(data)
         except OSError:
             pass

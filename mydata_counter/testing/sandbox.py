@@ -5,6 +5,7 @@ for load runs."""
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -85,9 +86,10 @@ def seed_codes(settings: Settings, count: int) -> list[str]:
     people = citizens(settings)
     now = time.time()
     codes = [new_code() for _ in range(count)]
+    batch = secrets.token_hex(4)
     datasets = json.dumps(["household_personal", "disability", "vehicles"])
     store.db.table("codes").insert_all(
-        {"code_hash": code_hash(code), "session_id": f"bench-{i}", "agency_id": "hualien",
+        {"code_hash": code_hash(code), "session_id": f"bench-{batch}-{i}", "agency_id": "hualien",
          "service_id": "hualien-disabled-parking", "national_id": people[i % len(people)].national_id,
          "dataset_ids": datasets, "methods": '["moica"]', "issued_at": now, "expires_at": now + 3600,
          "redeemed_at": 0.0, "redeemed_by": "", "transaction_id": ""}

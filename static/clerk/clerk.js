@@ -63,8 +63,9 @@
     return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
   // One lookup, named by a request id. The station answers a repeat of the same id without asking MyData
-  // again, so when an answer is lost the page asks again with that id ("checking…"); a definite refusal
-  // (expired, used, broker unreachable) is shown as it is, never resent.
+  // again, and MyData answers a repeat of it with the same record, so when an answer is lost (no reply, or 504
+  // from the station: MyData's answer was lost) the page asks again with that id ("checking…"); a definite
+  // refusal (expired, used, broker unreachable) is shown as it is, never resent.
   async function submit(text, source) {
     const checked = CodeEntry.check(text);
     if (!checked.ok) {
@@ -93,7 +94,8 @@
           return;
         }
         if (reply && reply.status === 401) { window.location.assign("/login"); return; }
-        if (reply && reply.data && reply.data.error) { message(pick(reply.data.message) || t("broker.error"), "error"); return; }
+        const unknown = !reply || reply.status === 504;  // sent, but the answer was lost on the way
+        if (!unknown && reply.data && reply.data.error) { message(pick(reply.data.message) || t("broker.error"), "error"); return; }
         $("busy-text").textContent = t("clerk.scan.checking");  // no answer: it may have happened; ask again
         await new Promise((r) => setTimeout(r, 1000 * (attempt + 1)));
       }
@@ -117,6 +119,7 @@
   function renderResult(r) {
     const time = (iso) => new Date(iso).toLocaleTimeString(lang === "en" ? "en-GB" : "zh-TW");
     $("result-service").textContent = t("clerk.result.service", {service: `${pick(r.agency)} ${pick(r.service)}`, transaction: r.transaction_id});
+    $("result-applicant").textContent = r.applicant ? t("clerk.result.applicant", {name: r.applicant.name, masked_id: r.applicant.masked_id}) : "";
     $("result-methods").textContent = t("clerk.result.methods", {methods: r.identity_methods.map((m) => t("clerk.method." + m)).join("、")});
     $("datasets").replaceChildren(...r.datasets.map((d) => {
       const table = document.createElement("table");
@@ -143,7 +146,7 @@
   }
   function wipe() {
     clearInterval(countdown); current = null;
-    $("datasets").replaceChildren(); $("result-service").textContent = ""; $("result-methods").textContent = "";
+    $("datasets").replaceChildren(); $("result-service").textContent = ""; $("result-applicant").textContent = ""; $("result-methods").textContent = "";
     $("result").hidden = true; $("scan").hidden = false;
   }
   async function purge() {

@@ -52,6 +52,10 @@ def test_keypad_entry_shows_the_right_citizens_data_then_purge_leaves_nothing(cl
     headers = clerk.locator('table[data-dataset="household_personal"] th').all_inner_texts()
     assert headers == ["欄位", "資料", "說明"]
     expect(clerk.locator("#result-methods")).to_contain_text("自然人憑證")
+    masked_id = citizen.national_id[:3] + "****" + citizen.national_id[-3:]  # to match the person, not more
+    expect(clerk.locator("#result-applicant")).to_have_text(
+        f"申請人：{citizen.name}（{masked_id}）— 請核對是否為臨櫃民眾本人"
+    )
     expect(clerk.locator("#countdown")).to_contain_text("自動清除")
     clerk.click("#purge")
     expect(clerk.locator("#result")).to_be_hidden()
