@@ -14,18 +14,14 @@ from argon2.exceptions import VerificationError
 
 from broker_client import errors
 from broker_client.models import Applicant, Catalogue, ClerkSession, RedeemedDataset, RedeemedField, Redemption
-from broker_sandbox.audit import AuditLog, code_hash
-from broker_sandbox.catalogue import Catalogues
+from broker_sandbox.audit import code_hash
 from broker_sandbox.citizens import find_citizen
 from broker_sandbox.durable import SqliteJournal
 from broker_sandbox.flow_base import SandboxFlow, timestamp
 from broker_sandbox.limits import EventLimiter
-from broker_sandbox.outbox import Outbox
 from broker_sandbox.store import Store
-from counter_core.clock import Clock
 from counter_core.datacode import is_valid_code, normalise_typed
 from counter_core.national_id import masked
-from counter_core.settings import SandboxSettings
 
 CLERK_SESSION_S = 8 * 3600
 VIEW_WINDOW_S = 600
@@ -57,16 +53,8 @@ def password_hasher() -> PasswordHasher:
 
 
 class ClerkFlow(SandboxFlow):
-    def __init__(
-        self,
-        settings: SandboxSettings,
-        store: Store,
-        audit: AuditLog,
-        catalogue: Catalogues,
-        outbox: Outbox,
-        clock: Clock,
-    ) -> None:
-        super().__init__(settings, store, audit, catalogue, outbox, clock)
+    def setup(self) -> None:
+        store, clock = self.store, self.clock
         self.limiter = EventLimiter(
             BURST, WINDOW_S, LOCKOUT_AFTER, LOCKOUT_WINDOW_S, LOCKOUT_S,
             clock=clock, journal=SqliteJournal(store, "clerk.codes"),

@@ -23,19 +23,14 @@ from typing import Any
 from broker_client import errors
 from broker_client.models import CounterService, IdentityMethod, IdentityStatus, IssuedCode, KioskSession
 from broker_sandbox.attempts import Attempts
-from broker_sandbox.audit import AuditLog, code_hash
-from broker_sandbox.catalogue import Catalogues
+from broker_sandbox.audit import code_hash
 from broker_sandbox.citizens import Citizen, find_citizen
 from broker_sandbox.durable import sandbox_secret
 from broker_sandbox.flow_base import SandboxFlow, timestamp
-from broker_sandbox.outbox import Outbox
-from broker_sandbox.store import Store
-from counter_core.clock import Clock
 from counter_core.datacode import CODE_LENGTH, damm_check_digit, qr_payload
 from counter_core.i18n import languages, translate
 from counter_core.identity import credential
 from counter_core.national_id import masked
-from counter_core.settings import SandboxSettings
 
 
 def method_names(methods: list[IdentityMethod]) -> dict[str, str]:
@@ -47,16 +42,8 @@ def method_names(methods: list[IdentityMethod]) -> dict[str, str]:
 
 
 class KioskFlow(SandboxFlow):
-    def __init__(
-        self,
-        settings: SandboxSettings,
-        store: Store,
-        audit: AuditLog,
-        catalogue: Catalogues,
-        outbox: Outbox,
-        clock: Clock,
-    ) -> None:
-        super().__init__(settings, store, audit, catalogue, outbox, clock)
+    def setup(self) -> None:
+        store, clock = self.store, self.clock
         self.attempts = Attempts(clock, store)
         self._issuing = threading.Lock()
         self._code_key = sandbox_secret(store, "code_key")

@@ -15,6 +15,7 @@ import requests
 
 from broker_client import BrokerClient, errors
 from broker_client.signing import RequestSigner, create_private_key, load_private_key, public_key_pem
+from broker_sandbox.citizens import Citizen
 from broker_sandbox.store import Store
 from broker_sandbox.terminals import Terminals
 from counter_core.datacode import damm_check_digit, new_code
@@ -45,6 +46,14 @@ def _second_station(settings: Settings, folder: Path, terminal_id: str) -> Broke
     return BrokerClient(
         settings.broker.model_copy(update={"key_file": folder / f"{terminal_id}.pem"}), terminal_id=terminal_id
     )
+
+
+def _verified_session(client: BrokerClient, settings: Settings, citizen: Citizen) -> str:
+    """A consented session the citizen verified in (card, plus NHI details on first use), its code not issued."""
+    session_id = consented(client, "hualien-disabled-parking")
+    if moica(client, settings, session_id, citizen).needs_another_method:
+        client.nhi_household(session_id, citizen.nhi_card_number, citizen.household_number)
+    return session_id
 
 
 def _mails_to(url: str, email: str) -> int:
@@ -118,9 +127,7 @@ def test_six_simultaneous_code_requests_for_one_session_get_one_code(broker: tup
     settings, _ = broker
     client = BrokerClient(settings.broker)
     citizen = citizens(settings)[81]
-    session_id = consented(client, "hualien-disabled-parking")
-    if moica(client, settings, session_id, citizen).needs_another_method:
-        client.nhi_household(session_id, citizen.nhi_card_number, citizen.household_number)
+    session_id = _verified_session(client, settings, citizen)
     clients = [BrokerClient(settings.broker) for _ in range(6)]
     with ThreadPoolExecutor(6) as pool:
         issued = list(pool.map(lambda c: c.issue_code(session_id), clients))
@@ -217,9 +224,7 @@ def test_a_code_asked_for_again_after_its_expiry_is_not_given_again(broker: tupl
     settings, url = broker
     client = BrokerClient(settings.broker)
     citizen = citizens(settings)[83]
-    session_id = consented(client, "hualien-disabled-parking")
-    if moica(client, settings, session_id, citizen).needs_another_method:
-        client.nhi_household(session_id, citizen.nhi_card_number, citizen.household_number)
+    session_id = _verified_session(client, settings, citizen)
     client.issue_code(session_id)
     advance_clock(url, settings.sandbox.code_ttl_s + 1)  # last in this module: the clock only moves forward
     with pytest.raises(errors.SessionExpired):
