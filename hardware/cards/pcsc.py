@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from smartcard.Exceptions import CardConnectionException, NoCardException
@@ -52,6 +53,35 @@ def _readers(name_filter: str) -> list[Any]:
             raise CardServiceDown() from exc
         raise
     return [r for r in found if name_filter in str(r)]
+
+
+def _release(connection: Any) -> None:
+    """Disconnect and give back the connection's own PC/SC context, now rather than in ``__del__``.
+
+    pyscard releases the context in a destructor that raises when pcscd has gone away meanwhile (a
+    restart mid-read); the context died with pcscd, so it is forgotten instead of raised at a random
+    garbage collection.
+    """
+    try:
+        connection.disconnect()
+    except Exception:
+        log.debug("card reader: disconnect after an error")
+    try:
+        connection.release()
+    except Exception:
+        log.debug("card reader: PC/SC context already gone with pcscd")
+        connection.hcontext = None
+
+
+@contextmanager
+def _connected(reader: Any) -> Iterator[Any]:
+    """A connection to the card in ``reader``, released on the way out whatever happened."""
+    connection = reader.createConnection()
+    try:
+        connection.connect()
+        yield connection
+    finally:
+        _release(connection)
 
 
 def _transmit(connection: Any, apdu: bytes) -> tuple[bytes, bytes]:
@@ -142,12 +172,8 @@ class PcscReader:
     def _type_of(self, reader_name: str) -> CardType:
         try:
             reader = next(r for r in _readers(reader_name) if str(r) == reader_name)
-            connection = reader.createConnection()
-            connection.connect()
-            try:
+            with _connected(reader) as connection:
                 return _card_type(connection)
-            finally:
-                connection.disconnect()
         except Exception:
             return "unknown"
 
@@ -155,17 +181,12 @@ class PcscReader:
     def readers(self) -> list[ReaderInfo]:
         result = []
         for reader in _readers(self.settings.reader_name):
-            connection = reader.createConnection()
             try:
-                connection.connect()
+                with _connected(reader) as connection:
+                    atr = bytes(connection.getATR()).hex(" ").upper()
+                    result.append(ReaderInfo(str(reader), True, _card_type(connection), atr))
             except (NoCardException, CardConnectionException):
                 result.append(ReaderInfo(str(reader), False, None, ""))
-                continue
-            try:
-                atr = bytes(connection.getATR()).hex(" ").upper()
-                result.append(ReaderInfo(str(reader), True, _card_type(connection), atr))
-            finally:
-                connection.disconnect()
         return result
 
     def _connect(self) -> Any:
@@ -178,6 +199,7 @@ class PcscReader:
                 connection.connect()
                 return connection
             except (NoCardException, CardConnectionException):
+                _release(connection)
                 continue
         raise NoCard()
 
@@ -199,10 +221,7 @@ class PcscReader:
                 raise ReaderUnplugged() from exc
             raise CardRemoved() from exc
         finally:
-            try:
-                connection.disconnect()
-            except Exception:
-                log.debug("card reader: disconnect after an error")
+            _release(connection)
 
     def moica_sign(self, pin: Personal[str], challenge: bytes) -> MoicaSignature:
         return sign_with_token(self.settings.pkcs11_module, pin, challenge)
