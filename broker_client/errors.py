@@ -14,7 +14,34 @@ class BrokerError(CounterError):
 
 
 class BrokerUnavailable(BrokerError):
+    """Not reached, or no answer: ``cause`` (``counter_core.netcause``) says why when it is known."""
+
     key = "broker.unavailable"
+
+
+class BrokerTlsFailed(BrokerUnavailable):
+    """The TLS handshake with the broker failed (not a certificate question: protocol, cipher, reset)."""
+
+    key = "broker.tls.failed"
+
+
+class CertificateUntrusted(BrokerTlsFailed):
+    """The broker's certificate does not chain to a CA this terminal trusts ([broker] ca_bundle or the system
+    store)."""
+
+    key = "broker.tls.untrusted"
+
+
+class CertificateWrongName(BrokerTlsFailed):
+    key = "broker.tls.wrong_name"
+
+
+class CertificateExpired(BrokerTlsFailed):
+    key = "broker.tls.expired"
+
+
+class CertificateNotYetValid(BrokerTlsFailed):
+    key = "broker.tls.not_yet_valid"
 
 
 class CodeExpired(BrokerError):

@@ -21,6 +21,7 @@ _ERROR_STATUSES = sorted({str(code) for code in STATUS_BY_KEY.values()} | {"401"
 # fmt: off
 Operation = tuple[str, str, str, type[BaseModel] | None, int, type[BaseModel] | None, str]
 OPERATIONS: list[Operation] = [
+    ("get", "/terminal", "Who am I: the signing terminal's id as the broker knows it, and the broker's time", None, 200, m.TerminalInfo, "terminal"),
     ("get", "/catalogue", "Agencies, counter services, datasets and field meanings", None, 200, m.Catalogue, "catalogue"),
     ("post", "/kiosk/sessions", "Start a kiosk session for a counter service", m.StartSession, 201, m.KioskSession, "kiosk"),
     ("delete", "/kiosk/sessions/{session_id}", "Cancel a kiosk session", None, 204, None, "kiosk"),
@@ -43,7 +44,7 @@ OPERATIONS: list[Operation] = [
 _MODELS: list[type[BaseModel]] = [
     m.Catalogue, m.StartSession, m.KioskSession, m.Consent, m.Challenge, m.MoicaProof, m.NationalIdBody,
     m.NhiHousehold, m.OtpBody, m.OtpSent, m.IdentityStatus, m.PushStarted, m.PushState, m.IssuedCode,
-    m.ClerkLogin, m.ClerkSession, m.RedeemBody, m.Redemption, m.PurgeAck, m.ErrorBody,
+    m.ClerkLogin, m.ClerkSession, m.RedeemBody, m.Redemption, m.PurgeAck, m.ErrorBody, m.TerminalInfo,
 ]  # fmt: skip
 
 
@@ -106,7 +107,7 @@ def build_spec() -> dict[str, Any]:
                 "Every request is signed with the terminal's Ed25519 key per RFC 9421 (HTTP Message Signatures): "
                 "covered components @method, @authority, @target-uri and content-digest; parameters created, "
                 "keyid (the terminal id), alg=ed25519 and a unique nonce. Unsigned, unknown-key, stale (> 60 s) "
-                "and replayed requests get 401 with a reason. Errors carry a message key (`error`) and zh-TW/en text."
+                "and replayed requests get 401 with a reason (`reason`). Errors carry a message key (`error`) and zh-TW/en text."
             ),
         },
         "servers": [{"url": "/api/v1"}],

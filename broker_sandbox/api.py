@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, g, jsonify, request
@@ -21,6 +22,7 @@ from broker_client.models import (
     PurgeAck,
     RedeemBody,
     StartSession,
+    TerminalInfo,
     Text,
 )
 from broker_client.signing import RequestVerifier, SignatureRejected
@@ -38,6 +40,7 @@ def error_response(error: BrokerError) -> Response:
         message=Text.model_validate(every_language(error.key, **params)),
         retry_after_s=int(params["retry_after_s"]) if "retry_after_s" in params else None,
         tries_left=int(params["tries_left"]) if "tries_left" in params else None,
+        reason=str(params["cause"]) if "cause" in params else None,
     )
     response = jsonify(body.model_dump(mode="json", by_alias=True, exclude_none=True))
     response.status_code = STATUS_BY_KEY.get(error.key, 400)
@@ -79,12 +82,16 @@ def api_blueprint(
         try:
             g.terminal = verifier.verify(request, request.get_data(cache=True))
         except SignatureRejected as exc:
-            return error_response(errors.AuthFailed(reason=str(exc)))
+            return error_response(errors.AuthFailed(reason=str(exc), cause=exc.code))
         return None
 
     @bp.errorhandler(BrokerError)
     def _broker_error(error: BrokerError) -> Response:
         return error_response(error)
+
+    @bp.get("/terminal")
+    def who_am_i() -> Response:
+        return _json(TerminalInfo(terminal_id=g.terminal, registered=True, server_time=datetime.now(UTC)))
 
     @bp.get("/catalogue")
     def get_catalogue() -> Response:

@@ -12,6 +12,7 @@ from broker_sandbox.clerk_flow import ClerkFlow
 from broker_sandbox.kiosk_flow import KioskFlow
 from broker_sandbox.outbox import Outbox
 from broker_sandbox.pages import pages_blueprint
+from broker_sandbox.proxies import ForwardedFromTrustedProxies
 from broker_sandbox.store import Store
 from broker_sandbox.terminals import Terminals
 from counter_core.settings import Settings
@@ -44,4 +45,5 @@ def create_app(settings: Settings) -> Flask:
     app.register_blueprint(health_blueprint("sandbox"))
     app.register_blueprint(api_blueprint(verifier, kiosk, clerk, lambda: catalogue.catalogue))
     app.register_blueprint(pages_blueprint(settings, kiosk, outbox))
+    app.wsgi_app = ForwardedFromTrustedProxies(app.wsgi_app, settings.sandbox.trusted_proxies)  # type: ignore[method-assign]
     return app
