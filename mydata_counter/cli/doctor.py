@@ -12,6 +12,7 @@ import click
 from counter_core.i18n import languages
 from mydata_counter.cli.support import config_option
 from mydata_counter.doctor import Check, run_doctor
+from mydata_counter.doctor.key import SERVICE_USER
 
 ROLES = {
     "kiosk": ("reader", "printer"),
@@ -31,7 +32,8 @@ ROLES = {
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON document instead of lines (errors included).")
 @click.option("--lang", type=click.Choice(languages()), default="zh-TW", show_default=True)
-def doctor(config_path: Path, role: str, as_json: bool, lang: str) -> None:
+@click.option("--service-user", default=SERVICE_USER, show_default=True, help="Who must own the terminal key.")
+def doctor(config_path: Path, role: str, as_json: bool, lang: str, service_user: str) -> None:
     """Check config, terminal key, broker (TLS, registration, clock) and every device: OK/WARN/FAIL with a
     fix hint for the cause.
 
@@ -39,7 +41,7 @@ def doctor(config_path: Path, role: str, as_json: bool, lang: str) -> None:
     started = time.monotonic()
     logging.disable(logging.WARNING)  # every failure is in the report, with its hint; no log lines around it
     try:
-        found = run_doctor(config_path, ROLES[role])
+        found = run_doctor(config_path, ROLES[role], service_user)
     except Exception as exc:  # the report must still come out, as JSON when asked
         found = [Check("doctor", "FAIL", "doctor.failed", {"error": type(exc).__name__}, "doctor.device.error.hint")]
     checks = [check.as_dict(lang) for check in found]

@@ -12,7 +12,7 @@ from counter_core.settings import ConfigError, Settings, load_settings
 from mydata_counter.doctor.broker import check_broker
 from mydata_counter.doctor.check import Check, Status
 from mydata_counter.doctor.devices import check_devices, check_virtual_cards
-from mydata_counter.doctor.key import check_terminal_key
+from mydata_counter.doctor.key import SERVICE_USER, check_terminal_key
 
 __all__ = ["Check", "Status", "check_config", "run_doctor"]
 
@@ -27,12 +27,12 @@ def check_config(path: Path) -> tuple[Check, Settings | None]:
     return Check("config", "OK", "doctor.config.ok", {"path": str(path)}), settings
 
 
-def run_doctor(config_path: Path, kinds: tuple[str, ...]) -> list[Check]:
+def run_doctor(config_path: Path, kinds: tuple[str, ...], service_user: str = SERVICE_USER) -> list[Check]:
     config_check, settings = check_config(config_path)
     checks = [config_check]
     if settings is None:
         return checks
-    key_check, key_usable = check_terminal_key(settings.broker)
+    key_check, key_usable = check_terminal_key(settings.broker, service_user)
     checks.append(key_check)
     with ThreadPoolExecutor(max_workers=1) as pool:
         broker_future = pool.submit(check_broker, settings.broker, key_usable)

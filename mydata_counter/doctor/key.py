@@ -11,12 +11,13 @@ SERVICE_USER = "mydata"
 NAME = "terminal key"
 
 
-def check_terminal_key(settings: BrokerSettings) -> tuple[Check, bool]:
-    """The check, and whether the key can sign (then the broker is asked who it takes this terminal for)."""
+def check_terminal_key(settings: BrokerSettings, service_user: str = SERVICE_USER) -> tuple[Check, bool]:
+    """The check, and whether the key can sign (then the broker is asked who it takes this terminal for). The
+    key must belong to ``service_user`` when that user exists (the services run as it)."""
     path = settings.key_file
     if path is None:
         return Check(NAME, "FAIL", "doctor.key.unset", {}, "doctor.key.unset.hint"), False
-    params: dict[str, object] = {"path": str(path), "user": SERVICE_USER}
+    params: dict[str, object] = {"path": str(path), "user": service_user}
     try:
         found = inspect_key(path)
     except FileNotFoundError:
@@ -32,7 +33,7 @@ def check_terminal_key(settings: BrokerSettings) -> tuple[Check, bool]:
     params["fingerprint"] = fingerprint(found.key)
     if not found.private_to_owner:
         return Check(NAME, "FAIL", "doctor.key.mode", params, "doctor.key.mode.hint"), True
-    service_uid = user_id(SERVICE_USER)
+    service_uid = user_id(service_user)
     if service_uid is not None and found.uid != service_uid:
         return Check(NAME, "FAIL", "doctor.key.owner", params, "doctor.key.owner.hint"), True
     return Check(NAME, "OK", "doctor.key.ok", params), True
