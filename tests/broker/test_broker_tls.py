@@ -132,7 +132,9 @@ def test_a_certificate_not_valid_yet_says_so(sandbox: tuple[Settings, str], ca: 
     assert type(refused) is errors.CertificateNotYetValid
 
 
-def test_a_broker_offering_only_tls_1_1_is_refused(sandbox: tuple[Settings, str], ca: Authority, tmp_path: Path) -> None:
+def test_a_broker_offering_only_tls_1_1_is_refused(
+    sandbox: tuple[Settings, str], ca: Authority, tmp_path: Path
+) -> None:
     settings, url = sandbox
     chain, key = ca.issue(tmp_path)
     old = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
