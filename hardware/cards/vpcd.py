@@ -66,7 +66,13 @@ class VirtualCard:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
 
+    @property
+    def inserted(self) -> bool:
+        return self._sock is not None
+
     def insert(self, timeout_s: float = 5.0) -> VirtualCard:
+        """Put the card in the reader (again, after ``remove()``: the same card)."""
+        self._stop.clear()
         self._sock = socket.create_connection((VPCD_HOST, self.port), timeout=timeout_s)
         self._sock.settimeout(None)
         self._thread = threading.Thread(target=self._serve, daemon=True, name="virtual-card")

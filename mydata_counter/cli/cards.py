@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -62,7 +64,8 @@ VPCD_DOWN = (
 
 @click.group("virtual-card")
 def virtual_card() -> None:
-    """Virtual cards on vsmartcard's vpcd (tests, demos): Ctrl-C removes the card."""
+    """Virtual cards on vsmartcard's vpcd (tests, demos): Enter pulls the card out or puts it back; Ctrl-C
+    removes it and ends."""
 
 
 def _citizen(config_path: Path, national_id: str) -> tuple[Settings, Citizen]:
@@ -75,10 +78,40 @@ def _citizen(config_path: Path, national_id: str) -> tuple[Settings, Citizen]:
     return settings, citizen
 
 
+def _toggle_on_enter(card: VirtualCard) -> None:
+    """Each Enter pulls the card out or puts it back, as a citizen would (insert/remove events, a card pulled
+    mid-step); nothing happens when there is no terminal to read from."""
+    # os.read, not sys.stdin: a daemon thread inside sys.stdin's buffer would hold its lock at interpreter exit
+    while chunk := _read_stdin():
+        for _enter in range(chunk.count(b"\n")):
+            _toggle(card)
+
+
+def _read_stdin() -> bytes:
+    try:
+        return os.read(sys.stdin.fileno(), 1024)
+    except (OSError, ValueError):  # no stdin at all
+        return b""
+
+
+def _toggle(card: VirtualCard) -> None:
+    if card.inserted:
+        card.remove()
+        click.echo("卡片已拔出（Enter 再插入）/ card pulled out (Enter puts it back)")
+        return
+    try:
+        card.insert()
+    except OSError:
+        click.echo(VPCD_DOWN, err=True)
+        return
+    click.echo("卡片已插入（Enter 拔出）/ card inserted (Enter pulls it out)")
+
+
 def _serve_until_interrupted(card: VirtualCard) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    threading.Thread(target=_toggle_on_enter, args=(card,), daemon=True, name="card-toggle").start()
     stop.wait()
     card.remove()
     click.echo("卡片已移除 / card removed")
@@ -107,7 +140,7 @@ def nhi(config_path: Path, national_id: str, reader: int) -> None:
     except OSError:
         click.echo(VPCD_DOWN, err=True)
         raise SystemExit(1) from None
-    click.echo(f"健保卡已插入 / NHI card inserted in Virtual PCD 00 0{reader} (Ctrl-C removes it)")
+    click.echo(f"健保卡已插入 / NHI card inserted in Virtual PCD 00 0{reader} (Enter pulls it out; Ctrl-C ends)")
     _serve_until_interrupted(card)
 
 
@@ -149,7 +182,7 @@ def moica(config_path: Path, national_id: str, pin: str, folder: Path | None, re
             "MYDATA_COUNTER_DEVICES__READER__READER_NAME": name,
             "MYDATA_COUNTER_DEVICES__READER__PKCS11_MODULE": str(MODULE),
         }
-        click.echo(f"自然人憑證已插入 / MOICA card inserted in {name}, PIN {pin} (Ctrl-C removes it)")
+        click.echo(f"自然人憑證已插入 / MOICA card inserted in {name}, PIN {pin} (Enter pulls it out; Ctrl-C ends)")
         click.echo("啟動自助機時設定 / start the kiosk with:")
         for variable, value in variables.items():
             click.echo(f"  export {variable}={shlex.quote(value)}")
