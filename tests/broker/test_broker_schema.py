@@ -62,6 +62,6 @@ def test_sandbox_conforms_to_the_spec_and_never_fails(
 def test_the_fuzz_run_above_sent_enough_cases() -> None:
     """Runs after the generated tests in this module (pytest keeps file order)."""
     paths = {call.split()[1] for call in calls}
-    assert len(paths) == 16, sorted(paths)
+    assert len(paths) == len(build_spec()["paths"]), sorted(paths)  # every path of the protocol was sent
     assert len(calls) >= MIN_CASES, len(calls)
     print(f"schemathesis sent {len(calls)} cases over {len(paths)} paths")
