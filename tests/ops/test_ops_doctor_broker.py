@@ -215,3 +215,9 @@ def test_json_comes_out_for_a_config_that_cannot_be_read(tmp_path: Path) -> None
     report = run_doctor(tmp_path / "config.toml")
     assert report.status == 1 and report.checks["config"]["status"] == "FAIL"
     assert json.loads(report.stdout)["ok"] is False
+
+
+def test_a_ca_bundle_that_is_not_pem_is_named(sandbox: Settings, ca: Authority, tmp_path: Path) -> None:
+    (tmp_path / "broker-ca.pem").write_text("this is not a certificate\n")
+    checks = _through_proxy(sandbox, tmp_path, *ca.issue(tmp_path), tmp_path / "broker-ca.pem")
+    assert checks["broker"]["key"] == "doctor.tls.ca_bundle" and "PEM" in checks["broker"]["hint"]
