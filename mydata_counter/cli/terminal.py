@@ -7,7 +7,7 @@ import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -16,11 +16,20 @@ from mydata_counter.cli.support import config_option, load_or_exit
 SERVICE_USER = "mydata"
 
 
-def _key_path(config_path: Path, key_file: Path | None) -> tuple[str, Path]:
-    settings = load_or_exit(config_path)
+def _fail(text: str, error: str, as_json: bool) -> NoReturn:
+    """Say what is wrong (as JSON for ``--json``) and exit 1."""
+    if as_json:
+        click.echo(json.dumps({"ok": False, "error": error, "message": text}, ensure_ascii=False))
+    else:
+        click.echo(text, err=True)
+    raise SystemExit(1)
+
+
+def _key_path(config_path: Path, key_file: Path | None, as_json: bool) -> tuple[str, Path]:
+    settings = load_or_exit(config_path, as_json)
     path = key_file or settings.broker.key_file
     if path is None:
-        raise click.UsageError("no key file: set [broker] key_file in the config, or give --key-file")
+        _fail("沒有設定金鑰檔 / no key file: set [broker] key_file in the config, or give --key-file", "unset", as_json)
     return settings.broker.terminal_id, path
 
 
@@ -30,8 +39,7 @@ def _report(terminal_id: str, path: Path, request_out: Path | None, as_json: boo
 
     found = inspect_key(path)
     if found.key is None:
-        click.echo(f"不是 Ed25519 私鑰 / not an Ed25519 private key: {path}", err=True)
-        raise SystemExit(1)
+        _fail(f"不是 Ed25519 私鑰 / not an Ed25519 private key: {path}", "invalid", as_json)
     request = registration_request(terminal_id, found.key)
     if request_out is not None:
         request_out.write_text(json.dumps(request, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -71,16 +79,16 @@ def init(
     from broker_client.keys import hand_to
     from broker_client.signing import create_private_key
 
-    terminal_id, path = _key_path(config_path, key_file)
+    terminal_id, path = _key_path(config_path, key_file, as_json)
     if path.exists():
         if not force:
-            click.echo(
+            _fail(
                 f"金鑰已存在 / a key already exists: {path}\n"
                 "  mydata-counter terminal show 顯示它 / shows it; --force 換新（舊的改名保留）/ replaces it "
                 "(the old one is kept, renamed): the broker must then register the new one.",
-                err=True,
+                "exists",
+                as_json,
             )
-            raise SystemExit(1)
         kept = path.with_name(f"{path.name}.replaced-{datetime.now(UTC):%Y%m%dT%H%M%SZ}")
         path.rename(kept)
         click.echo(f"舊金鑰改名保留 / old key kept as {kept}", err=True)
@@ -99,12 +107,10 @@ def init(
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of text.")
 def show(config_path: Path, key_file: Path | None, request_out: Path | None, as_json: bool) -> None:
     """Print the existing key's public key, fingerprint and registration request (never the private key)."""
-    terminal_id, path = _key_path(config_path, key_file)
+    terminal_id, path = _key_path(config_path, key_file, as_json)
     try:
         _report(terminal_id, path, request_out, as_json)
     except FileNotFoundError:
-        click.echo(f"沒有金鑰 / no key at {path}: mydata-counter terminal init", err=True)
-        raise SystemExit(1) from None
+        _fail(f"沒有金鑰 / no key at {path}: mydata-counter terminal init", "missing", as_json)
     except PermissionError:
-        click.echo(f"無權讀取 / cannot read {path}: run as root or as {SERVICE_USER}", err=True)
-        raise SystemExit(1) from None
+        _fail(f"無權讀取 / cannot read {path}: run as root or as {SERVICE_USER}", "unreadable", as_json)

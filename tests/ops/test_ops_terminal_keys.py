@@ -72,6 +72,8 @@ def test_show_without_a_key_says_to_run_init(tmp_path: Path) -> None:
     _, config = _settings(tmp_path)
     result = _cli("terminal", "show", "--config", str(config))
     assert result.returncode == 1 and "terminal init" in result.stderr
+    as_json = _cli("terminal", "show", "--config", str(config), "--json")
+    assert as_json.returncode == 1 and json.loads(as_json.stdout)["error"] == "missing"
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="giving a file to another user needs root")
