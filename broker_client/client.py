@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from datetime import date
 from typing import Any, TypeVar
 
 import requests
@@ -143,8 +144,13 @@ class BrokerClient:
         if body.error == "broker.auth_failed":
             params["reason"] = body.message.get("en")
             params["cause"] = body.reason or ""
+        if body.dataset_id is not None:
+            params["dataset_id"] = body.dataset_id
+        if body.allowed_methods is not None:
+            params["allowed_methods"] = list(body.allowed_methods)
         error = cls()
         error.params.update(params)
+        error.broker_text = dict(body.message.root)
         return error
 
     def _model(self, model: type[M], response: requests.Response) -> M:
@@ -206,10 +212,54 @@ class BrokerClient:
         body = {"nhi_card_number": nhi_card_number, "household_number": household_number}
         return self._model(IdentityStatus, self._request("POST", f"/kiosk/sessions/{session_id}/nhi", body))
 
-    def otp_send(self, session_id: str, national_id: str) -> OtpSent:
+    def nhi_card(self, session_id: str, nhi_card_number: str, password: str) -> IdentityStatus:
+        """健保卡 (its number, read from the card) + the citizen's NHI network-service password."""
+        body = {"nhi_card_number": nhi_card_number, "password": password}
+        return self._model(IdentityStatus, self._request("POST", f"/kiosk/sessions/{session_id}/nhi_card", body))
+
+    def multi_factor(
+        self,
+        session_id: str,
+        national_id: str,
+        birth_date: date,
+        nhi_card_number: str,
+        *,
+        household_number: str | None = None,
+        id_card_issue_date: date | None = None,
+    ) -> IdentityStatus:
+        """多因子 without a card: give ``household_number`` or ``id_card_issue_date`` (換補證日期)."""
+        body: dict[str, Any] = {
+            "national_id": national_id, "birth_date": birth_date.isoformat(), "nhi_card_number": nhi_card_number,
+        }  # fmt: skip
+        if household_number is not None:
+            body["household_number"] = household_number
+        if id_card_issue_date is not None:
+            body["id_card_issue_date"] = id_card_issue_date.isoformat()
+        return self._model(IdentityStatus, self._request("POST", f"/kiosk/sessions/{session_id}/multi_factor", body))
+
+    def bank_card_challenge(self, session_id: str) -> bytes:
+        body = self._request("POST", f"/kiosk/sessions/{session_id}/bank_card/challenge").json()
+        return base64.b64decode(body["challenge"])
+
+    def bank_card_verify(
+        self, session_id: str, national_id: str, certificate_der: bytes, signature: bytes
+    ) -> IdentityStatus:
+        """晶片金融卡: the card's certificate and signature over the challenge, for the verification centre."""
+        body = {
+            "national_id": national_id,
+            "certificate": base64.b64encode(certificate_der).decode(),
+            "signature": base64.b64encode(signature).decode(),
+        }
         return self._model(
-            OtpSent, self._request("POST", f"/kiosk/sessions/{session_id}/otp", {"national_id": national_id})
+            IdentityStatus, self._request("POST", f"/kiosk/sessions/{session_id}/bank_card/verify", body)
         )
+
+    def otp_send(self, session_id: str, national_id: str, phone: str | None = None) -> OtpSent:
+        """Ask for an SMS code. With ``phone`` (the number the citizen typed) the broker sends only to the
+        number on file and answers the same either way; without it (deprecated) it answers with the number
+        on file, masked."""
+        body = {"national_id": national_id} if phone is None else {"national_id": national_id, "phone": phone}
+        return self._model(OtpSent, self._request("POST", f"/kiosk/sessions/{session_id}/otp", body))
 
     def otp_verify(self, session_id: str, otp: str) -> IdentityStatus:
         return self._model(

@@ -10,7 +10,11 @@ from counter_core.errors import CounterError
 
 
 class BrokerError(CounterError):
+    """``broker_text``: the broker's own message in each language, as it sent it (the client keeps it; the
+    messages a client shows come from its own catalogue, except where only the broker can fill them)."""
+
     key = "broker.error"
+    broker_text: dict[str, str] | None = None
 
 
 class BrokerUnavailable(BrokerError):
@@ -145,6 +149,69 @@ class ChallengeRequired(BrokerError):
     key = "broker.identity.no_challenge"
 
 
+class IdentityNotAllowed(BrokerError):
+    """The method may not release a dataset of the service (依驗證強度). Params: ``dataset_id`` and
+    ``allowed_methods`` (the service's methods), and ``dataset`` / ``methods`` as language → text maps."""
+
+    key = "broker.identity.not_allowed"
+
+    def message(self, language: str) -> str:
+        """The broker's text: it names the dataset in each language, which the client's catalogue cannot."""
+        sent = self.broker_text or {}
+        return sent.get(language) or sent.get("zh-TW") or super().message(language)
+
+    def bilingual(self) -> str:
+        return f"{self.message('zh-TW')} / {self.message('en')}"
+
+
+class IdentityDetailsWrong(IdentityFailed):
+    """Typed details (household number, birthday …) did not match; ``tries_left`` before the lock."""
+
+    key = "broker.identity.wrong"
+
+
+class SameCredential(SameMethodTwice):
+    """The second method rests on the same credential as the first (card and app of one certificate)."""
+
+    key = "broker.identity.same_credential"
+
+
+class IdentityRateLimited(RateLimited):
+    """Too many failed identity checks at this kiosk terminal: guessing, whoever it is for."""
+
+    key = "broker.identity.rate_limited"
+
+
+class PromptsLimited(RateLimited):
+    """Too many pushes / SMS for one citizen: nobody's phone is flooded from a kiosk."""
+
+    key = "broker.identity.prompts_limited"
+
+
+class IdentityLocked(LockedOut):
+    """This method is locked for this citizen after too many failures; other methods still work."""
+
+    key = "broker.identity.locked"
+
+
+class NhiPasswordWrong(IdentityFailed):
+    key = "broker.nhi_card.password_wrong"
+
+
+class NhiPasswordLocked(IdentityLocked):
+    key = "broker.nhi_card.locked"
+
+
+class NhiCardNotRegistered(IdentityFailed):
+    key = "broker.nhi_card.not_registered"
+
+
+class OtpNotEnrolled(IdentityFailed):
+    """SMS codes are open only after one check with the citizen certificate (seed 001)."""
+
+    key = "broker.otp.not_enrolled"
+
+
 ERRORS_BY_KEY: dict[str, type[BrokerError]] = {
     cls.key: cls
     for cls in (
@@ -152,7 +219,8 @@ ERRORS_BY_KEY: dict[str, type[BrokerError]] = {
         CodeMalformed, RateLimited, LockedOut, AuthFailed, ClerkLoginFailed, ClerkSessionExpired,
         ValidationFailed, SessionExpired, ConsentRequired, IdentityFailed, IdentityMismatch, SameMethodTwice,
         IdentityRequired, OtpWrong, PushDenied, PushExpired, UnknownCitizen, NotFound, ConsentMismatch,
-        ChallengeRequired,
+        ChallengeRequired, IdentityNotAllowed, IdentityDetailsWrong, SameCredential, IdentityRateLimited,
+        PromptsLimited, IdentityLocked, NhiPasswordWrong, NhiPasswordLocked, NhiCardNotRegistered, OtpNotEnrolled,
     )
 }  # fmt: skip
 
@@ -184,4 +252,14 @@ STATUS_BY_KEY: dict[str, int] = {
     "broker.not_found": 404,
     "broker.consent.mismatch": 409,
     "broker.identity.no_challenge": 409,
+    "broker.identity.not_allowed": 403,
+    "broker.identity.wrong": 403,
+    "broker.identity.same_credential": 409,
+    "broker.identity.rate_limited": 429,
+    "broker.identity.prompts_limited": 429,
+    "broker.identity.locked": 429,
+    "broker.nhi_card.password_wrong": 403,
+    "broker.nhi_card.locked": 429,
+    "broker.nhi_card.not_registered": 403,
+    "broker.otp.not_enrolled": 403,
 }

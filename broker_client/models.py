@@ -7,15 +7,15 @@ only where the protocol needs them; ``repr`` of such models hides them.
 from __future__ import annotations
 
 import re
-from datetime import datetime
-from typing import Literal
+from datetime import date, datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
 
-from counter_core.identity import IdentityMethod
+from counter_core.identity import METHOD_IDS, IdentityMethod
 
 __all__ = ["IdentityMethod"]  # the protocol's method names, listed once in counter_core.identity
-PushOutcome = Literal["pending", "approved", "denied", "expired"]
+PushOutcome = Literal["pending", "approved", "denied", "wrong_number", "expired"]
 
 
 class Model(BaseModel):
@@ -63,6 +63,11 @@ class Dataset(Model):
     id: str
     name: Text
     source_agency: Text
+    allowed_methods: list[IdentityMethod] = Field(
+        min_length=1,
+        description="Identity methods any one of which may release this dataset (依驗證強度, seed 001's table "
+        "「MyData提供的個人資料集 … 適用驗證方式」; see docs/broker.md for the datasets the table does not list).",
+    )
     fields: list[DatasetField]
 
 
@@ -71,7 +76,15 @@ class CounterService(Model):
     agency_id: str
     name: Text
     description: Text
-    dataset_ids: list[str]
+    dataset_ids: list[str] = Field(min_length=1)
+    allowed_methods: list[IdentityMethod] = Field(
+        description="The methods good for every dataset of the service (the intersection of their "
+        "`allowed_methods`, computed by the broker): one of them must pass before a code is issued."
+    )
+    illustrative: bool = Field(
+        False,
+        description="Not a counter service the seed documents name: an example, and the kiosk says so.",
+    )
 
 
 class Agency(Model):
@@ -86,12 +99,79 @@ class Category(Model):
     name: Text
 
 
+def methods_for_all(allowed: list[list[IdentityMethod]]) -> list[IdentityMethod]:
+    """The methods every list allows, in ``METHODS`` order."""
+    return [m for m in METHOD_IDS if all(m in methods for methods in allowed)]
+
+
+def _unique(kind: str, ids: list[str]) -> None:
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise ValueError(f"{kind} ids used twice: {twice}")
+
+
 class Catalogue(Model):
     terms_version: str
     support_line: str
     categories: list[Category]
     agencies: list[Agency]
     datasets: list[Dataset]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_service_methods(cls, data: Any) -> Any:
+        """A service's ``allowed_methods`` is derived, so a catalogue file leaves it out and it is computed
+        here, once; a catalogue that states it (the broker's answer) is checked against it below."""
+        if not isinstance(data, dict) or not isinstance(data.get("agencies"), list):
+            return data
+        allowed = {d.get("id"): d.get("allowed_methods") for d in data.get("datasets") or [] if isinstance(d, dict)}
+
+        def with_methods(service: Any) -> Any:
+            if not isinstance(service, dict) or "allowed_methods" in service:
+                return service
+            lists = [allowed.get(i) for i in service.get("dataset_ids") or []]
+            known = [m for m in lists if isinstance(m, list)]
+            return {**service, "allowed_methods": methods_for_all(known) if len(known) == len(lists) else []}
+
+        agencies = [
+            {**a, "services": [with_methods(s) for s in a["services"]]}
+            if isinstance(a, dict) and isinstance(a.get("services"), list)
+            else a
+            for a in data["agencies"]
+        ]
+        return {**data, "agencies": agencies}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Catalogue:
+        """Every reference resolves and every service can be released by at least one method; each error
+        names the entry."""
+        _unique("category", [c.id for c in self.categories])
+        _unique("agency", [a.id for a in self.agencies])
+        _unique("dataset", [d.id for d in self.datasets])
+        _unique("service", [s.id for a in self.agencies for s in a.services])
+        categories = {c.id for c in self.categories}
+        datasets = {d.id: d for d in self.datasets}
+        for dataset in self.datasets:
+            _unique(f"field (dataset {dataset.id!r})", [f.key for f in dataset.fields])
+            if len(set(dataset.allowed_methods)) != len(dataset.allowed_methods):
+                raise ValueError(f"dataset {dataset.id!r}: a method is listed twice in allowed_methods")
+        for agency in self.agencies:
+            if agency.category not in categories:
+                raise ValueError(f"agency {agency.id!r}: unknown category {agency.category!r}")
+            for service in agency.services:
+                where = f"service {service.id!r} (agency {agency.id!r})"
+                if service.agency_id != agency.id:
+                    raise ValueError(f"{where}: agency_id is {service.agency_id!r}, listed under {agency.id!r}")
+                unknown = [i for i in service.dataset_ids if i not in datasets]
+                if unknown:
+                    raise ValueError(f"{where}: unknown datasets {unknown}")
+                _unique(f"dataset (in {where})", service.dataset_ids)
+                expected = methods_for_all([datasets[i].allowed_methods for i in service.dataset_ids])
+                if not expected:
+                    raise ValueError(f"{where}: no identity method may release all of {service.dataset_ids}")
+                if service.allowed_methods != expected:
+                    raise ValueError(f"{where}: allowed_methods must be {expected}, the methods every dataset allows")
+        return self
 
     def service(self, service_id: str) -> CounterService | None:
         return next((s for a in self.agencies for s in a.services if s.id == service_id), None)
@@ -142,12 +222,61 @@ class NhiHousehold(Model):
     household_number: str = Field(repr=False)
 
 
+class NhiCardPassword(Model):
+    """健保卡 + the password the citizen registered for the NHI network service (健保卡網路服務註冊)."""
+
+    nhi_card_number: str = Field(repr=False, description="Read from the card in the kiosk's reader.")
+    password: str = Field(repr=False)
+
+
+class MultiFactor(Model):
+    """多因子 / 雙證件 without any card: national ID, birthday, NHI card number, and either the household
+    number (seed 000) or the ID card's issue date (換補證日期, seed 001) — exactly one of the two."""
+
+    national_id: str = Field(repr=False)
+    birth_date: date = Field(repr=False, strict=True)
+    nhi_card_number: str = Field(repr=False)
+    household_number: str | None = Field(None, repr=False, description="戶口名簿戶號; or id_card_issue_date")
+    id_card_issue_date: date | None = Field(
+        None,
+        repr=False,
+        strict=True,
+        description="換補證日期: the issue date printed on the national ID card; or household_number",
+    )
+
+    @model_validator(mode="after")
+    def _one_of_household_or_issue_date(self) -> MultiFactor:
+        if (self.household_number is None) == (self.id_card_issue_date is None):
+            raise ValueError("give either household_number or id_card_issue_date")
+        return self
+
+
+class BankCardProof(Model):
+    """晶片金融卡: the card's certificate and its signature over the broker's challenge, for the third-party
+    verification centre, which also checks that the card's account belongs to ``national_id``."""
+
+    national_id: str = Field(repr=False)
+    certificate: str  # base64 DER
+    signature: str  # base64 DER ECDSA-SHA256 over the challenge bytes
+
+
+class OtpRequest(Model):
+    national_id: str = Field(repr=False)
+    phone: str | None = Field(
+        None,
+        repr=False,
+        description="The mobile number the citizen typed. The broker sends the code only if it is the number on "
+        "file (and the citizen has verified once with the citizen certificate) and answers the same either way. "
+        "Deprecated form: without it the broker sends to the number on file and answers with it masked.",
+    )
+
+
 class OtpBody(Model):
     otp: str = Field(repr=False)
 
 
 class OtpSent(Model):
-    sent_to: str  # masked phone number, e.g. 0912-***-678
+    sent_to: str  # masked phone number, e.g. 0912-***-678: the typed one, or (deprecated form) the one on file
 
 
 class IdentityStatus(Model):
@@ -233,6 +362,12 @@ class ErrorBody(Model):
     message: Text
     retry_after_s: int | None = None
     tries_left: int | None = None
+    # With broker.auth_failed: why the signature was refused (unsigned, malformed, unknown_terminal,
+    # bad_signature, digest, stale, replayed), so a technician's tool can say what to fix.
+    dataset_id: str | None = Field(None, description="The dataset a refused identity method may not release.")
+    allowed_methods: list[IdentityMethod] | None = Field(
+        None, description="With broker.identity.not_allowed: the methods that would do for the service."
+    )
     # With broker.auth_failed: why the signature was refused (unsigned, malformed, unknown_terminal,
     # bad_signature, digest, stale, replayed), so a technician's tool can say what to fix.
     reason: str | None = None

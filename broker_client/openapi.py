@@ -30,8 +30,12 @@ OPERATIONS: list[Operation] = [
     ("post", "/kiosk/sessions/{session_id}/moica/verify", "Card certificate and signature over the challenge", m.MoicaProof, 200, m.IdentityStatus, "identity"),
     ("post", "/kiosk/sessions/{session_id}/push", "Push to the citizen's mobile certificate app", m.NationalIdBody, 201, m.PushStarted, "identity"),
     ("get", "/kiosk/sessions/{session_id}/push/{push_id}", "State of a push", None, 200, m.PushState, "identity"),
-    ("post", "/kiosk/sessions/{session_id}/nhi", "NHI card number + household number", m.NhiHousehold, 200, m.IdentityStatus, "identity"),
-    ("post", "/kiosk/sessions/{session_id}/otp", "Send an SMS one-time password", m.NationalIdBody, 200, m.OtpSent, "identity"),
+    ("post", "/kiosk/sessions/{session_id}/bank_card/challenge", "Challenge for the chip bank card", None, 200, m.Challenge, "identity"),
+    ("post", "/kiosk/sessions/{session_id}/bank_card/verify", "Chip bank card certificate and signature, checked by the verification centre", m.BankCardProof, 200, m.IdentityStatus, "identity"),
+    ("post", "/kiosk/sessions/{session_id}/nhi_card", "NHI card + its network-service password", m.NhiCardPassword, 200, m.IdentityStatus, "identity"),
+    ("post", "/kiosk/sessions/{session_id}/nhi", "NHI card number (read from the card) + household number", m.NhiHousehold, 200, m.IdentityStatus, "identity"),
+    ("post", "/kiosk/sessions/{session_id}/multi_factor", "Multi-factor without a card: ID, birthday, NHI card number, household number or ID card issue date", m.MultiFactor, 200, m.IdentityStatus, "identity"),
+    ("post", "/kiosk/sessions/{session_id}/otp", "Send an SMS one-time password", m.OtpRequest, 200, m.OtpSent, "identity"),
     ("post", "/kiosk/sessions/{session_id}/otp/verify", "Check the one-time password", m.OtpBody, 200, m.IdentityStatus, "identity"),
     ("post", "/kiosk/sessions/{session_id}/code", "Issue the data code", None, 201, m.IssuedCode, "kiosk"),
     ("post", "/clerk/login", "Clerk login (agency account)", m.ClerkLogin, 200, m.ClerkSession, "clerk"),
@@ -41,9 +45,35 @@ OPERATIONS: list[Operation] = [
 ]
 # fmt: on
 
+IDENTITY_RULES = (
+    "Identity rules: the first method of a session must be one the service allows (`allowed_methods` of the "
+    "service in the catalogue, the methods every dataset allows), else 403 `broker.identity.not_allowed` with "
+    "`dataset_id` and `allowed_methods`, and nothing is checked. On a citizen's first use a second method on a "
+    "different credential is needed (`needs_another_method`); it may be any other method. Failed checks count "
+    "per terminal (429 `broker.identity.rate_limited`) and per citizen and credential (429 "
+    "`broker.identity.locked`), both with `retry_after_s` and Retry-After."
+)
+DESCRIPTIONS = {
+    "/kiosk/sessions/{session_id}/otp": (
+        "Open only to a citizen who verified once with the citizen certificate (card or app). With `phone` the "
+        "code goes only to the number on file, and the answer (the typed number, masked) is the same whether it "
+        "matched or not. Without `phone` (deprecated, for kiosks before this version): the number on file, masked, "
+        "or 403 `broker.otp.not_enrolled`."
+    ),
+    "/kiosk/sessions/{session_id}/nhi_card": (
+        "Three wrong passwords in a row lock the password like a PIN (429 `broker.nhi_card.locked`); an NHI card "
+        "never registered for the network service gets 403 `broker.nhi_card.not_registered`."
+    ),
+    "/kiosk/sessions/{session_id}/bank_card/verify": (
+        "The sandbox plays the third-party verification centre: the certificate must come from its card issuer, "
+        "the signature must verify over the challenge, and the card's account must belong to `national_id`."
+    ),
+}
+
 _MODELS: list[type[BaseModel]] = [
     m.Catalogue, m.StartSession, m.KioskSession, m.Consent, m.Challenge, m.MoicaProof, m.NationalIdBody,
-    m.NhiHousehold, m.OtpBody, m.OtpSent, m.IdentityStatus, m.PushStarted, m.PushState, m.IssuedCode,
+    m.NhiHousehold, m.NhiCardPassword, m.MultiFactor, m.BankCardProof, m.OtpRequest, m.OtpBody, m.OtpSent,
+    m.IdentityStatus, m.PushStarted, m.PushState, m.IssuedCode,
     m.ClerkLogin, m.ClerkSession, m.RedeemBody, m.Redemption, m.PurgeAck, m.ErrorBody, m.TerminalInfo,
 ]  # fmt: skip
 
@@ -92,6 +122,8 @@ def build_spec() -> dict[str, Any]:
         ]  # fmt: skip
         if path.startswith("/clerk/") and path != "/clerk/login":
             operation["description"] = "Needs the clerk's bearer token (Authorization: Bearer …) from /clerk/login."
+        if tag == "identity" and method == "post":
+            operation["description"] = " ".join(filter(None, (DESCRIPTIONS.get(path), IDENTITY_RULES)))
         if parameters:
             operation["parameters"] = parameters
         if request is not None:

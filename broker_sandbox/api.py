@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -12,13 +13,17 @@ from pydantic import BaseModel, ValidationError
 from broker_client import errors
 from broker_client.errors import STATUS_BY_KEY, BrokerError
 from broker_client.models import (
+    BankCardProof,
     ClerkLogin,
     Consent,
     ErrorBody,
     MoicaProof,
+    MultiFactor,
     NationalIdBody,
+    NhiCardPassword,
     NhiHousehold,
     OtpBody,
+    OtpRequest,
     PurgeAck,
     RedeemBody,
     StartSession,
@@ -27,20 +32,36 @@ from broker_client.models import (
 )
 from broker_client.signing import RequestVerifier, SignatureRejected
 from broker_sandbox.clerk_flow import ClerkFlow
+from broker_sandbox.identity_cards import CardMethods
+from broker_sandbox.identity_details import DetailMethods
+from broker_sandbox.identity_phone import PhoneMethods
 from broker_sandbox.kiosk_flow import KioskFlow
 from counter_core.i18n import every_language
 
 M = TypeVar("M", bound=BaseModel)
 
 
+@dataclass(frozen=True)
+class IdentityMethods:
+    cards: CardMethods
+    details: DetailMethods
+    phone: PhoneMethods
+
+
 def error_response(error: BrokerError) -> Response:
-    params = {k: v for k, v in error.params.items() if isinstance(v, str | int)}
+    """The error as ``ErrorBody``: its message in every language (language-map params filled per language),
+    the numbers a client acts on, and for a refused method the dataset and the methods that would do."""
+    params = {k: v for k, v in error.params.items() if isinstance(v, str | int | dict)}
+    numbers = {k: int(v) for k, v in params.items() if k in ("retry_after_s", "tries_left") and not isinstance(v, dict)}
+    dataset_id, allowed = error.params.get("dataset_id"), error.params.get("allowed_methods")
     body = ErrorBody(
         error=error.key,
         message=Text.model_validate(every_language(error.key, **params)),
-        retry_after_s=int(params["retry_after_s"]) if "retry_after_s" in params else None,
-        tries_left=int(params["tries_left"]) if "tries_left" in params else None,
-        reason=str(params["cause"]) if "cause" in params else None,
+        retry_after_s=numbers.get("retry_after_s"),
+        tries_left=numbers.get("tries_left"),
+        dataset_id=dataset_id if isinstance(dataset_id, str) else None,
+        allowed_methods=allowed if isinstance(allowed, list) else None,
+        reason=str(error.params["cause"]) if "cause" in error.params else None,
     )
     response = jsonify(body.model_dump(mode="json", by_alias=True, exclude_none=True))
     response.status_code = STATUS_BY_KEY.get(error.key, 400)
@@ -50,11 +71,11 @@ def error_response(error: BrokerError) -> Response:
 
 
 def _body(model: type[M]) -> M:
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict):
+    """The request's JSON body as ``model``, parsed as JSON (so dates must be ISO strings, not numbers)."""
+    if not request.is_json:
         raise errors.ValidationFailed(field="body")
     try:
-        return model.model_validate(payload)
+        return model.model_validate_json(request.get_data(cache=True))
     except ValidationError:
         raise errors.ValidationFailed(field="body") from None
 
@@ -73,7 +94,11 @@ def _clerk_token() -> str:
 
 
 def api_blueprint(
-    verifier: RequestVerifier, kiosk: KioskFlow, clerk: ClerkFlow, catalogue: Callable[[], BaseModel]
+    verifier: RequestVerifier,
+    kiosk: KioskFlow,
+    methods: IdentityMethods,
+    clerk: ClerkFlow,
+    catalogue: Callable[[], BaseModel],
 ) -> Blueprint:
     bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -115,33 +140,54 @@ def api_blueprint(
 
     @bp.post("/kiosk/sessions/<session_id>/moica/challenge")
     def moica_challenge(session_id: str) -> Response:
-        return jsonify({"challenge": kiosk.moica_challenge(g.terminal, session_id)})
+        return jsonify({"challenge": methods.cards.moica_challenge(g.terminal, session_id)})
 
     @bp.post("/kiosk/sessions/<session_id>/moica/verify")
     def moica_verify(session_id: str) -> Response:
         body = _body(MoicaProof)
-        return _json(kiosk.moica_verify(g.terminal, session_id, body.certificate, body.signature))
+        return _json(methods.cards.moica_verify(g.terminal, session_id, body.certificate, body.signature))
+
+    @bp.post("/kiosk/sessions/<session_id>/bank_card/challenge")
+    def bank_card_challenge(session_id: str) -> Response:
+        return jsonify({"challenge": methods.cards.bank_card_challenge(g.terminal, session_id)})
+
+    @bp.post("/kiosk/sessions/<session_id>/bank_card/verify")
+    def bank_card_verify(session_id: str) -> Response:
+        body = _body(BankCardProof)
+        return _json(
+            methods.cards.bank_card_verify(g.terminal, session_id, body.national_id, body.certificate, body.signature)
+        )
+
+    @bp.post("/kiosk/sessions/<session_id>/nhi_card")
+    def nhi_card(session_id: str) -> Response:
+        body = _body(NhiCardPassword)
+        return _json(methods.cards.nhi_card(g.terminal, session_id, body.nhi_card_number, body.password))
 
     @bp.post("/kiosk/sessions/<session_id>/push")
     def push_start(session_id: str) -> Response:
-        return _json(kiosk.push_start(g.terminal, session_id, _body(NationalIdBody).national_id), 201)
+        return _json(methods.phone.push_start(g.terminal, session_id, _body(NationalIdBody).national_id), 201)
 
     @bp.get("/kiosk/sessions/<session_id>/push/<push_id>")
     def push_status(session_id: str, push_id: str) -> Response:
-        return _json(kiosk.push_status(g.terminal, session_id, push_id))
+        return _json(methods.phone.push_status(g.terminal, session_id, push_id))
 
     @bp.post("/kiosk/sessions/<session_id>/nhi")
     def nhi(session_id: str) -> Response:
         body = _body(NhiHousehold)
-        return _json(kiosk.nhi_household(g.terminal, session_id, body.nhi_card_number, body.household_number))
+        return _json(methods.details.nhi_household(g.terminal, session_id, body.nhi_card_number, body.household_number))
+
+    @bp.post("/kiosk/sessions/<session_id>/multi_factor")
+    def multi_factor(session_id: str) -> Response:
+        return _json(methods.details.multi_factor(g.terminal, session_id, _body(MultiFactor)))
 
     @bp.post("/kiosk/sessions/<session_id>/otp")
     def otp_send(session_id: str) -> Response:
-        return _json(kiosk.otp_send(g.terminal, session_id, _body(NationalIdBody).national_id))
+        body = _body(OtpRequest)
+        return _json(methods.phone.otp_send(g.terminal, session_id, body.national_id, body.phone))
 
     @bp.post("/kiosk/sessions/<session_id>/otp/verify")
     def otp_verify(session_id: str) -> Response:
-        return _json(kiosk.otp_verify(g.terminal, session_id, _body(OtpBody).otp))
+        return _json(methods.phone.otp_verify(g.terminal, session_id, _body(OtpBody).otp))
 
     @bp.post("/kiosk/sessions/<session_id>/code")
     def issue_code(session_id: str) -> Response:

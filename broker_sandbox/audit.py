@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from broker_sandbox.store import Store
+from counter_core.clock import Clock, SystemClock
 
 GENESIS = "0" * 64
 _FIELDS = ("seq", "time", "event", "terminal", "clerk", "code_hash", "dataset_ids", "prev_hash")
@@ -28,8 +29,9 @@ def _digest(record: dict[str, object]) -> str:
 
 
 class AuditLog:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, clock: Clock | None = None) -> None:
         self._store = store
+        self._clock = clock or SystemClock()
         self._lock = threading.Lock()
 
     def append(
@@ -46,7 +48,7 @@ class AuditLog:
             last = list(db.query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"))
             record: dict[str, object] = {
                 "seq": (int(last[0]["seq"]) + 1) if last else 1,
-                "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                "time": datetime.fromtimestamp(self._clock.now(), UTC).isoformat(timespec="milliseconds"),
                 "event": event,
                 "terminal": terminal,
                 "clerk": clerk,

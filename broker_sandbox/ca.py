@@ -1,8 +1,10 @@
-"""The sandbox certificate authority (stand-in for MOICA, 內政部憑證管理中心).
+"""The sandbox certificate authorities: the citizen CA (stand-in for MOICA, 內政部憑證管理中心) and the
+bank-card issuer whose cards the third-party verification centre (第三方驗證中心) checks.
 
-Keys are derived deterministically from (seed, national ID), so a virtual or SoftHSM card made for
-a citizen and the sandbox agree without sharing files. Citizen keys are ECDSA P-256; a card signs the
-broker's challenge with ECDSA-SHA256 (DER-encoded signature).
+Keys are derived deterministically from (seed, label), so a virtual or SoftHSM card made for a citizen and
+the sandbox agree without sharing files. Card keys are ECDSA P-256; a card signs the broker's challenge with
+ECDSA-SHA256 (DER-encoded signature). A citizen certificate names the national ID (serialNumber); a bank
+card's names only its account, and the verification centre knows whose account it is.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ from functools import cache
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 _NOT_BEFORE = datetime(2024, 1, 1, tzinfo=UTC)
 _NOT_AFTER = datetime(2036, 1, 1, tzinfo=UTC)
+# issuer kind → (key label, common name)
+_ISSUERS = {"citizen": ("ca", "MyData Sandbox Citizen CA"), "bank": ("bank-ca", "MyData Sandbox Bank Card Issuer")}
 
 
 class CertificateRejected(Exception):
@@ -36,25 +40,25 @@ def _serial(seed: int, label: str) -> int:
     return int.from_bytes(hashlib.sha256(f"serial/{seed}/{label}".encode()).digest()[:16], "big") >> 1
 
 
-@cache
-def ca_key(seed: int) -> ec.EllipticCurvePrivateKey:
-    return _derive_key(seed, "ca")
+def _issuer_key(seed: int, kind: str) -> ec.EllipticCurvePrivateKey:
+    return _derive_key(seed, _ISSUERS[kind][0])
 
 
 @cache
-def ca_certificate(seed: int) -> x509.Certificate:
-    key = ca_key(seed)
+def _issuer_certificate(seed: int, kind: str) -> x509.Certificate:
+    label, common_name = _ISSUERS[kind]
+    key = _issuer_key(seed, kind)
     name = x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "TW"),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, "MyData Sandbox"),
-        x509.NameAttribute(NameOID.COMMON_NAME, "MyData Sandbox Citizen CA"),
+        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
     ])  # fmt: skip
     return (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
         .public_key(key.public_key())
-        .serial_number(_serial(seed, "ca"))
+        .serial_number(_serial(seed, label))
         .not_valid_before(_NOT_BEFORE)
         .not_valid_after(_NOT_AFTER)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
@@ -63,57 +67,68 @@ def ca_certificate(seed: int) -> x509.Certificate:
     )
 
 
-@cache
-def citizen_credentials(seed: int, national_id: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    """The citizen's card key and certificate. The certificate carries the national ID in its
-    serialNumber attribute, as MOICA certificates carry an identifier (here: the ID itself)."""
-    key = _derive_key(seed, f"citizen/{national_id}")
+def ca_certificate(seed: int) -> x509.Certificate:
+    """The citizen CA's certificate."""
+    return _issuer_certificate(seed, "citizen")
+
+
+def _card(
+    seed: int, kind: str, label: str, common_name: str, serial_number: str
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    key = _derive_key(seed, label)
     subject = x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "TW"),
-        x509.NameAttribute(NameOID.COMMON_NAME, "MyData Sandbox Citizen"),
-        x509.NameAttribute(NameOID.SERIAL_NUMBER, national_id),
+        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        x509.NameAttribute(NameOID.SERIAL_NUMBER, serial_number),
     ])  # fmt: skip
     certificate = (
         x509.CertificateBuilder()
         .subject_name(subject)
-        .issuer_name(ca_certificate(seed).subject)
+        .issuer_name(_issuer_certificate(seed, kind).subject)
         .public_key(key.public_key())
-        .serial_number(_serial(seed, national_id))
+        .serial_number(_serial(seed, serial_number))
         .not_valid_before(_NOT_BEFORE)
         .not_valid_after(_NOT_AFTER)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
-        .sign(ca_key(seed), hashes.SHA256())
+        .sign(_issuer_key(seed, kind), hashes.SHA256())
     )
     return key, certificate
 
 
-def private_key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+@cache
+def citizen_credentials(seed: int, national_id: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """The citizen's card key and certificate. The certificate carries the national ID in its
+    serialNumber attribute, as MOICA certificates carry an identifier (here: the ID itself)."""
+    return _card(seed, "citizen", f"citizen/{national_id}", "MyData Sandbox Citizen", national_id)
+
+
+@cache
+def bank_card_credentials(seed: int, account: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """A chip bank card's key and certificate, naming its account (bank code-account number)."""
+    return _card(seed, "bank", f"bank/{account}", "MyData Sandbox Bank Card", account)
 
 
 def sign_challenge(key: ec.EllipticCurvePrivateKey, challenge: bytes) -> bytes:
     return key.sign(challenge, ec.ECDSA(hashes.SHA256()))
 
 
-def verify_citizen_signature(seed: int, certificate_der: bytes, challenge: bytes, signature: bytes) -> str:
-    """Check the certificate chains to the sandbox CA and is valid now, and the signature over the
-    challenge verifies with its key. Returns the national ID the certificate names."""
+def _verified_serial(
+    seed: int, kind: str, certificate_der: bytes, challenge: bytes, signature: bytes, now: datetime | None
+) -> str:
     try:
         certificate = x509.load_der_x509_certificate(certificate_der)
     except ValueError as exc:
         raise CertificateRejected("not a DER certificate") from exc
-    ca = ca_certificate(seed)
-    if certificate.issuer != ca.subject:
+    issuer = _issuer_certificate(seed, kind)
+    if certificate.issuer != issuer.subject:
         raise CertificateRejected("issuer is not the sandbox CA")
     try:
-        certificate.verify_directly_issued_by(ca)
+        certificate.verify_directly_issued_by(issuer)
     except (ValueError, TypeError, InvalidSignature) as exc:
         raise CertificateRejected("certificate not signed by the sandbox CA") from exc
-    now = datetime.now(UTC)
-    if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
+    moment = now or datetime.now(UTC)
+    if not certificate.not_valid_before_utc <= moment <= certificate.not_valid_after_utc:
         raise CertificateRejected("certificate not valid now")
     public_key = certificate.public_key()
     if not isinstance(public_key, ec.EllipticCurvePublicKey):
@@ -122,7 +137,23 @@ def verify_citizen_signature(seed: int, certificate_der: bytes, challenge: bytes
         public_key.verify(signature, challenge, ec.ECDSA(hashes.SHA256()))
     except InvalidSignature as exc:
         raise CertificateRejected("signature does not verify") from exc
-    ids = certificate.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
-    if not ids:
-        raise CertificateRejected("certificate names no citizen")
-    return str(ids[0].value)
+    serials = certificate.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
+    if not serials:
+        raise CertificateRejected("certificate names no holder")
+    return str(serials[0].value)
+
+
+def verify_citizen_signature(
+    seed: int, certificate_der: bytes, challenge: bytes, signature: bytes, now: datetime | None = None
+) -> str:
+    """Check the certificate chains to the citizen CA and is valid now, and the signature over the
+    challenge verifies with its key. Returns the national ID the certificate names."""
+    return _verified_serial(seed, "citizen", certificate_der, challenge, signature, now)
+
+
+def verify_bank_card_signature(
+    seed: int, certificate_der: bytes, challenge: bytes, signature: bytes, now: datetime | None = None
+) -> str:
+    """The verification centre's check of a chip bank card: the card's certificate from the sandbox card
+    issuer, valid now, and its signature over the challenge. Returns the account the card names."""
+    return _verified_serial(seed, "bank", certificate_der, challenge, signature, now)

@@ -1,16 +1,28 @@
 """The sandbox's citizens as cards for the simulated reader (``hardware.cards.simulated.CardSource``): the NHI
 card's data and the MOICA card's certificate and key from the sandbox CA, so the broker verifies them as
-it verifies a real card's chain. The demo and tests wire it in; the reader itself never imports the sandbox."""
+it verifies a real card's chain. The demo and tests wire it in; the reader itself never imports the sandbox.
+
+``bank_card_credentials`` is the chip bank card (晶片金融卡) the same way, for a simulated reader that learns
+to hold one: its certificate from the sandbox card issuer and a signer over the broker's challenge."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from broker_sandbox.ca import citizen_credentials, sign_challenge
+from broker_sandbox.ca import bank_card_credentials, citizen_credentials, sign_challenge
 from broker_sandbox.citizens import find_citizen, generate_citizens
 from counter_core.personal import Personal
 from hardware.cards.interface import NhiCard
 from hardware.cards.simulated import MoicaCredentials
+
+
+@dataclass(frozen=True)
+class BankCardCredentials:
+    certificate_der: bytes = field(repr=False)
+    sign: Callable[[bytes], bytes] = field(repr=False)  # the card's signature over a challenge (ECDSA-SHA256, DER)
 
 
 class SandboxCards:
@@ -35,6 +47,15 @@ class SandboxCards:
         # The sandbox CA certifies any ID, as a forged or foreign card would be: the broker decides.
         key, certificate = citizen_credentials(self.seed, national_id)
         return MoicaCredentials(
+            certificate.public_bytes(Encoding.DER), lambda challenge: sign_challenge(key, challenge)
+        )
+
+    def bank_card_credentials(self, national_id: str) -> BankCardCredentials | None:
+        citizen = find_citizen(self.seed, self.citizens, national_id)
+        if citizen is None:
+            return None
+        key, certificate = bank_card_credentials(self.seed, citizen.bank_card_account)
+        return BankCardCredentials(
             certificate.public_bytes(Encoding.DER), lambda challenge: sign_challenge(key, challenge)
         )
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import time
 from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 
 from broker_client import errors
-from broker_client.models import ClerkSession, RedeemedDataset, RedeemedField, Redemption
+from broker_client.models import Catalogue, ClerkSession, RedeemedDataset, RedeemedField, Redemption
 from broker_sandbox.audit import AuditLog, code_hash
 from broker_sandbox.catalogue import Catalogues
 from broker_sandbox.citizens import find_citizen
@@ -20,6 +19,7 @@ from broker_sandbox.flow_base import SandboxFlow, timestamp
 from broker_sandbox.limits import EventLimiter
 from broker_sandbox.outbox import Outbox
 from broker_sandbox.store import Store
+from counter_core.clock import Clock
 from counter_core.datacode import is_valid_code, normalise_typed
 from counter_core.settings import SandboxSettings
 
@@ -32,38 +32,14 @@ LOCKOUT_AFTER, LOCKOUT_WINDOW_S, LOCKOUT_S = 30, 900, 900
 # Wrong passwords per clerk account: more than LOGIN_BURST in LOGIN_WINDOW_S → 429 (password guessing).
 LOGIN_BURST, LOGIN_WINDOW_S = 5, 300
 
-# Demo clerk accounts: one per agency, password "<agency>-demo" (printed on the sandbox home page).
-DEMO_CLERKS = {
-    agency_id: (f"clerk-{agency_id}", f"{agency_id}-demo")
-    for agency_id in (
-        "hualien",
-        "taoyuan",
-        "chiayi",
-        "cpami",
-        "nafa",
-        "taipower",
-        "cpc",
-        "mpb",
-        "bli",
-        "moe",
-        "coa",
-        "hakka",
-    )
-}
-CLERK_NAMES = [
-    "林雅婷",
-    "陳志明",
-    "黃淑芬",
-    "張家豪",
-    "李美玲",
-    "王建宏",
-    "吳怡君",
-    "劉宗翰",
-    "蔡佩珊",
-    "楊冠宇",
-    "許欣怡",
-    "鄭承恩",
-]
+CLERK_NAMES = ["林雅婷", "陳志明", "黃淑芬", "張家豪", "李美玲", "王建宏", "吳怡君", "劉宗翰", "蔡佩珊", "楊冠宇",
+               "許欣怡", "鄭承恩"]  # fmt: skip
+
+
+def demo_clerks(catalogue: Catalogue) -> dict[str, tuple[str, str]]:
+    """One demo clerk per agency of the catalogue: agency id → (``clerk-<agency>``, ``<agency>-demo``), the
+    accounts the sandbox home page lists."""
+    return {agency.id: (f"clerk-{agency.id}", f"{agency.id}-demo") for agency in catalogue.agencies}
 
 
 def password_hasher() -> PasswordHasher:
@@ -75,21 +51,35 @@ def password_hasher() -> PasswordHasher:
 
 class ClerkFlow(SandboxFlow):
     def __init__(
-        self, settings: SandboxSettings, store: Store, audit: AuditLog, catalogue: Catalogues, outbox: Outbox
+        self,
+        settings: SandboxSettings,
+        store: Store,
+        audit: AuditLog,
+        catalogue: Catalogues,
+        outbox: Outbox,
+        clock: Clock,
     ) -> None:
-        super().__init__(settings, store, audit, catalogue, outbox)
-        self.limiter = EventLimiter(BURST, WINDOW_S, LOCKOUT_AFTER, LOCKOUT_WINDOW_S, LOCKOUT_S)
-        self.login_limiter = EventLimiter(LOGIN_BURST, LOGIN_WINDOW_S)
+        super().__init__(settings, store, audit, catalogue, outbox, clock)
+        self.limiter = EventLimiter(BURST, WINDOW_S, LOCKOUT_AFTER, LOCKOUT_WINDOW_S, LOCKOUT_S, clock=clock)
+        self.login_limiter = EventLimiter(LOGIN_BURST, LOGIN_WINDOW_S, clock=clock)
         self._hasher = password_hasher()
 
     def ensure_demo_clerks(self) -> None:
-        self.seed_demo_clerks(self.store)
+        self.seed_demo_clerks(self.store, self.catalogue.catalogue)
 
     @staticmethod
-    def seed_demo_clerks(store: Store) -> None:
+    def seed_demo_clerks(store: Store, catalogue: Catalogue) -> None:
+        """Create the missing demo accounts; demo accounts of agencies the catalogue no longer has go."""
         hasher = password_hasher()
         table = store.db.table("clerks")
-        for index, (agency_id, (username, password)) in enumerate(DEMO_CLERKS.items()):
+        accounts = demo_clerks(catalogue)
+        store.db.execute(
+            "DELETE FROM clerks WHERE username LIKE 'clerk-%' AND agency_id NOT IN ({})".format(
+                ", ".join("?" * len(accounts))
+            ),
+            list(accounts),
+        )
+        for index, (agency_id, (username, password)) in enumerate(accounts.items()):
             if not list(store.db.query("SELECT 1 FROM clerks WHERE username = ?", [username])):
                 table.insert(
                     {
@@ -113,15 +103,16 @@ class ClerkFlow(SandboxFlow):
             self.audit.append("clerk.login.failed", terminal=terminal, clerk=username if rows else "")
             raise errors.ClerkLoginFailed() from None
         clerk = rows[0]
+        agency = self.catalogue.catalogue.agency(clerk["agency_id"])
+        if agency is None:  # an account of an agency the catalogue no longer has
+            raise errors.ClerkLoginFailed()
         token = secrets.token_urlsafe(32)
-        expires = time.time() + CLERK_SESSION_S
+        expires = self.clock.now() + CLERK_SESSION_S
         self.store.db.table("clerk_sessions").insert({
             "token_hash": hashlib.sha256(token.encode()).hexdigest(), "username": username,
             "terminal_id": terminal, "expires_at": expires,
         })  # fmt: skip
         self.audit.append("clerk.login", terminal=terminal, clerk=username)
-        agency = self.catalogue.catalogue.agency(clerk["agency_id"])
-        assert agency is not None
         return ClerkSession(
             token=token,
             clerk_name=clerk["name"],
@@ -137,7 +128,7 @@ class ClerkFlow(SandboxFlow):
             "JOIN clerks c ON c.username = s.username WHERE s.token_hash = ?",
             [hashlib.sha256(token.encode()).hexdigest()],
         ))  # fmt: skip
-        if not rows or rows[0]["expires_at"] < time.time() or rows[0]["terminal_id"] != terminal:
+        if not rows or rows[0]["expires_at"] < self.clock.now() or rows[0]["terminal_id"] != terminal:
             raise errors.ClerkSessionExpired()
         return rows[0]
 
@@ -168,7 +159,7 @@ class ClerkFlow(SandboxFlow):
         if row["redeemed_at"]:
             self.audit.append("code.reused", terminal=terminal, clerk=clerk["username"], code=code)
             raise errors.CodeAlreadyUsed()
-        now = time.time()
+        now = self.clock.now()
         if row["expires_at"] < now:
             self.audit.append("code.expired", terminal=terminal, clerk=clerk["username"], code=code)
             raise errors.CodeExpired()

@@ -1,4 +1,4 @@
-"""What the sandbox's kiosk and clerk flows share: their parts and how they stamp times."""
+"""What the sandbox's kiosk and clerk flows share: their parts (the clock among them) and how they stamp times."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from broker_sandbox.audit import AuditLog
 from broker_sandbox.catalogue import Catalogues
 from broker_sandbox.outbox import Outbox
 from broker_sandbox.store import Store
+from counter_core.clock import Clock
 from counter_core.settings import SandboxSettings
 
 
@@ -17,10 +18,17 @@ def timestamp(value: float) -> datetime:
 
 class SandboxFlow:
     def __init__(
-        self, settings: SandboxSettings, store: Store, audit: AuditLog, catalogue: Catalogues, outbox: Outbox
+        self,
+        settings: SandboxSettings,
+        store: Store,
+        audit: AuditLog,
+        catalogue: Catalogues,
+        outbox: Outbox,
+        clock: Clock,
     ) -> None:
         self.settings = settings
         self.store = store
         self.audit = audit
         self.catalogue = catalogue
         self.outbox = outbox
+        self.clock = clock

@@ -22,13 +22,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from broker_sandbox.store import Store
+from counter_core.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
 RESTART_AFTER_S = 5.0  # a mail process that died is started again by the next mail, at most this often
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _free_port() -> int:
@@ -39,8 +36,9 @@ def _free_port() -> int:
 
 
 class Outbox:
-    def __init__(self, store: Store, smtp_port: int = 0) -> None:
+    def __init__(self, store: Store, smtp_port: int = 0, clock: Clock | None = None) -> None:
         self._store = store
+        self._clock = clock or SystemClock()
         self._port = smtp_port or _free_port()
         self._sink: subprocess.Popen[bytes] | None = None
         self._started_at = -RESTART_AFTER_S
@@ -65,7 +63,7 @@ class Outbox:
         """Queue a mail for the mail process to relay; redemptions never wait for SMTP."""
         self._store.db.execute(
             "INSERT INTO mail_queue (recipient, subject, body, queued_at) VALUES (?, ?, ?, ?)",
-            [recipient, subject, body, time.time()],
+            [recipient, subject, body, self._clock.now()],
         )
         self._ensure_mail_process()
 
@@ -77,7 +75,7 @@ class Outbox:
     def send_sms(self, phone: str, text: str) -> None:
         self._store.db.execute(
             "INSERT INTO outbox (kind, recipient, subject, body, time) VALUES ('sms', ?, '', ?, ?)",
-            [phone, text, _now()],
+            [phone, text, datetime.fromtimestamp(self._clock.now(), UTC).isoformat(timespec="seconds")],
         )
 
     def messages(self, limit: int = 50) -> list[dict[str, Any]]:

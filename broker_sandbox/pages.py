@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
+from broker_client.models import Catalogue
 from broker_sandbox.citizens import generate_citizens
-from broker_sandbox.clerk_flow import DEMO_CLERKS
-from broker_sandbox.kiosk_flow import KioskFlow
+from broker_sandbox.clerk_flow import demo_clerks
+from broker_sandbox.identity_phone import PhoneMethods
 from broker_sandbox.outbox import Outbox
 from counter_core.national_id import is_valid_national_id
 from counter_core.settings import Settings
@@ -14,15 +15,15 @@ from counter_core.settings import Settings
 SHOWN_CITIZENS = 12
 
 
-def pages_blueprint(settings: Settings, kiosk: KioskFlow, outbox: Outbox) -> Blueprint:
+def pages_blueprint(settings: Settings, catalogue: Catalogue, phone_methods: PhoneMethods, outbox: Outbox) -> Blueprint:
     bp = Blueprint("pages", __name__)
+    accounts = demo_clerks(catalogue)
+    clerks = [(agency, *accounts[agency.id]) for agency in catalogue.agencies]
 
     @bp.get("/")
     def home() -> str:
         citizens = generate_citizens(settings.sandbox.seed, settings.sandbox.citizens)[:SHOWN_CITIZENS]
-        return render_template(
-            "sandbox/home.html", clerks=DEMO_CLERKS, citizens=citizens, total=settings.sandbox.citizens
-        )
+        return render_template("sandbox/home.html", clerks=clerks, citizens=citizens, total=settings.sandbox.citizens)
 
     @bp.get("/phone/<national_id>")
     def phone(national_id: str) -> str:
@@ -32,12 +33,14 @@ def pages_blueprint(settings: Settings, kiosk: KioskFlow, outbox: Outbox) -> Blu
 
     @bp.get("/phone/<national_id>/pushes")
     def pushes(national_id: str) -> Response:
-        return jsonify({"pushes": kiosk.pending_pushes(national_id)})
+        return jsonify({"pushes": phone_methods.pending_pushes(national_id)})
 
     @bp.post("/phone/<national_id>/pushes/<push_id>")
     def answer(national_id: str, push_id: str) -> Response:
         body = request.get_json(silent=True) or {}
-        state = kiosk.answer_push(national_id, push_id, str(body.get("action", "")), str(body.get("choice", "")))
+        state = phone_methods.answer_push(
+            national_id, push_id, str(body.get("action", "")), str(body.get("choice", ""))
+        )
         return jsonify({"state": state})
 
     @bp.get("/outbox")

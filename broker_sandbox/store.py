@@ -26,6 +26,10 @@ SCHEMA: dict[str, tuple[dict[str, type], str]] = {
     "otps": ({"session_id": str, "national_id": str, "otp_hash": str, "expires_at": float, "tries": int},
              "session_id"),
     "citizen_usage": ({"national_id": str, "first_used_at": str}, "national_id"),
+    # citizens who verified with the citizen certificate (card or app) at least once: SMS codes are open to them
+    "certificate_checks": ({"national_id": str, "first_at": float}, "national_id"),
+    # the NHI network password's wrong tries, kept like a PIN's
+    "nhi_passwords": ({"national_id": str, "failures": int, "locked_until": float}, "national_id"),
     "codes": (
         {"code_hash": str, "session_id": str, "agency_id": str, "service_id": str, "national_id": str,
          "dataset_ids": str, "methods": str, "issued_at": float, "expires_at": float, "redeemed_at": float,

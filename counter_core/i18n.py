@@ -9,6 +9,7 @@ key, and the UI looks the key up here. A new language = one entry in languages.j
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -66,11 +67,18 @@ def catalogue(language: str) -> dict[str, str]:
 
 
 def translate(key: str, language: str = DEFAULT_LANGUAGE, **params: object) -> str:
-    """The text for ``key`` in ``language``; falls back to zh-TW, then to the key itself."""
+    """The text for ``key`` in ``language``; falls back to zh-TW, then to the key itself. A parameter given
+    as a language → text mapping (a dataset's name, say) is filled in that language (zh-TW if it lacks it)."""
     lang = language if language in languages() else DEFAULT_LANGUAGE
     text = catalogue(lang).get(key) or catalogue(DEFAULT_LANGUAGE).get(key) or key
+    if isinstance(params.get("retry_after_s"), int | float):  # a wait of minutes is said in minutes
+        params = {**params, "retry_after_min": max(1, -(-int(params["retry_after_s"]) // 60))}  # type: ignore[call-overload]
+    filled = {
+        name: (value.get(lang) or value.get(DEFAULT_LANGUAGE, "")) if isinstance(value, Mapping) else value
+        for name, value in params.items()
+    }
     try:
-        return text.format(**params)
+        return text.format(**filled)
     except (KeyError, IndexError, ValueError):
         return text
 

@@ -148,6 +148,9 @@ class SandboxSettings(ServiceSettings):
     def _proxy_networks(cls, value: list[str]) -> list[str]:
         return ip_networks(value)
 
+    catalogue: Path | None = None  # agencies, services, datasets (JSON, protocol shape); None = the built-in one
+    adjustable_clock: bool = False  # tests only: POST /testing/clock moves the sandbox's clock forward
+
 
 class ReaderSettings(Section):
     driver: Driver = "simulated"

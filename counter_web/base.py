@@ -172,7 +172,8 @@ def register_socket(
 def error_body(error: CounterError) -> dict[str, Any]:
     """How an error travels to a page: its key, its text in every language, its parameters."""
     params = {k: v for k, v in error.params.items() if isinstance(v, str | int)}
-    return {"error": error.key, "message": every_language(error.key, **params), "params": params}
+    # Language maps (a dataset's name …) fill the message in each language; the page gets plain values only.
+    return {"error": error.key, "message": every_language(error.key, **error.params), "params": params}
 
 
 class SocketEvents:

@@ -17,6 +17,7 @@ from kiosk.sessions import KioskSession
 
 bp = Blueprint("kiosk_api", __name__, url_prefix="/api")
 COOKIE_KEY = "kiosk_session"
+MULTI_FACTOR_FIELDS = ("national_id", "birth_date", "nhi_card_number", "household_number", "id_card_issue_date")
 
 
 def service() -> KioskService:
@@ -91,13 +92,13 @@ def choose_method() -> Response:
 @bp.post("/identity/moica")
 def moica() -> Response:
     state = _current()
-    service().moica(state, Personal(str(_body().get("pin", "")), "PIN"))
+    service().identity.moica(state, Personal(str(_body().get("pin", "")), "PIN"))
     return jsonify(state.public())
 
 
 @bp.post("/identity/mobile")
 def mobile() -> Response:
-    started = service().mobile_push(_current(), _text("national_id"))
+    started = service().identity.mobile_push(_current(), _text("national_id"))
     seconds = int(started.expires_at.timestamp() - time.time())
     return jsonify(
         {"match_number": started.match_number, "expires_at": started.expires_at.isoformat(), "seconds": seconds}
@@ -107,26 +108,41 @@ def mobile() -> Response:
 @bp.delete("/identity/mobile")
 def cancel_push() -> Response:
     state = _current()
-    service().cancel_push(state)
+    service().identity.cancel_push(state)
     return jsonify(state.public())
 
 
 @bp.post("/identity/nhi")
 def nhi() -> Response:
     state = _current()
-    service().nhi_household(state, _text("household_number"), _text("nhi_card_number"))
+    service().identity.nhi_household(state, _text("household_number"), _text("nhi_card_number"))
+    return jsonify(state.public())
+
+
+@bp.post("/identity/nhi_card")
+def nhi_card() -> Response:
+    state = _current()
+    service().identity.nhi_card(state, Personal(str(_body().get("password", ""))[:32], "NHI password"))
+    return jsonify(state.public())
+
+
+@bp.post("/identity/multi_factor")
+def multi_factor() -> Response:
+    state = _current()
+    answers = {k: str(_body().get(k, ""))[:32] for k in MULTI_FACTOR_FIELDS}
+    service().identity.multi_factor(state, answers)
     return jsonify(state.public())
 
 
 @bp.post("/identity/otp/send")
 def otp_send() -> Response:
-    return jsonify(service().otp_send(_current(), _text("national_id")).model_dump())
+    return jsonify(service().identity.otp_send(_current(), _text("national_id"), _text("phone")).model_dump())
 
 
 @bp.post("/identity/otp/verify")
 def otp_verify() -> Response:
     state = _current()
-    service().otp_verify(state, str(_body().get("otp", "")))
+    service().identity.otp_verify(state, str(_body().get("otp", "")))
     return jsonify(state.public())
 
 

@@ -17,21 +17,20 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from broker_client import BrokerClient, errors
-from broker_client.models import Catalogue, IdentityStatus, IssuedCode, OtpSent, PushStarted
+from broker_client.models import Catalogue, IssuedCode
 from counter_core.errors import CounterError
 from counter_core.events import EventSink
-from counter_core.i18n import DEFAULT_LANGUAGE, every_language, languages, page_languages
+from counter_core.i18n import DEFAULT_LANGUAGE, languages, page_languages
 from counter_core.identity import METHOD_IDS, METHODS
 from counter_core.limits import AttemptLimiter
-from counter_core.metrics import CARD_ERRORS, IDENTITY_RESULTS, PRINTER_FAULTS, PUSH_WAIT_SECONDS, RECEIPTS
-from counter_core.national_id import is_valid_national_id
-from counter_core.personal import Personal
+from counter_core.metrics import PRINTER_FAULTS, RECEIPTS
 from counter_core.settings import KioskSettings
-from hardware.cards.interface import CardError, CardEvent, PinLocked, PinWrong
+from hardware.cards.interface import CardError, CardEvent
 from hardware.printer.interface import PrinterError
 from hardware.printer.receipt import Receipt, sample_receipt
 from kiosk.devices import KioskDevices
 from kiosk.help import HelpCall, HelpDesk
+from kiosk.identity import IdentitySteps
 from kiosk.sessions import KioskSession, SessionStore
 from kiosk.speech import Speech
 
@@ -71,6 +70,7 @@ class KioskService:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._unsubscribe = devices.reader.subscribe(self._on_card)
+        self.identity = IdentitySteps(devices, broker, self.store, events, self._spawn, self._stop.wait)
         self.speech = Speech()
         self.speech_limit = AttemptLimiter(SPEECH_PER_MINUTE, 60.0)
         self.help = help_desk or HelpDesk(settings.name, [], None)
@@ -128,11 +128,6 @@ class KioskService:
         fresh.card_left = self.reader_card()["kind"] == "card_inserted"
         return fresh
 
-    def _card_is_this_citizens(self, state: KioskSession) -> None:
-        if state.card_left:
-            CARD_ERRORS.labels("card.remove_first").inc()
-            raise CardError("card.remove_first")
-
     def reader_card(self) -> dict[str, object]:
         """The card in the reader now, as a card event (a page that starts a session learns what it missed
         while it had no room); a reader that cannot be asked counts as empty."""
@@ -175,85 +170,6 @@ class KioskService:
     def choose_method(self, state: KioskSession, method: str) -> None:
         """The method on screen now ("" = the list of methods)."""
         state.active_method = method if method in METHOD_IDS else ""
-
-    # -- identity --------------------------------------------------------------------------------
-    def _passed(self, state: KioskSession, method: str, status: IdentityStatus) -> None:
-        state.identity = status
-        IDENTITY_RESULTS.labels(method, "ok").inc()
-
-    def moica(self, state: KioskSession, pin: Personal[str]) -> None:
-        """Sign the broker's challenge with the citizen-certificate card; the PIN goes only to the card."""
-        try:
-            self._card_is_this_citizens(state)
-            challenge = self.broker.moica_challenge(state.broker_session)
-            signed = self.devices.reader.moica_sign(pin, challenge)
-        except (PinWrong, PinLocked) as error:
-            IDENTITY_RESULTS.labels("moica", "pin_locked" if isinstance(error, PinLocked) else "pin_wrong").inc()
-            if isinstance(error, PinWrong) and error.tries_left == 1:  # say so before the try that locks it
-                raise PinWrong("card.pin_last_try", tries_left=1) from None
-            raise
-        except CardError as error:
-            CARD_ERRORS.labels(error.key).inc()
-            raise
-        finally:
-            pin.wipe()
-        self._passed(
-            state, "moica", self.broker.moica_verify(state.broker_session, signed.certificate_der, signed.signature_der)
-        )
-
-    def nhi_household(self, state: KioskSession, household_number: str, card_number: str = "") -> None:
-        """NHI card number (typed, or read from the card in the reader) + household number."""
-        if not card_number:
-            try:
-                self._card_is_this_citizens(state)
-                card_number = self.devices.reader.read_nhi().card_number.reveal()
-            except CardError as error:
-                CARD_ERRORS.labels(error.key).inc()
-                raise
-        status = self.broker.nhi_household(state.broker_session, card_number, household_number)
-        self._passed(state, "nhi_household", status)
-
-    def otp_send(self, state: KioskSession, national_id: str) -> OtpSent:
-        return self.broker.otp_send(state.broker_session, _checked_id(national_id))
-
-    def otp_verify(self, state: KioskSession, otp: str) -> None:
-        self._passed(state, "otp", self.broker.otp_verify(state.broker_session, otp))
-
-    def mobile_push(self, state: KioskSession, national_id: str) -> PushStarted:
-        """Push to the citizen's phone; a watcher follows it and tells the page when it is answered."""
-        started = self.broker.mobile_push(state.broker_session, _checked_id(national_id))
-        state.push, state.push_started = started, time.monotonic()
-        self._spawn(self._watch_push, "push-watch", state.id)
-        return started
-
-    def cancel_push(self, state: KioskSession) -> None:
-        state.push = None
-
-    def _watch_push(self, session_id: str) -> None:
-        while not self._stop.wait(PUSH_POLL_S):
-            state = self.store.get(session_id)
-            if state is None or state.push is None:
-                return
-            try:
-                result = self.broker.push_status(state.broker_session, state.push.push_id)
-            except errors.BrokerError:
-                continue
-            if result.state == "pending":
-                continue
-            PUSH_WAIT_SECONDS.labels(result.state).observe(time.monotonic() - state.push_started)
-            state.push = None
-            if result.state == "approved" and result.identity is not None:
-                self._passed(state, "mobile", result.identity)
-            else:
-                IDENTITY_RESULTS.labels("mobile", result.state).inc()
-            key = {"denied": "broker.push.denied", "expired": "broker.push.expired"}.get(result.state, "")
-            payload = {
-                "state": result.state,
-                "session": state.public(),
-                "message": every_language(key) if key else None,
-            }
-            self.events("push", payload, to=state.id)
-            return
 
     # -- code and receipt ------------------------------------------------------------------------
     def print_receipt(self, state: KioskSession, request_id: str = "") -> PrintOutcome:
@@ -346,13 +262,6 @@ class KioskService:
 
     def list_readers(self) -> dict[str, object]:
         return {"readers": [r.__dict__ for r in self.devices.reader.readers()]}
-
-
-def _checked_id(national_id: str) -> str:
-    cleaned = national_id.strip().upper()
-    if not is_valid_national_id(cleaned):
-        raise CounterError("kiosk.national_id.invalid")
-    return cleaned
 
 
 def _receipt(issued: IssuedCode, local_expiry: datetime) -> Receipt:

@@ -1,59 +1,61 @@
-"""A deterministic corpus of "photographed" receipts for tests and benchmarks.
+"""A deterministic corpus of camera frames of receipts, hard in the ways counters are, for tests and
+benchmarks (``mydata-counter hw corpus``, ``bench scan``). Same seed, same frames.
 
-Receipts are rendered as the kiosk prints them (``render_receipt_image``), laid on a desk, seen in
-perspective by a 480p/720p/1080p camera, and degraded the ways counter cameras degrade them: motion
-blur, defocus, glare, dim light, faded thermal print, JPEG compression, far away. Negative frames
-(empty receipts, a product EAN-13, a URL QR, a MyData-looking QR with a wrong check digit) must yield
-nothing. Same seed, same frames.
+A frame is made the way a camera makes it: the object (``scenes.py``: a thermal receipt, a phone, a
+label) is posed in 3-D in front of a pinhole camera (70° field of view, held by hand: turned up to ±20° in
+the plane, tilted out of it), lit (gradients, shadows, lamp glare), blurred by optics and movement and
+integrated by a sensor (``optics.py``: disc defocus, hand-motion trajectories, auto-exposure, noise,
+Bayer, sharpening, JPEG). The object's distance is set from the size of its finest module in pixels,
+so every resolution (480p to 4K) sees codes from the edge of readability up.
+
+Each (resolution, condition) cell cycles through three layouts: both symbols, the QR alone (the Code128
+covered by a thumb, torn off or folded under) and the Code128 alone (likewise the QR). Negative frames
+(an empty receipt, EAN-13/UPC-A labels, QR codes with other content, receipts whose code fails the Damm
+check) go through the same camera under a random condition and must yield nothing.
+
+``_receipt``/``_place``/``_desk`` are the simple flat placement the simulated camera and some tests use.
 """
 
 from __future__ import annotations
 
+import math
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
-import barcode
 import cv2
 import numpy as np
-import qrcode
-from barcode.writer import ImageWriter
-from PIL import Image as PILImage
 
 from counter_core.datacode import CODE_LENGTH, QR_PREFIX, damm_check_digit
+from hardware.decode import optics, scenes
 from hardware.decode.interface import Image
-from hardware.printer.receipt import sample_receipt
-from hardware.printer.render_raster import render_receipt_image
 
-RESOLUTIONS = {"480p": (640, 480), "720p": (1280, 720), "1080p": (1920, 1080)}
-CONDITIONS = (
-    "clean",
-    "perspective",
-    "motion",
-    "defocus",
-    "glare",
-    "dim",
-    "faded",
-    "jpeg",
-    "far",
-    "tiny",  # the QR at 1.5-1.9 px per module, slightly soft: the edge of what the resolution allows
-    "code128",  # the QR torn off or covered: only the Code128 is there, at any orientation
-    "mixed",
-)
-QR_ROWS, CODE128_ROWS = (236, 460), (480, 572)  # where render_receipt_image puts the symbols (576 px wide)
-NEGATIVES = ("empty_receipt", "ean13", "url_qr", "bad_check_digit")
+RESOLUTIONS = {"480p": (640, 480), "720p": (1280, 720), "1080p": (1920, 1080), "4K": (3840, 2160)}
+MIXABLE = ("motion", "defocus", "glare", "shadow", "dim", "overexposed", "faded", "crumpled", "jpeg")
+CONDITIONS = ("clean", "tilted", *MIXABLE, "far", "mixed", "phone", "phone-dark")
+LAYOUTS = ("both", "qr-only", "code128-only")
+NEGATIVES = ("empty-receipt", "ean13", "upca", "url-qr", "other-qr", "bad-check-receipt", "bad-check-code128")
+HIDE_HOW = ("thumb", "torn", "folded")
+FOCAL = 0.714  # focal length / frame width: a 70° horizontal field of view
+QR_MODULE_PX, CODE128_MODULE_PX = (2.4, 6.0), (1.8, 3.6)  # finest module on the frame, px
+FAR_QR_MODULE_PX, FAR_CODE128_MODULE_PX = (1.7, 2.3), (1.4, 1.8)
+# Blur in modules of the finest symbol in view. A disc wider than about one module puts the module's own
+# frequency on the blur's first zero, and a smear much past three does the same: past those the code's
+# information is gone for any decoder, so the corpus stops there.
+DEFOCUS_MODULES, MOTION_MODULES = (0.4, 1.0), (1.0, 3.0)
+QR_ROWS, CODE128_ROWS = scenes.QR_ROWS, scenes.CODE128_ROWS
 
 
 @dataclass
 class Frame:
     name: str
-    image: Image = field(repr=False)
+    image: Image = field(repr=False)  # BGR uint8, as a camera delivers it (decoded from its JPEG)
     code: str | None  # the code a decoder must find, None for negative frames
     resolution: str
-    condition: str
-    detail: str = ""  # what was done to it (the two degradations of a "mixed" frame)
+    condition: str  # a CONDITIONS entry, or a NEGATIVES kind
+    detail: str = ""  # what was done to it: layout, degradations, sizes
+    layout: str = ""
 
 
 def _code(rng: random.Random) -> str:
@@ -61,12 +63,252 @@ def _code(rng: random.Random) -> str:
     return body + damm_check_digit(body)
 
 
+def _wrong_check(rng: random.Random) -> str:
+    good = _code(rng)
+    return good[:-1] + str((int(good[-1]) + 1 + rng.randrange(9)) % 10)
+
+
+def _rotation(alpha: float, beta: float, gamma: float) -> Image:
+    """Tilt about x (alpha), then about y (beta), then turn in the image plane (gamma), radians."""
+    ca, sa, cb, sb, cg, sg = (
+        math.cos(alpha),
+        math.sin(alpha),
+        math.cos(beta),
+        math.sin(beta),
+        math.cos(gamma),
+        math.sin(gamma),
+    )
+    rx = np.array([[1, 0, 0], [0, ca, -sa], [0, sa, ca]])
+    ry = np.array([[cb, 0, sb], [0, 1, 0], [-sb, 0, cb]])
+    rz = np.array([[cg, -sg, 0], [sg, cg, 0], [0, 0, 1]])
+    return rz @ ry @ rx
+
+
+def _homography(
+    rng: random.Random, sheet: scenes.Sheet, size: tuple[int, int], module_px: float, module_dots: float, tilted: bool
+) -> Image:
+    """Texture dots → frame pixels for a hand-held object, its symbols inside the frame."""
+    width, height = size
+    focal = FOCAL * width
+    distance = focal * module_dots * sheet.mm_per_dot / module_px  # mm: the module spans module_px
+    x0 = min(b[0] for b in sheet.symbols)
+    y0 = min(b[1] for b in sheet.symbols)
+    x1 = max(b[2] for b in sheet.symbols)
+    y1 = max(b[3] for b in sheet.symbols)
+    quiet = 10 * module_dots
+    target = np.array(
+        [[x0 - quiet, y0 - quiet], [x1 + quiet, y0 - quiet], [x1 + quiet, y1 + quiet], [x0 - quiet, y1 + quiet]],
+        np.float64,
+    )
+    centre = target.mean(axis=0)
+    turn = rng.choice([0.0, 0.0, 0.0, 90.0, 180.0, 270.0]) + rng.uniform(-20, 20)
+    if tilted:  # a receipt held up to the camera, leaning away
+        alpha, beta = rng.choice([-1, 1]) * rng.uniform(25, 45), rng.uniform(-12, 12)
+    else:
+        alpha, beta = rng.uniform(-12, 12), rng.uniform(-12, 12)
+    rotation = _rotation(math.radians(alpha), math.radians(beta), math.radians(turn))
+    texture_h, texture_w = sheet.mask.shape
+
+    def project(points: Image) -> Image:
+        plane = np.column_stack([(points - centre) * sheet.mm_per_dot, np.zeros(len(points))])
+        camera = plane @ rotation.T + np.array([0.0, 0.0, distance])
+        return focal * camera[:, :2] / camera[:, 2:3]
+
+    corners = np.array([[0, 0], [texture_w, 0], [texture_w, texture_h], [0, texture_h]], np.float64)
+    on_frame, symbols = project(corners), project(target)
+    low, high = symbols.min(axis=0), symbols.max(axis=0)
+    span = high - low
+    room = np.array([width, height]) - span
+    offset = np.array([rng.uniform(0, max(room[0], 0)), rng.uniform(0, max(room[1], 0))]) - low
+    if (room < 0).any():  # too big to fit whole: centre it (the corpus shrinks it before this)
+        offset = np.where(room < 0, np.array([width, height]) / 2 - (low + high) / 2, offset)
+    return cv2.getPerspectiveTransform(corners.astype(np.float32), (on_frame + offset).astype(np.float32))
+
+
+@dataclass
+class _Shot:
+    """What happens to one frame: the object, how big its modules are, and the degradations."""
+
+    sheet: scenes.Sheet
+    module_px: float
+    module_dots: float
+    steps: list[str]
+
+
+def _receipt_shot(rng: random.Random, code: str, condition: str, layout: str, steps: list[str]) -> _Shot:
+    sheet = scenes.thermal_receipt(rng, code, faded="faded" in steps)
+    if layout == "qr-only":
+        scenes.hide_symbol(rng, sheet, 1, rng.choice(HIDE_HOW))
+    elif layout == "code128-only":
+        scenes.hide_symbol(rng, sheet, 0, rng.choice(HIDE_HOW))
+    if "crumpled" in steps:
+        scenes.crumple(rng, sheet)
+    far = condition == "far"
+    if layout == "code128-only":
+        module_px = rng.uniform(*(FAR_CODE128_MODULE_PX if far else CODE128_MODULE_PX))
+        return _Shot(sheet, module_px, scenes.CODE128_DOTS_PER_MODULE, steps)
+    module_px = rng.uniform(*(FAR_QR_MODULE_PX if far else QR_MODULE_PX))
+    return _Shot(sheet, module_px, scenes.QR_DOTS_PER_MODULE, steps)
+
+
+def _render(rng: random.Random, shot: _Shot, size: tuple[int, int], tilted: bool) -> Image:
+    """The frame a camera of ``size`` sends of ``shot`` (BGR uint8, after JPEG)."""
+    steps, sheet = shot.steps, shot.sheet
+    supersample = 2 if size[1] <= 720 else 1
+    scene_size = (size[0] * supersample, size[1] * supersample)
+    module_px = shot.module_px
+    for _ in range(6):  # shrink until the symbols and their quiet zones fit in the frame
+        matrix = _homography(rng, sheet, size, module_px, shot.module_dots, tilted)
+        boxes = np.array([[b[0], b[1]] for b in sheet.symbols] + [[b[2], b[3]] for b in sheet.symbols], np.float32)
+        placed = cv2.perspectiveTransform(boxes[None], matrix)[0]
+        if (placed.min(axis=0) >= 0).all() and (placed.max(axis=0) <= np.array(size)).all():
+            break
+        module_px *= 0.85
+    scaled = np.diag([supersample, supersample, 1.0]) @ matrix
+    texture, mask = sheet.texture, sheet.mask
+    dots_per_px = 1 / max(abs(np.linalg.det(scaled[:2, :2])) ** 0.5, 1e-6)
+    if sheet.emissive:  # a screen's sub-pixels: the lens and the pixel's area soften them, not all the way
+        texture = cv2.GaussianBlur(texture, (0, 0), 0.35 * dots_per_px * supersample)
+    elif dots_per_px > 1.5:  # pre-filter so the warp does not alias printed dots
+        shrink = 1 / dots_per_px
+        texture = cv2.resize(texture, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
+        mask = cv2.resize(mask, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
+        scaled = scaled @ np.diag([1 / shrink, 1 / shrink, 1.0])
+    obj = cv2.warpPerspective(texture, scaled, scene_size, flags=cv2.INTER_LINEAR)
+    cover = cv2.warpPerspective(mask, scaled, scene_size, flags=cv2.INTER_LINEAR)
+    background = scenes.desk(rng, scene_size)
+    light = cv2.resize(optics.light_field(rng, (64, 36), shadow="shadow" in steps), scene_size)
+    light_colour = np.array([rng.uniform(0.8, 1.05), rng.uniform(0.95, 1.0), rng.uniform(0.95, 1.1)], np.float32)
+    lit = light[..., None] * light_colour
+    ambient = 0.02 if sheet.emissive else 1.0  # a phone gives its own light; the room still reflects
+    radiance_obj = obj * lit * ambient
+    if sheet.emissive:
+        radiance_obj += obj * rng.uniform(0.5, 1.6)
+    symbols_at = cv2.perspectiveTransform(
+        np.array([[[(b[0] + b[2]) / 2, (b[1] + b[3]) / 2]] for b in sheet.symbols], np.float32).reshape(1, -1, 2),
+        scaled,
+    )[0]
+    module_scene = module_px * supersample
+    if "glare" in steps or (sheet.emissive and rng.random() < 0.7):  # lamp or window on paper / glass
+        where = (
+            symbols_at[rng.randrange(len(symbols_at))]
+            + np.array([rng.uniform(-1, 1), rng.uniform(-1, 1)]) * 8 * module_scene
+        )
+        spot = optics.glare(rng, scene_size, (float(where[0]), float(where[1])), 12 * module_scene)
+        strength = 1.0 if "glare" in steps else rng.uniform(0.1, 0.4)
+        radiance_obj += (spot * strength * cover)[..., None] * light_colour
+    kernel_obj = optics.gaussian_psf(rng.uniform(0.4, 0.7) * supersample)  # the lens is never perfect
+    exposure_bias = rng.uniform(1.3, 2.3) if "overexposed" in steps else rng.uniform(-0.3, 0.3)
+    light_level = rng.uniform(0.003, 0.012) if "dim" in steps else rng.uniform(0.4, 1.5)
+    sample = (slice(None, None, 8), slice(None, None, 8))
+    seen = radiance_obj[sample] * cover[sample][..., None] + (background * lit)[sample] * (1 - cover[sample][..., None])
+    exposure, gain = optics.auto_exposure(float(seen.mean()), light_level, exposure_bias)
+    # a hand is never still: the longer the exposure, the longer the smear
+    smear = rng.uniform(0.0, 0.01) * exposure * module_scene
+    if "motion" in steps:
+        smear += rng.uniform(*MOTION_MODULES) * module_scene
+    moved = optics.shake_psf(rng, smear) if smear > 0.7 else np.ones((1, 1), np.float32)
+    defocus = optics.disc_psf(rng.uniform(*DEFOCUS_MODULES) * module_scene) if "defocus" in steps else None
+    radiance_obj = optics.convolve(optics.convolve(radiance_obj * cover[..., None], moved), kernel_obj)
+    cover = optics.convolve(optics.convolve(cover, moved), kernel_obj)
+    scene = radiance_obj + background * lit * (1.0 - cover[..., None])
+    if defocus is not None:
+        scene = optics.convolve(scene, defocus)
+    frame = optics.sensor(rng, scene, supersample, exposure * light_level * optics.SENSITIVITY, gain, light_colour)
+    quality = rng.randrange(10, 30) if "jpeg" in steps else rng.randrange(70, 92)
+    return optics.jpeg(frame, quality)
+
+
+def _steps(rng: random.Random, condition: str) -> list[str]:
+    if condition == "mixed":
+        return rng.sample(list(MIXABLE), 2)
+    return [condition] if condition in MIXABLE else []
+
+
+def _positive(rng: random.Random, size: tuple[int, int], condition: str, layout: str) -> tuple[Image, str, str]:
+    code = _code(rng)
+    steps = _steps(rng, condition)
+    if condition.startswith("phone"):
+        sheet = scenes.phone_screen(rng, QR_PREFIX + code, dark=condition == "phone-dark")
+        screen_module = sheet.module_mm / sheet.mm_per_dot
+        shot = _Shot(sheet, rng.uniform(*QR_MODULE_PX), screen_module, steps)
+        layout = "qr-only"
+    else:
+        shot = _receipt_shot(rng, code, condition, layout, steps)
+    image = _render(rng, shot, size, condition == "tilted")
+    return image, code, f"{layout} {'+'.join(steps) or condition} module {shot.module_px:.1f}px"
+
+
+def _negative(rng: random.Random, size: tuple[int, int], kind: str) -> tuple[Image, str]:
+    condition = rng.choice(["clean", *MIXABLE])
+    steps = _steps(rng, condition)
+    if kind in ("ean13", "upca", "url-qr", "other-qr"):
+        payloads = {
+            "url-qr": "https://mydata.nat.gov.tw/",
+            "other-qr": rng.choice([_code(rng), "MYDATA2:" + _code(rng), QR_PREFIX + _code(rng)[:-1]]),
+        }
+        sheet = scenes.label(rng, payloads.get(kind, kind))
+        dots = sheet.module_mm / sheet.mm_per_dot
+        shot = _Shot(sheet, rng.uniform(*QR_MODULE_PX) * (0.6 if kind in ("ean13", "upca") else 1), dots, steps)
+    else:
+        sheet = scenes.thermal_receipt(rng, _wrong_check(rng), faded="faded" in steps, blank=kind == "empty-receipt")
+        if kind == "empty-receipt":
+            sheet.symbols = [(60, 200, 516, 600)]  # keep where the symbols were in view
+        if kind == "bad-check-code128":
+            scenes.hide_symbol(rng, sheet, 0, rng.choice(HIDE_HOW))
+        dots = scenes.CODE128_DOTS_PER_MODULE if kind == "bad-check-code128" else scenes.QR_DOTS_PER_MODULE
+        module_range = CODE128_MODULE_PX if kind == "bad-check-code128" else QR_MODULE_PX
+        shot = _Shot(sheet, rng.uniform(*module_range), dots, steps)
+    return _render(rng, shot, size, False), condition
+
+
+def generate(
+    seed: int = 20261124,
+    per_cell: int = 3,
+    resolutions: Iterable[str] = RESOLUTIONS,
+    conditions: Iterable[str] = CONDITIONS,
+    negatives: bool = True,
+) -> Iterator[Frame]:
+    """``per_cell`` frames for each (resolution, condition), the layouts taken in turn, then one of each
+    negative kind per resolution (``per_cell // 3`` at least 1). A cell's frames depend only on the
+    seed, the resolution and the condition, so a subset is the same frames as in the whole."""
+    wanted = set(conditions)
+    for resolution in resolutions:
+        size = RESOLUTIONS[resolution]
+        for number, condition in enumerate(CONDITIONS):
+            if condition not in wanted:
+                continue
+            rng = random.Random(f"{seed}-{resolution}-{condition}")
+            for index in range(per_cell):
+                layout = LAYOUTS[(index + number + seed) % len(LAYOUTS)]
+                image, code, detail = _positive(rng, size, condition, layout)
+                name = f"{resolution}-{condition}-{index}"
+                yield Frame(name, image, code, resolution, condition, detail, detail.split(" ")[0])
+        rng = random.Random(f"{seed}-{resolution}-negatives")
+        for kind in NEGATIVES if negatives else ():
+            for index in range(max(1, per_cell // 3)):
+                image, condition = _negative(rng, size, kind)
+                yield Frame(f"{resolution}-neg-{kind}-{index}", image, None, resolution, kind, condition)
+
+
+def write(folder: Path, seed: int = 20261124, per_cell: int = 3) -> list[Frame]:
+    """Write the corpus as PNG files (lossless: the frames already went through JPEG)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    frames = list(generate(seed, per_cell))
+    for frame in frames:
+        cv2.imwrite(str(folder / f"{frame.name}.png"), frame.image)
+    return frames
+
+
+# The simple flat placement used by the simulated camera and some tests: a receipt on a plain desk.
+
+
 def _receipt(code: str, *, hide_codes: bool = False, hide_qr: bool = False) -> Image:
-    image = np.asarray(render_receipt_image(sample_receipt(datetime(2026, 11, 24, 16, 40), code), 576).convert("L"))
+    image = scenes.receipt_dots(code)
     if hide_codes or hide_qr:
         image = image.copy()
         image[QR_ROWS[0] : QR_ROWS[1], :] = 255
-    if hide_codes:  # an "empty" receipt: everything but the symbols
+    if hide_codes:
         image[CODE128_ROWS[0] : CODE128_ROWS[1], :] = 255
     return image
 
@@ -84,12 +326,11 @@ def _desk(rng: random.Random, size: tuple[int, int]) -> Image:
 def _place(
     rng: random.Random, receipt: Image, size: tuple[int, int], fraction: float, tilt: float, turn: float = 0.0
 ) -> Image:
-    """The receipt on the desk: scaled so it spans ``fraction`` of the frame height, rotated and in
-    perspective (``tilt`` = how far the corners move, relative to the receipt's size)."""
+    """The receipt flat on the desk, spanning ``fraction`` of the frame height, turned by ±12° + ``turn``
+    and in slight perspective (``tilt``: how far the corners move, relative to the receipt's size)."""
     width, height = size
     desk = _desk(rng, size)
-    target_h = height * fraction
-    scale = target_h / receipt.shape[0]
+    scale = height * fraction / receipt.shape[0]
     rw, rh = receipt.shape[1] * scale, receipt.shape[0] * scale
     cx = rng.uniform(rw / 2, max(rw / 2 + 1, width - rw / 2))
     cy = rng.uniform(min(rh / 2, height / 2), max(min(rh / 2, height / 2) + 1, height - rh / 2))
@@ -104,118 +345,6 @@ def _place(
     matrix = cv2.getPerspectiveTransform(source, moved)
     paper = cv2.warpPerspective(receipt, matrix, size, flags=cv2.INTER_AREA, borderValue=0)
     mask = cv2.warpPerspective(np.full(receipt.shape, 255, np.uint8), matrix, size, flags=cv2.INTER_AREA)
-    paper_tone = rng.uniform(0.88, 1.0)
-    blended = desk.astype(np.float32) * (1 - mask / 255.0) + paper.astype(np.float32) * paper_tone * (mask / 255.0)
+    tone = rng.uniform(0.88, 1.0)
+    blended = desk.astype(np.float32) * (1 - mask / 255.0) + paper.astype(np.float32) * tone * (mask / 255.0)
     return np.clip(blended, 0, 255).astype(np.uint8)
-
-
-def _motion(rng: random.Random, image: Image, strength: float) -> Image:
-    length = max(3, int(strength))
-    kernel = np.zeros((length, length), np.float32)
-    kernel[length // 2, :] = 1.0
-    rotation = cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), rng.uniform(0, 180), 1.0)
-    kernel = cv2.warpAffine(kernel, rotation, (length, length))
-    return cv2.filter2D(image, -1, kernel / max(kernel.sum(), 1e-6))  # type: ignore[no-any-return]
-
-
-def _glare(rng: random.Random, image: Image) -> Image:
-    height, width = image.shape
-    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
-    cx, cy = rng.uniform(0.3, 0.7) * width, rng.uniform(0.3, 0.7) * height
-    radius = rng.uniform(0.12, 0.3) * max(width, height)
-    blob = np.exp(-(((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * radius**2))) * rng.uniform(140, 230)
-    return np.clip(image.astype(np.float32) + blob, 0, 255).astype(np.uint8)
-
-
-def _dim(rng: random.Random, image: Image) -> Image:
-    noise = np.random.default_rng(rng.randrange(2**31)).normal(0, rng.uniform(3, 7), image.shape)
-    return np.clip(image.astype(np.float32) * rng.uniform(0.15, 0.3) + noise, 0, 255).astype(np.uint8)
-
-
-def _jpeg(rng: random.Random, image: Image, quality: int | None = None) -> Image:
-    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality or rng.randrange(20, 45)])
-    assert ok
-    return cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)  # type: ignore[no-any-return]
-
-
-def _fade(rng: random.Random, receipt: Image) -> Image:
-    ink = rng.uniform(140, 195)  # worn thermal print: black turns grey
-    return (ink + (receipt.astype(np.float32) / 255.0) * (255 - ink)).astype(np.uint8)
-
-
-def _degrade(rng: random.Random, condition: str, receipt: Image, size: tuple[int, int]) -> tuple[Image, str]:
-    scale = size[1] / 720
-    fraction = rng.uniform(0.7, 0.98)
-    tilt = 0.03
-    steps: list[str] = [condition]
-    if condition == "mixed":
-        steps = rng.sample(["motion", "defocus", "glare", "dim", "faded", "jpeg"], 2)
-    if "faded" in steps:
-        receipt = _fade(rng, receipt)
-    if condition == "perspective":
-        tilt = rng.uniform(0.1, 0.16)
-    if condition == "far":
-        fraction = rng.uniform(0.3, 0.45) if size[1] >= 720 else rng.uniform(0.6, 0.75)
-    turn = 0.0
-    if condition == "tiny":  # a receipt far away: QR modules of ~1.5-1.9 px
-        fraction = rng.uniform(1.5, 1.9) * 1040 / 8 / size[1]
-    if condition == "code128":  # held closer so the bars (3 px on paper) are 1.6-2.4 px wide, any way up
-        fraction = rng.uniform(1.6, 2.4) * 1040 / 3 / size[1]
-        turn = rng.choice([0.0, 90.0, 180.0, 270.0]) + rng.uniform(-20, 20)
-    frame = _place(rng, receipt, size, fraction, tilt, turn)
-    if condition == "tiny":  # no lens is pixel-sharp: at 1.5 px per module that already matters
-        frame = cv2.GaussianBlur(frame, (0, 0), rng.uniform(0.4, 0.8))
-    for step in steps:
-        if step == "motion":
-            frame = _motion(rng, frame, rng.uniform(6, 14) * scale)
-        elif step == "defocus":
-            frame = cv2.GaussianBlur(frame, (0, 0), rng.uniform(1.6, 3.2) * scale)
-        elif step == "glare":
-            frame = _glare(rng, frame)
-        elif step == "dim":
-            frame = _dim(rng, frame)
-    if "jpeg" in steps:
-        frame = _jpeg(rng, frame)
-    return _jpeg(rng, frame, 90), "+".join(steps)  # every camera frame arrives compressed
-
-
-def _negative(rng: random.Random, kind: str, size: tuple[int, int]) -> Image:
-    if kind == "empty_receipt":
-        return _place(rng, _receipt(_code(rng), hide_codes=True), size, rng.uniform(0.7, 0.95), 0.04)
-    if kind == "ean13":
-        digits = "".join(str(rng.randrange(10)) for _ in range(12))
-        pil = barcode.get("ean13", digits, writer=ImageWriter()).render({"module_width": 0.4, "dpi": 200})
-    else:
-        payload = "https://mydata.nat.gov.tw/" if kind == "url_qr" else None
-        if payload is None:  # MYDATA1: + 16 digits whose check digit is wrong
-            good = _code(rng)
-            payload = QR_PREFIX + good[:-1] + str((int(good[-1]) + 1 + rng.randrange(9)) % 10)
-        pil = qrcode.make(payload, box_size=8, border=4).get_image()
-    label = np.asarray(pil.convert("L"))
-    canvas = np.full((max(label.shape[0] * 2, 600), max(label.shape[1] + 80, 576)), 255, np.uint8)
-    y, x = (canvas.shape[0] - label.shape[0]) // 3, (canvas.shape[1] - label.shape[1]) // 2
-    canvas[y : y + label.shape[0], x : x + label.shape[1]] = label
-    return _jpeg(rng, _place(rng, canvas, size, rng.uniform(0.55, 0.85), 0.04), 85)
-
-
-def generate(seed: int = 20261124, per_cell: int = 1) -> Iterator[Frame]:
-    """``per_cell`` frames for each (resolution, condition), then the negatives per resolution."""
-    rng = random.Random(seed)
-    for resolution, size in RESOLUTIONS.items():
-        for condition in CONDITIONS:
-            for index in range(per_cell):
-                code = _code(rng)
-                image, detail = _degrade(rng, condition, _receipt(code, hide_qr=condition == "code128"), size)
-                yield Frame(f"{resolution}-{condition}-{index}", image, code, resolution, condition, detail)
-        for kind in NEGATIVES:
-            for index in range(max(1, per_cell // 2)):
-                yield Frame(f"{resolution}-neg-{kind}-{index}", _negative(rng, kind, size), None, resolution, kind)
-
-
-def write(folder: Path, seed: int = 20261124, per_cell: int = 1) -> list[Frame]:
-    """Write the corpus as PNG files (lossless: the frames already went through JPEG)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    frames = list(generate(seed, per_cell))
-    for frame in frames:
-        PILImage.fromarray(frame.image).save(folder / f"{frame.name}.png")
-    return frames

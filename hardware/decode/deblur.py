@@ -17,9 +17,11 @@ import numpy as np
 from hardware.decode.interface import Image
 
 NOISE_TO_SIGNAL = 0.01  # Wiener regularisation: larger = smoother, less ringing, less sharpening
-MOTION_PEAK = -0.045  # cepstrum value below which a motion-blur peak is taken as real
+MOTION_PEAK = -0.015  # cepstrum value below which a motion-blur peak is taken as real
 MAX_BLUR_PX = 40
 MIN_BLUR_PX = 5  # shorter smears are left to sharpening (and module pitch would pass for one)
+MIN_DISC_PX, MAX_DISC_PX = 1.5, 14.0  # defocus disc radii looked for
+DISC_DIP = -0.0015  # ring-averaged cepstrum value below which a disc is taken as real
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,8 @@ def _padded_dft(f: Image) -> tuple[Image, tuple[int, int]]:
     return cv2.dft(padded, flags=cv2.DFT_COMPLEX_OUTPUT), size  # type: ignore[return-value]
 
 
-def estimate_motion(grey: Image) -> MotionBlur | None:
-    """The motion blur in ``grey``, from the strongest negative cepstrum peak, or None if there is none."""
+def _cepstrum_near(grey: Image, reach: int) -> tuple[Image, Image, Image]:
+    """The real cepstrum of ``grey`` (windowed) around its origin, (-reach..reach)², with the offsets."""
     f = grey.astype(np.float32)
     f -= float(f.mean())
     height, width = f.shape
@@ -58,21 +60,76 @@ def estimate_motion(grey: Image) -> MotionBlur | None:
     log_spectrum = np.log(magnitude + 1e-3).astype(np.float32)
     complex_log = np.dstack([log_spectrum, np.zeros_like(log_spectrum)])
     cepstrum = cv2.idft(complex_log, flags=cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
-    reach = min(MAX_BLUR_PX, size[0] // 2 - 1, size[1] // 2 - 1)
+    reach = min(reach, size[0] // 2 - 1, size[1] // 2 - 1)
     # the cepstrum is periodic: gather the (-reach..reach)² neighbourhood of the origin
     rows = np.r_[size[0] - reach : size[0], 0 : reach + 1]
     cols = np.r_[size[1] - reach : size[1], 0 : reach + 1]
-    near = cepstrum[np.ix_(rows, cols)]
     yy, xx = np.mgrid[-reach : reach + 1, -reach : reach + 1]
+    return cepstrum[np.ix_(rows, cols)], yy, xx
+
+
+def estimate_motions(grey: Image, count: int = 3) -> list[MotionBlur]:
+    """Up to ``count`` motion blurs that fit ``grey``, the clearest first: the strongest negative
+    cepstrum peaks in different directions. A hand's path is rarely a straight line at constant speed,
+    so its peak is weaker than a line's and the print's own structure (text lines, module pitch) makes
+    peaks too: the first one is not always the smear."""
+    near, yy, xx = _cepstrum_near(grey, MAX_BLUR_PX)
+    reach = int(yy.max())
     radius = np.hypot(yy, xx)
-    masked = np.where((radius < MIN_BLUR_PX) | (radius > reach), 0.0, near)
-    row, col = np.unravel_index(int(np.argmin(masked)), masked.shape)
-    value = float(masked[row, col])
-    if value > MOTION_PEAK:
+    masked = np.where((radius < MIN_BLUR_PX) | (radius > reach) | (yy < 0) | ((yy == 0) & (xx < 0)), 0.0, near)
+    found: list[MotionBlur] = []
+    for index in np.argsort(masked, axis=None)[: 12 * count]:
+        row, col = np.unravel_index(int(index), masked.shape)
+        value = float(masked[row, col])
+        if value > MOTION_PEAK or len(found) == count:
+            break
+        if not 0 < row < masked.shape[0] - 1 or not 0 < col < masked.shape[1] - 1:
+            continue
+        dy = float(yy[row, col]) + _vertex(near[row - 1 : row + 2, col])
+        dx = float(xx[row, col]) + _vertex(near[row, col - 1 : col + 2])
+        blur = MotionBlur(math.hypot(dx, dy), math.degrees(math.atan2(dy, dx)) % 180.0, value)
+        if all(abs((blur.angle - other.angle + 90) % 180 - 90) > 12 for other in found):
+            found.append(blur)
+    return found
+
+
+def estimate_motion(grey: Image) -> MotionBlur | None:
+    """The clearest motion blur in ``grey``, or None if there is none."""
+    found = estimate_motions(grey, 1)
+    return found[0] if found else None
+
+
+def box_across(profile: Image) -> float | None:
+    """The length of a smear along a barcode's profile (the motion's component across the bars), from
+    the profile's 1-D cepstrum, or None."""
+    f = profile.astype(np.float32) - float(profile.mean())
+    window = np.hanning(len(f)).astype(np.float32)
+    spectrum = np.fft.rfft(f * window, n=2 * len(f))
+    cepstrum = np.fft.irfft(np.log(np.abs(spectrum) + 1e-3))
+    lags = cepstrum[MIN_BLUR_PX : min(MAX_BLUR_PX * 2, len(f) // 3)]
+    if not len(lags):
         return None
-    dy = float(yy[row, col]) + _vertex(near[row - 1 : row + 2, col])
-    dx = float(xx[row, col]) + _vertex(near[row, col - 1 : col + 2])
-    return MotionBlur(math.hypot(dx, dy), math.degrees(math.atan2(dy, dx)) % 180.0, value)
+    lag = int(np.argmin(lags))
+    if float(lags[lag]) > MOTION_PEAK:
+        return None
+    return float(lag + MIN_BLUR_PX)
+
+
+def estimate_disc(grey: Image) -> float | None:
+    """The radius of an out-of-focus lens's blur disc, or None if no disc shows. A disc's spectrum has
+    rings of zeros spaced by the inverse of its diameter, so the cepstrum, averaged over rings, dips at
+    the diameter. (Edge slopes measure it poorly: every webcam sharpens, which steepens them.)"""
+    near, yy, xx = _cepstrum_near(grey, int(2 * MAX_DISC_PX) + 2)
+    radius = np.rint(np.hypot(yy, xx)).astype(np.int32)
+    rings = np.bincount(radius.ravel(), near.ravel()) / np.maximum(np.bincount(radius.ravel()), 1)
+    rings = rings[: int(yy.max()) + 1]
+    low = int(2 * MIN_DISC_PX)
+    if len(rings) <= low + 1:
+        return None
+    diameter = low + int(np.argmin(rings[low:]))
+    if rings[diameter] > DISC_DIP:
+        return None
+    return (diameter + _vertex(rings[diameter - 1 : diameter + 2])) / 2
 
 
 def _vertex(samples: Image) -> float:
@@ -95,15 +152,6 @@ def contrast(grey: Image) -> int:
     return _percentile(levels, 0.95) - _percentile(levels, 0.05)
 
 
-def estimate_defocus(grey: Image) -> float:
-    """Gaussian blur sigma in pixels, from the steepest edges: a step of height A blurred by sigma
-    has a slope of at most A / (sigma·√(2π))."""
-    slope = cv2.magnitude(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1))
-    slopes = cv2.calcHist([cv2.convertScaleAbs(slope, alpha=1 / 8)], [0], None, [256], [0, 256])
-    steepest = _percentile(slopes, 0.995)
-    return contrast(grey) / max(steepest * math.sqrt(2 * math.pi), 1e-3)
-
-
 def line_kernel(length: float, angle: float) -> Image:
     """A straight smear of ``length`` pixels at ``angle`` degrees, anti-aliased, summing to 1."""
     size = math.ceil(length) + 3 | 1
@@ -122,10 +170,38 @@ def line_kernel(length: float, angle: float) -> Image:
     return kernel / kernel.sum()  # type: ignore[no-any-return]
 
 
+def disc_kernel(radius: float) -> Image:
+    """Defocus: a uniformly lit disc of ``radius`` px (anti-aliased edge), summing to 1."""
+    if radius < 0.5:
+        return np.ones((1, 1), np.float32)  # type: ignore[no-any-return]
+    size = 2 * math.ceil(radius) + 3
+    fine = 8
+    yy, xx = np.mgrid[0 : size * fine, 0 : size * fine].astype(np.float32)
+    centre = size * fine / 2
+    inside = ((xx - centre + 0.5) ** 2 + (yy - centre + 0.5) ** 2 <= (radius * fine) ** 2).astype(np.float32)
+    kernel = cv2.resize(inside, (size, size), interpolation=cv2.INTER_AREA)
+    return (kernel / kernel.sum()).astype(np.float32)  # type: ignore[no-any-return]
+
+
 def gaussian_kernel(sigma: float) -> Image:
     size = int(6 * sigma) | 1
     column = cv2.getGaussianKernel(size, sigma, cv2.CV_32F)
     return (column @ column.T).astype(np.float32)  # type: ignore[no-any-return]
+
+
+def box_kernel_1d(length: float) -> Image:
+    """A horizontal smear of ``length`` px (anti-aliased ends), summing to 1."""
+    size = math.ceil(length) | 1
+    kernel = np.ones(size, np.float32)
+    edge = (length - (size - 2)) / 2  # the two end taps carry the fraction left over
+    kernel[0] = kernel[-1] = max(0.0, min(1.0, edge))
+    return (kernel / kernel.sum()).reshape(1, -1)  # type: ignore[no-any-return]
+
+
+def gaussian_kernel_1d(sigma: float) -> Image:
+    """A horizontal Gaussian: the blur across the bars of an upright barcode."""
+    size = max(3, int(6 * sigma) | 1)
+    return cv2.getGaussianKernel(size, sigma, cv2.CV_32F).reshape(1, -1)  # type: ignore[no-any-return]
 
 
 def wiener(grey: Image, kernel: Image, noise_to_signal: float = NOISE_TO_SIGNAL) -> Image:

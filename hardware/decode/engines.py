@@ -39,15 +39,32 @@ def zxing(
     binarizer: zxingcpp.Binarizer = zxingcpp.Binarizer.LocalAverage,
     downscale: bool = True,
     rotate: bool = True,
+    invert: bool = False,
 ) -> list[Symbol]:
     found = []
     for result in zxingcpp.read_barcodes(
-        image, formats=FORMATS, try_rotate=rotate, try_downscale=downscale, try_invert=False, binarizer=binarizer
+        image, formats=FORMATS, try_rotate=rotate, try_downscale=downscale, try_invert=invert, binarizer=binarizer
     ):
         fmt: Symbology = "QRCode" if result.format == zxingcpp.BarcodeFormat.QRCode else "Code128"
         p = result.position
         points = tuple((int(q.x), int(q.y)) for q in (p.top_left, p.top_right, p.bottom_right, p.bottom_left))
         found.append(Symbol(result.text, fmt, points))
+    return found
+
+
+_CODE128 = zxingcpp.BarcodeFormats([zxingcpp.BarcodeFormat.Code128])
+
+
+def zxing_1d(image: Image, binarizer: zxingcpp.Binarizer = zxingcpp.Binarizer.LocalAverage) -> list[Symbol]:
+    """zxing-cpp on an upright, averaged strip: Code128 only, no rotations or downscales (the strip is
+    already the right way up and the right size)."""
+    found = []
+    for result in zxingcpp.read_barcodes(
+        image, formats=_CODE128, try_rotate=False, try_downscale=False, try_invert=False, binarizer=binarizer
+    ):
+        p = result.position
+        points = tuple((int(q.x), int(q.y)) for q in (p.top_left, p.top_right, p.bottom_right, p.bottom_left))
+        found.append(Symbol(result.text, "Code128", points))
     return found
 
 

@@ -1,12 +1,15 @@
 """The multi-pass decoding pipeline: cheap passes first, expensive ones only where a code is likely.
 
 1. zxing-cpp on the whole grey frame (QR + Code128 only). Most frames end here.
-2. Candidate regions (dense edge clusters, ``regions.py``), each cropped and brought to a working size
-   (small codes upscaled so a module spans several pixels, large ones downscaled so the deblurring stays
-   cheap), then: zxing-cpp plain; Wiener-deconvolved with the motion blur measured in the crop's
-   cepstrum (only when there is one); Wiener-deconvolved for defocus; unsharp-masked; pyzbar (a second
-   engine that reads some 1-D codes zxing-cpp does not).
-3. Only when no region was found: CLAHE on the whole frame, then pyzbar on it.
+2. Candidates (``regions.py``): the structure tensor tells 1-D barcodes (strong, coherent edges) from
+   areal texture (QR codes, text). A 1-D candidate is turned upright along its measured bar direction,
+   enlarged across thin bars, averaged along them and, when soft, deconvolved across them
+   (``linear.py``). An areal candidate is cropped and brought to a working size (small codes upscaled
+   so a module spans several pixels, large ones downscaled so the deblurring stays cheap), then:
+   zxing-cpp plain and inverted (a phone in dark mode); low-light contrast; Lanczos-enlarged and
+   sharpened (modules under 2 px); and, on the likeliest box only, Wiener-deconvolved with the smears
+   and the defocus disc measured in the crop's cepstrum, and pyzbar (a second engine).
+3. Only when no candidate was found: CLAHE on the whole frame, then pyzbar on it.
 
 Only valid MyData codes count (``code_from_symbol``): anything else is skipped and the search goes on, so
 a product barcode beside the receipt never stops it; a region that is just a symbol already read (a
@@ -17,20 +20,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 
 import cv2
 
-from hardware.decode import deblur
+from hardware.decode import deblur, linear
 from hardware.decode.engines import Symbol, first_valid, grey, zbar, zxing
 from hardware.decode.interface import Decoded, Image
-from hardware.decode.regions import Box, candidate_regions, covered, deskewed, skew_degrees
+from hardware.decode.regions import Box, covered, find_candidates
 
 WORK_PX = 720  # a region's longest side after rescaling
 MAX_UPSCALE = 3.0
-MIN_DEFOCUS_SIGMA, MAX_DEFOCUS_SIGMA = 1.4, 4.0
 MOTION_BIAS = 1.0
-UPSCALED_BLUR_PER_FACTOR = 0.8  # a camera pixel's own blur (σ, px) seen through the enlargement
-MIN_SKEW_DEGREES = 4.0
+MOTION_TRIES = 2  # smears tried per region, likeliest first
+ENLARGE_SHARP, SHARP_PX = 2.0, 1200  # the sharpened enlargement: at most 2x, at most 1200 px
 LOW_CONTRAST = 70  # grey levels between the darkest and lightest 5 % of a region
 RESTORED_PX, MAX_RESTORED_UPSCALE = 960, 2.0
 _CLAHE = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8))
@@ -56,16 +59,18 @@ class _Region:
         x, y, w, h = box
         self.origin = (x, y)
         crop = frame[y : y + h, x : x + w]
+        self.crop = crop
         self.native_factor = max(1.0, min(MAX_UPSCALE, WORK_PX / max(w, h)))
         self.native = _scaled(crop, self.native_factor)
         self.work_factor = min(MAX_UPSCALE, WORK_PX / max(w, h))
         self.work = self.native if self.work_factor == self.native_factor else _scaled(crop, self.work_factor)
         self.base_factor = min(1.0, self.work_factor)
         self.base = self.work if self.base_factor == self.work_factor else crop
+        self.motions: list[deblur.MotionBlur] | None = None  # measured once, tried in turn
 
-    def restored(self, image: Image) -> tuple[Image, ToFrame]:
+    def restored(self, image: Image, most: float = MAX_RESTORED_UPSCALE) -> tuple[Image, ToFrame]:
         """A deblurred ``base`` enlarged for the decoder: deconvolution leaves modules crisp but small."""
-        enlarge = max(1.0, min(MAX_RESTORED_UPSCALE, RESTORED_PX / max(image.shape)))
+        enlarge = max(1.0, min(most, RESTORED_PX / max(image.shape)))
         return _scaled(image, enlarge), self.mapper(self.base_factor * enlarge)
 
     def mapper(self, factor: float, inverse: Image | None = None) -> ToFrame:
@@ -94,18 +99,28 @@ Prepared = tuple[Image, ToFrame] | None
 
 
 def _upscaled(region: _Region) -> Prepared:
-    """A small region (a far receipt) enlarged so a module spans several pixels."""
-    return (region.native, region.mapper(region.native_factor)) if region.native_factor > 1 else None
+    """The region alone (a small one, a far receipt, enlarged so a module spans several pixels), read
+    also inverted: a phone in dark mode shows light modules on dark."""
+    return region.native, region.mapper(region.native_factor)
 
 
-def _straightened(region: _Region) -> Prepared:
-    """Turned so its bars stand upright: a Code128 tilted more than a few degrees has no scan line
-    that crosses all its bars."""
-    skew = skew_degrees(cv2.resize(region.work, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA))
-    if abs(skew) < MIN_SKEW_DEGREES:
+def _enlarged_sharpened(region: _Region) -> Prepared:
+    """Modules under ~2 px (a far receipt, a small QR in a 4K frame): the camera's own pixels enlarged 2x
+    with Lanczos and unsharp-masked, so zxing-cpp's binariser sees module edges, not interpolation mush."""
+    height, width = region.crop.shape
+    factor = min(ENLARGE_SHARP, SHARP_PX / max(height, width))
+    if factor < 1.3:
         return None
-    turned, inverse = deskewed(region.native, skew)
-    return turned, region.mapper(region.native_factor, inverse)
+    enlarged = cv2.resize(region.crop, None, fx=factor, fy=factor, interpolation=cv2.INTER_LANCZOS4)
+    return _sharpen(enlarged, factor, 0.8), region.mapper(factor)
+
+
+def _zxing_native(image: Image) -> list[Symbol]:
+    return zxing(image, downscale=False)
+
+
+def _zxing_inverted_too(image: Image) -> list[Symbol]:
+    return zxing(image, invert=True)
 
 
 def _brightened(region: _Region) -> Prepared:
@@ -117,24 +132,25 @@ def _brightened(region: _Region) -> Prepared:
     return _CLAHE.apply(smoothed), region.mapper(region.work_factor)
 
 
-def _motion_deblurred(region: _Region) -> Prepared:
-    blur = deblur.estimate_motion(region.base)
-    if blur is None:
+def _motion_deblurred(region: _Region, rank: int) -> Prepared:
+    """Undo the ``rank``-th likeliest straight smear measured in the crop's cepstrum."""
+    if region.motions is None:
+        region.motions = deblur.estimate_motions(region.base, MOTION_TRIES)
+    if rank >= len(region.motions):
         return None
-    return region.restored(deblur.wiener(region.base, deblur.line_kernel(blur.length + MOTION_BIAS, blur.angle)))
+    blur = region.motions[rank]
+    kernel = deblur.line_kernel(blur.length + MOTION_BIAS, blur.angle)
+    # a hand's path is not quite the straight line assumed: regularise more, enlarge less (less ringing)
+    return region.restored(deblur.wiener(region.base, kernel, 0.02), 1.5)
 
 
-def _defocus_deblurred(region: _Region, stretch: float = 1.0, noise_to_signal: float = 0.005) -> Prepared:
-    """A Gaussian blur stays Gaussian when enlarged, so this one works at ``work`` scale. The sigma
-    measured from edge slopes runs low on soft, low-contrast prints: the second try assumes more."""
-    sigma = deblur.estimate_defocus(region.work)
-    if region.work_factor > 1.2:  # an enlarged small region: its blur was enlarged too, but its
-        # finest modules lost contrast, which makes the slope estimate read low
-        sigma = max(sigma, UPSCALED_BLUR_PER_FACTOR * region.work_factor)
-    if sigma < MIN_DEFOCUS_SIGMA:  # sharp enough: zxing-cpp already saw what there is
+def _disc_deblurred(region: _Region, stretch: float = 1.0) -> Prepared:
+    """Out of focus, a lens spreads each point into a disc: measured in the crop's cepstrum at the
+    camera's own pixels, undone there, then enlarged for the decoder."""
+    radius = deblur.estimate_disc(region.base)
+    if radius is None:
         return None
-    kernel = deblur.gaussian_kernel(min(MAX_DEFOCUS_SIGMA, sigma * stretch))
-    return deblur.wiener(region.work, kernel, noise_to_signal), region.mapper(region.work_factor)
+    return region.restored(deblur.wiener(region.base, deblur.disc_kernel(radius * stretch), 0.005))
 
 
 def _sharpened(region: _Region) -> Prepared:
@@ -144,19 +160,31 @@ def _sharpened(region: _Region) -> Prepared:
 
 Pass = tuple[str, Callable[[_Region], Prepared], Callable[[Image], list[Symbol]]]
 REGION_PASSES: tuple[Pass, ...] = (
-    ("region", _upscaled, zxing),
-    ("region-deskew", _straightened, zxing),
+    ("region", _upscaled, _zxing_inverted_too),
     ("region-lowlight", _brightened, zxing),
-    ("region-motion", _motion_deblurred, zxing),
-    ("region-defocus", _defocus_deblurred, zxing),
-    ("region-defocus-more", lambda region: _defocus_deblurred(region, 1.5, 0.002), zxing),
+    ("region-sharpened", _enlarged_sharpened, _zxing_native),
+    *(
+        (f"region-motion{'-' + str(rank) if rank else ''}", partial(_motion_deblurred, rank=rank), zxing)
+        for rank in range(MOTION_TRIES)
+    ),
+    ("region-defocus", _disc_deblurred, zxing),
     ("region-zbar", _sharpened, zbar),
 )
+CHEAP_PASSES = ("region", "region-lowlight")  # the others (deconvolution, pyzbar) only where likeliest
+COSTLY_REGIONS = 1  # areal candidates that get the deconvolution passes; pyzbar only the first
 
 
 def _decoded(symbol: Symbol, code: str, started: float, name: str, to_frame: ToFrame = lambda p: p) -> Decoded:
     elapsed = (time.perf_counter() - started) * 1000
     return Decoded(symbol.text, symbol.format, code, to_frame(symbol.points), elapsed, name)
+
+
+def _read_linear(frame: Image, candidate_index: int, candidate: object, started: float) -> Decoded | None:
+    for name, symbol in linear.read(frame, candidate):  # type: ignore[arg-type]
+        hit = first_valid([symbol])
+        if hit:
+            return _decoded(*hit, started, name)
+    return None
 
 
 def decode_frame(image: Image) -> Decoded | None:
@@ -167,12 +195,18 @@ def decode_frame(image: Image) -> Decoded | None:
     hit = first_valid(symbols)
     if hit:
         return _decoded(*hit, started, "zxing")
-    regions = [box for box in candidate_regions(frame) if not any(covered(box, s.points) for s in symbols)]
-    for index, box in enumerate(regions):
-        region = _Region(frame, box)
+    candidates = [c for c in find_candidates(frame) if not any(covered(c.box, s.points) for s in symbols)]
+    areal = 0
+    for index, candidate in enumerate(candidates):
+        if candidate.linear:
+            found = _read_linear(frame, index, candidate, started)
+            if found:
+                return found
+            continue
+        region = _Region(frame, candidate.box)
         for name, prepare, engine in REGION_PASSES:
-            if engine is zbar and index > 0:  # the slow second engine: only where a code is most likely
-                continue
+            if (engine is zbar and areal > 0) or (name not in CHEAP_PASSES and areal >= COSTLY_REGIONS):
+                continue  # spend effort only where a code is most likely
             prepared = prepare(region)
             if prepared is None:
                 continue
@@ -180,7 +214,8 @@ def decode_frame(image: Image) -> Decoded | None:
             hit = first_valid(engine(variant))
             if hit:
                 return _decoded(*hit, started, name, to_frame)
-    if regions or symbols:  # the frame's barcode-like texture was searched; the rest is plain
+        areal += 1
+    if candidates or symbols:  # the frame's barcode-like texture was searched; the rest is plain
         return None
     for name, variant, engine in (("clahe", _CLAHE.apply(frame), zxing), ("zbar", frame, zbar)):
         hit = first_valid(engine(variant))

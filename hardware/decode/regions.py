@@ -1,44 +1,191 @@
-"""Where in a frame a code is likely: barcodes and QR codes are dense clusters of strong edges."""
+"""Where in a frame a code is likely, and which kind: a cheap look at the whole frame so that the costly
+passes run only where a symbol probably is.
+
+The local structure tensor (the averaged outer product of the gradient) tells texture apart: a 1-D
+barcode is strong *and* coherent (every edge points the same way, across the bars), a QR code is strong
+in both directions, a plain desk or paper is weak. Coherent clusters become ``linear`` candidates with
+the direction across their bars and their extent, so the 1-D reader can turn them upright and read
+along the bars; the others are boxes for the 2-D passes. Energy is measured at (nearly) full
+resolution and only then averaged into cells, so thin bars in a 4K frame still count.
+"""
 
 from __future__ import annotations
+
+import math
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from hardware.decode.interface import Image
 
-MAX_REGIONS = 3
+CELL_PX, CELL_GRID_PX = 4, 2000  # structure-tensor cells: 4 px, larger in frames over 2000 px
+LINEAR_COHERENCE = 0.55  # above this a cell's edges all point one way: bars
+MAX_LINEAR, MAX_AREAL = 2, 3
+MAX_CLUSTERS = 8  # the largest clusters looked at closer, per kind
+SECTORS = 6  # bar directions looked for separately
 Box = tuple[int, int, int, int]  # x, y, w, h in frame coordinates
 
 
-def candidate_regions(grey: Image, limit: int = MAX_REGIONS) -> list[Box]:
-    """Boxes (x, y, w, h) where barcode-like texture is, largest first, each with a margin."""
-    height, width = grey.shape
-    scale = 640 / max(height, width) if max(height, width) > 640 else 1.0
-    small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else grey
-    grad_x = cv2.Sobel(small, cv2.CV_32F, 1, 0, ksize=3)
-    grad_y = cv2.Sobel(small, cv2.CV_32F, 0, 1, ksize=3)
-    magnitude = cv2.convertScaleAbs(cv2.magnitude(grad_x, grad_y))
-    blurred = cv2.blur(magnitude, (7, 7))
-    _, mask = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (15, 9)))
-    kernel = np.ones((3, 3), np.uint8)
-    mask = cv2.erode(mask, kernel, iterations=2)
-    mask = cv2.dilate(mask, kernel, iterations=4)
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    boxes = []
-    for contour in sorted(contours, key=cv2.contourArea, reverse=True)[: limit * 2]:
-        x, y, w, h = cv2.boundingRect(contour)
-        if w * h < 300 or w < 12 or h < 12:
-            continue
-        margin_x, margin_y = int(w * 0.25) + 4, int(h * 0.25) + 4
-        x0, y0 = max(0, int((x - margin_x) / scale)), max(0, int((y - margin_y) / scale))
-        x1 = min(width, int((x + w + margin_x) / scale))
-        y1 = min(height, int((y + h + margin_y) / scale))
-        boxes.append((x0, y0, x1 - x0, y1 - y0))
-        if len(boxes) == limit:
-            break
-    return boxes
+@dataclass(frozen=True)
+class Candidate:
+    box: Box  # axis-aligned, with a margin, in frame coordinates
+    linear: bool  # a 1-D barcode: bars all one way
+    angle: float  # degrees, the direction across the bars (linear candidates), image axes
+    centre: tuple[float, float]  # frame coordinates
+    length: float  # frame px across the bars (the code's length), linear candidates
+    height: float  # frame px along the bars
+    score: float  # texture energy held, for ranking
+
+
+def _tensor_cells(grey: Image) -> tuple[Image, Image, Image, float]:
+    """Per cell: energy, coherence, gradient angle (radians); and frame px per cell."""
+    work, scale = grey, 1.0  # full resolution: a 4K frame's 1.5 px bars vanish from any smaller copy
+    cell_px = max(CELL_PX, round(CELL_PX * max(grey.shape) / CELL_GRID_PX))
+    dx, dy = cv2.spatialGradient(work)  # both 3x3 Sobel derivatives in one pass, 16-bit
+    gx, gy = dx.astype(np.float32), dy.astype(np.float32)
+    cells = (max(1, work.shape[1] // cell_px), max(1, work.shape[0] // cell_px))
+    # averaged over ~20 px: a barcode's widest space (4 modules) must not split it in two
+    window = (max(3, round(20 / cell_px)) | 1,) * 2
+    jxx = cv2.blur(cv2.resize(gx * gx, cells, interpolation=cv2.INTER_AREA), window)
+    jyy = cv2.blur(cv2.resize(gy * gy, cells, interpolation=cv2.INTER_AREA), window)
+    jxy = cv2.blur(cv2.resize(gx * gy, cells, interpolation=cv2.INTER_AREA), window)
+    energy = jxx + jyy
+    coherence = np.sqrt((jxx - jyy) ** 2 + 4 * jxy**2) / np.maximum(energy, 1e-6)
+    angle = 0.5 * np.arctan2(2 * jxy, jxx - jyy)
+    return energy, coherence, angle, cell_px / scale
+
+
+def _strong(energy: Image) -> Image:
+    """Cells with edge energy well above the frame's typical texture (Otsu on the log energy, and at
+    least 4x the median: a frame of plain desk has no strong cells)."""
+    level = np.log1p(energy)
+    top = float(level.max())
+    if top <= 0:
+        return np.zeros(energy.shape, np.uint8)
+    scaled = (level * (255 / top)).astype(np.uint8)
+    otsu, _ = cv2.threshold(scaled, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    floor = np.log1p(4 * float(np.median(energy))) * 255 / top
+    strong: Image = (scaled > max(otsu, floor)).astype(np.uint8)
+    return strong
+
+
+def _components(mask: Image, min_cells: int) -> list[tuple[Image, Image]]:
+    """The (rows, columns) of each connected cluster of at least ``min_cells`` cells (noisy frames have
+    hundreds of specks: they are dropped before any per-cluster work)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    found = []
+    largest = sorted(range(1, count), key=lambda i: -int(stats[i][4]))[:MAX_CLUSTERS]
+    for index in largest:
+        x, y, w, h, area = (int(v) for v in stats[index])
+        if area >= min_cells:
+            ys, xs = np.nonzero(labels[y : y + h, x : x + w] == index)
+            found.append((ys + y, xs + x))
+    return found
+
+
+def _direction(weights: Image, angles: Image) -> float:
+    doubled = 2 * angles
+    return 0.5 * math.atan2(float((weights * np.sin(doubled)).sum()), float((weights * np.cos(doubled)).sum()))
+
+
+def _linear_candidate(
+    cells: tuple[Image, Image], energy: Image, angle: Image, cell: float, shape: tuple[int, int]
+) -> Candidate:
+    """The strip's direction (energy-weighted, from the cells that agree with the majority: digits or a
+    rule line beside the bars do not pull it) and its extent across and along the bars."""
+    ys, xs = cells
+    weights, angles = energy[ys, xs], angle[ys, xs]
+    bins = np.bincount(((angles % math.pi) / math.pi * 36).astype(int) % 36, weights, minlength=36)
+    smoothed = bins + np.roll(bins, 1) + np.roll(bins, -1)
+    direction = (int(np.argmax(smoothed)) + 0.5) * math.pi / 36  # the strongest direction, to within 5°
+    agree = np.abs(((angles - direction) + math.pi / 2) % math.pi - math.pi / 2) < math.radians(12)
+    ys, xs, weights = ys[agree], xs[agree], weights[agree]
+    direction = _direction(weights, angles[agree])
+    px, py = (xs + 0.5) * cell, (ys + 0.5) * cell
+    across = px * math.cos(direction) + py * math.sin(direction)
+    along = -px * math.sin(direction) + py * math.cos(direction)
+    a0, a1 = np.percentile(across, 1) - cell, np.percentile(across, 99) + cell
+    b0, b1 = np.percentile(along, 1) - cell, np.percentile(along, 99) + cell
+    mid_a, mid_b = (a0 + a1) / 2, (b0 + b1) / 2
+    centre = (
+        mid_a * math.cos(direction) - mid_b * math.sin(direction),
+        mid_a * math.sin(direction) + mid_b * math.cos(direction),
+    )
+    length, height = a1 - a0, b1 - b0
+    reach = math.hypot(length * 0.65, height * 0.6)
+    box = _clipped(centre[0] - reach, centre[1] - reach, centre[0] + reach, centre[1] + reach, shape)
+    return Candidate(box, True, math.degrees(direction) % 180, centre, length, height, float(weights.sum()))
+
+
+def _clipped(x0: float, y0: float, x1: float, y1: float, shape: tuple[int, int]) -> Box:
+    height, width = shape
+    left, top = max(0, int(x0)), max(0, int(y0))
+    return left, top, min(width, int(x1)) - left, min(height, int(y1)) - top
+
+
+def _boxes(mask: Image, energy: Image, cell: float, shape: tuple[int, int], margin: float) -> list[Candidate]:
+    found = []
+    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    for ys, xs in _components(closed, 9):
+        x0, x1, y0, y1 = xs.min() * cell, (xs.max() + 1) * cell, ys.min() * cell, (ys.max() + 1) * cell
+        margin_x, margin_y = (x1 - x0) * margin + cell, (y1 - y0) * margin + cell
+        box = _clipped(x0 - margin_x, y0 - margin_y, x1 + margin_x, y1 + margin_y, shape)
+        score = float(energy[ys, xs].mean()) * math.sqrt(float(len(ys)))
+        found.append(Candidate(box, False, 0.0, ((x0 + x1) / 2, (y0 + y1) / 2), 0.0, 0.0, score))
+    return sorted(found, key=lambda c: -c.score)
+
+
+def _areal(strong: Image, energy: Image, cell: float, shape: tuple[int, int]) -> list[Candidate]:
+    """Dense clusters first: edge magnitude averaged over a few cells and split by Otsu on its linear
+    scale, which keeps only the densest texture (symbols rather than text); then the strong clusters
+    they lie in (a faint or blurred symbol may not stand out from the text around it)."""
+    magnitude = cv2.blur(np.sqrt(energy), (3, 3))
+    top = float(magnitude.max())
+    cores: list[Candidate] = []
+    if top > 0:
+        scaled = (magnitude * (255 / top)).astype(np.uint8)
+        _, dense = cv2.threshold(scaled, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        dense = cv2.morphologyEx(dense & strong, cv2.MORPH_CLOSE, np.ones((3, 5), np.uint8))
+        dense = cv2.dilate(cv2.erode(dense, np.ones((2, 2), np.uint8)), np.ones((3, 3), np.uint8))
+        cores = _boxes(dense, energy, cell, shape, 0.25)
+    wide = _boxes(strong, energy, cell, shape, 0.15)
+
+    def same(a: Box, b: Box) -> bool:
+        return abs(a[2] * a[3] - b[2] * b[3]) < 0.3 * max(a[2] * a[3], 1) and abs(a[0] - b[0]) < a[2] * 0.2
+
+    return cores[:2] + [w for w in wide if not any(same(w.box, c.box) for c in cores[:2])]
+
+
+def find_candidates(grey: Image) -> list[Candidate]:
+    """Linear (1-D) candidates first, strongest first, then areal ones (QR codes and anything else
+    dense with edges), each list capped."""
+    energy, coherence, angle, cell = _tensor_cells(grey)
+    strong = _strong(energy)
+    coherent = strong & (coherence > LINEAR_COHERENCE).astype(np.uint8)
+    found: list[Candidate] = []
+    for sector in range(SECTORS):  # 30° wide, overlapping: bars apart from text smeared another way
+        middle = (sector + 0.5) * math.pi / SECTORS
+        turn = np.abs(((angle - middle) + math.pi / 2) % math.pi - math.pi / 2)
+        in_sector: Image = coherent & (turn < math.pi / SECTORS).astype(np.uint8)
+        # opening drops thin coherent lines (paper edges, rules); closing joins a strip's cells
+        opened = cv2.morphologyEx(in_sector, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+        for cells in _components(cv2.morphologyEx(opened, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)), 12):
+            strip = _linear_candidate(cells, energy, angle, cell, grey.shape)
+            if strip.length > 1.5 * strip.height:  # bars make a strip along the code (4.6:1 for ours)
+                found.append(strip)
+    linear: list[Candidate] = []
+    for strip in sorted(found, key=lambda c: -c.score):  # a strip seen from two sectors counts once
+        if not any(_same_strip(strip, kept) for kept in linear):
+            linear.append(strip)
+    areal = _areal(strong, energy, cell, grey.shape)
+    return linear[:MAX_LINEAR] + areal[:MAX_AREAL]
+
+
+def _same_strip(a: Candidate, b: Candidate) -> bool:
+    apart = math.hypot(a.centre[0] - b.centre[0], a.centre[1] - b.centre[1])
+    turn = abs((a.angle - b.angle + 90) % 180 - 90)
+    return apart < 0.5 * max(a.length, b.length) and turn < 15
 
 
 def covered(box: Box, points: tuple[tuple[int, int], ...], share: float = 0.35) -> bool:
@@ -49,32 +196,3 @@ def covered(box: Box, points: tuple[tuple[int, int], ...], share: float = 0.35) 
     overlap_w = max(0, min(x + w, max(xs)) - max(x, min(xs)))
     overlap_h = max(0, min(y + h, max(ys)) - max(y, min(ys)))
     return overlap_w * overlap_h >= share * w * h
-
-
-def skew_degrees(grey: Image) -> float:
-    """How far the region's strokes (bars, text, receipt edges) are turned from the image axes, in
-    (-45, 45]: the angle of the strongest edges, averaged modulo 90° (quadrupled-angle mean)."""
-    gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
-    magnitude, angle = cv2.cartToPolar(gx, gy)
-    weight = magnitude * magnitude
-    total = float(weight.sum())
-    if total == 0:
-        return 0.0
-    quadrupled = 4 * angle
-    x = float((weight * np.cos(quadrupled)).sum())
-    y = float((weight * np.sin(quadrupled)).sum())
-    return float(np.degrees(np.arctan2(y, x)) / 4)
-
-
-def deskewed(grey: Image, degrees: float) -> tuple[Image, Image]:
-    """``grey`` turned by ``degrees`` about its centre (canvas grown to fit), with the inverse 2×3
-    transform that maps the result's points back."""
-    height, width = grey.shape
-    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
-    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
-    new_w, new_h = int(height * sin + width * cos), int(height * cos + width * sin)
-    matrix[0, 2] += new_w / 2 - width / 2
-    matrix[1, 2] += new_h / 2 - height / 2
-    turned = cv2.warpAffine(grey, matrix, (new_w, new_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    return turned, cv2.invertAffineTransform(matrix)

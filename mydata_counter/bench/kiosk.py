@@ -61,8 +61,8 @@ def bench_kiosk(base: Settings) -> BenchResult:
                 for citizen in people:
                     with requests.Session() as page:
                         page.post(f"{url}/api/start", json={"language": "zh-TW"}).raise_for_status()
-                        page.post(
-                            f"{url}/api/service", json={"service_id": "hualien-disabled-parking"}
+                        page.post(  # a service NHI card + household number may release (依驗證強度)
+                            f"{url}/api/service", json={"service_id": "moe-tuition-waiver"}
                         ).raise_for_status()
                         t0 = time.perf_counter()
                         page.post(f"{url}/api/consent", json={"accepted": True}).raise_for_status()

@@ -49,9 +49,11 @@ def decode(files: tuple[Path, ...]) -> None:
 @click.command("corpus")
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--seed", type=int, default=20261124, show_default=True)
-@click.option("--per-cell", type=int, default=2, show_default=True, help="Frames per resolution × condition.")
+@click.option(
+    "--per-cell", type=int, default=3, show_default=True, help="Frames per resolution × condition (layouts in turn)."
+)
 def corpus(folder: Path, seed: int, per_cell: int) -> None:
-    """Write the deterministic test corpus of photographed receipts (and negatives) as PNG files."""
+    """Write the deterministic corpus of camera frames of receipts (and negatives) as PNG files."""
     from hardware.decode.corpus import write
 
     frames = write(folder, seed, per_cell)

@@ -66,7 +66,15 @@ def sandbox(ctx: click.Context, config_path: Path, host: str | None, port: int |
     """Run the local sandbox broker (synthetic citizens, phone simulator, outbox)."""
     ctx.obj = config_path
     if ctx.invoked_subcommand is None:
-        _serve("sandbox", load_or_exit(config_path), host, port)
+        from broker_sandbox.catalogue import CatalogueError, load_catalogue
+
+        settings = load_or_exit(config_path)
+        try:  # a bad catalogue file stops here, each bad entry named, not in the server's worker
+            load_catalogue(settings.sandbox.catalogue)
+        except CatalogueError as error:
+            click.echo(str(error), err=True)
+            raise SystemExit(2) from None
+        _serve("sandbox", settings, host, port)
 
 
 @main.command()

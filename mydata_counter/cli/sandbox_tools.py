@@ -14,13 +14,14 @@ from mydata_counter.cli.support import load_or_exit
 def reset(config_path: Path) -> None:
     """Empty the sandbox database (sessions, codes, first-use records, audit, outbox); registered
     terminals stay, demo clerk accounts are recreated, citizens come back from the seed."""
+    from broker_sandbox.catalogue import Catalogues
     from broker_sandbox.clerk_flow import ClerkFlow
     from broker_sandbox.store import Store
 
     settings = load_or_exit(config_path)
     store = Store(settings.sandbox.database)
     store.reset()
-    ClerkFlow.seed_demo_clerks(store)
+    ClerkFlow.seed_demo_clerks(store, Catalogues(settings.sandbox.catalogue).catalogue)
     click.echo(f"sandbox reset: {settings.sandbox.database} (seed {settings.sandbox.seed})")
 
 

@@ -26,12 +26,14 @@ from mydata_counter.servicerunner import free_port, running_service
 
 
 def sandbox_settings(base: Settings, folder: Path, **sandbox: Any) -> Settings:
-    """``base`` with the sandbox on a free port, in demo mode, its files and the terminal key in ``folder``."""
+    """``base`` with the sandbox on a free port, in demo mode, with an adjustable clock (``advance_clock``),
+    its files and the terminal key in ``folder``."""
     data = base.model_dump()
     port = free_port()
-    data["sandbox"].update(
-        {"port": port, "database": folder / "sandbox.db", "demo_mode": True, "smtp_port": 0, **sandbox}
-    )
+    data["sandbox"].update({
+        "port": port, "database": folder / "sandbox.db", "demo_mode": True, "smtp_port": 0,
+        "adjustable_clock": True, **sandbox,
+    })  # fmt: skip
     data["broker"].update({"url": f"http://127.0.0.1:{port}", "key_file": folder / "keys" / "terminal.pem"})
     return Settings(**data)
 
@@ -61,6 +63,12 @@ def issue_code(
     if status.needs_another_method:
         client.nhi_household(session.session_id, citizen.nhi_card_number, citizen.household_number)
     return client.issue_code(session.session_id)
+
+
+def advance_clock(broker_url: str, seconds: float) -> None:
+    """Move the sandbox's clock forward (codes, pushes, sessions and lockouts expire) instead of sleeping."""
+    response = requests.post(f"{broker_url}/testing/clock", json={"advance_s": seconds}, timeout=5)
+    response.raise_for_status()
 
 
 def approve_push(broker_url: str, national_id: str, push_id: str, choice: str, action: str = "approve") -> str:

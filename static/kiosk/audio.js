@@ -3,6 +3,7 @@
 // countdowns and errors are spoken (zh-TW or English, offline: the kiosk renders speech with espeak-ng),
 // and keypad keys are echoed — digits, but never a PIN's (only how many were entered).
 import {$, announce, config, onSpeak, state, t, whenShown} from "./core.js";
+import {SECRET_PADS} from "./identity.js";
 
 let on = false;
 let queue = [];
@@ -15,7 +16,11 @@ async function play(text) {
   const url = URL.createObjectURL(await response.blob());
   const audio = new Audio(url);
   playing = audio;
-  await new Promise((resolve) => { audio.onended = resolve; audio.onerror = resolve; audio.play().catch(resolve); });
+  // Ends when it has been heard, or when it is cut short (a new screen interrupts it).
+  await new Promise((resolve) => {
+    audio.onended = resolve; audio.onerror = resolve; audio.onpause = resolve;
+    audio.play().catch(resolve);
+  });
   URL.revokeObjectURL(url);
   playing = null;
 }
@@ -65,7 +70,10 @@ export function setUpAudio() {
     audioOn: () => on,
     keyPressed(target, key) {
       if (!on) return;
-      if (target === "pin") { speak(t("kiosk.pin.count", {n: state.inputs.pin.length}), {interrupt: true}); return; }
+      if (SECRET_PADS.includes(target)) {  // a PIN or password: how many, never which
+        speak(t("kiosk.pin.count", {n: state.inputs[target].length}), {interrupt: true});
+        return;
+      }
       if (key === "ok") return;
       speak(/^[0-9A-Z]$/.test(key) ? key : t("kiosk.keypad." + key), {interrupt: true});
     },

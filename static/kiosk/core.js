@@ -9,7 +9,9 @@ export const METHODS = config.methods.map((m) => m.id);  // counter_core/identit
 
 export const state = {
   lang: config.defaultLanguage, scale: "1", screen: "welcome", catalogue: null, category: "",
-  service: null, session: null, method: "", inputs: {pin: "", nid: "", hh: "", nhinum: "", otpid: "", otp: ""},
+  service: null, session: null, method: "",
+  inputs: {pin: "", nhipw: "", nid: "", hh: "", nhinum: "", otpid: "", otpphone: "", otp: "",
+           multiid: "", multibirth: "", multicard: "", multihh: "", multiissued: ""},
   push: null, card: null, result: null, error: null, waitUntil: 0, locked: [], substep: "",
 };
 export const timers = {idle: null, idleTick: null, done: null, push: null, keepAlive: null};

@@ -1,36 +1,64 @@
-// The identity step: the methods the broker offers (from counter_core/identity.py via the page config), one
-// pane each, live card state from the reader, the phone push with its match number, the SMS code. Errors say
-// what to do next; a locked card leaves the other methods; the first use's second method shows its progress.
+// The identity step: the methods the chosen service allows (the broker's rule, per dataset), one pane each,
+// live card state from the reader, the phone push with its match number, the SMS code. Errors say what to do
+// next; a locked card leaves the other methods; the first use's second method shows its progress and never
+// asks again for the ID the first one proved.
 import {
   $, METHODS, announce, api, busy, config, hideError, registerRenderer, show, showError, state, t, timers,
 } from "./core.js";
 import {waitDone, waitFor} from "./idle.js";
 import {buildKeypads} from "./keypad.js";
+import {validNationalId} from "./national_id.js";
 
 const OTP_WAIT_S = 300;
+export const SECRET_PADS = ["pin", "nhipw"];  // never echoed: only how many were entered
+const INFO = Object.fromEntries(config.methods.map((m) => [m.id, m]));
 let afterVerified = () => {};
 let onFatal = () => {};
 let onKey = () => {};
 
 function methodName(m) { return t("kiosk.method." + m); }
+const second = () => Boolean(state.session && state.session.needs_another_method);
 
+// The first method: those the service allows. A second one (first use): any on another credential.
 function offered(session) {
-  return METHODS.filter((m) => !session.methods.includes(m) && !state.locked.includes(m));
+  const allowed = (state.service && state.service.service.allowed_methods) || METHODS;
+  const used = session.methods.map((m) => INFO[m] && INFO[m].credential);
+  const fits = (m) => (session.methods.length ? !used.includes(INFO[m].credential) : allowed.includes(m));
+  return {
+    shown: METHODS.filter((m) => fits(m) && !session.methods.includes(m) && !state.locked.includes(m)),
+    absent: session.methods.length ? [] : METHODS.filter((m) => !allowed.includes(m)),
+  };
+}
+
+function secret(id, length) {
+  $(id).replaceChildren(
+    Object.assign(document.createElement("span"), {textContent: "●".repeat(length), ariaHidden: "true"}),
+    Object.assign(document.createElement("span"), {textContent: t("kiosk.pin.count", {n: length}), className: "sr-only"}),
+  );
+}
+
+function cardText(kind, insertKey, wrongKey) {
+  const card = state.card && state.card.kind === "card_inserted" ? state.card.card_type : null;
+  if (card === kind || (kind === "moica" && card === "unknown")) return t("kiosk.card.inserted");
+  return card ? t(wrongKey) : t(insertKey);
 }
 
 export function renderIdentity() {
   const s = state.session || {methods: []};
   const note = $("identity-note");
-  state.substep = s.needs_another_method ? "b" : (s.methods.length ? "" : "a");
-  if (s.needs_another_method) {
+  state.substep = second() ? "b" : (s.methods.length ? "" : "a");
+  if (second()) {
     note.hidden = false; note.className = "note passed";
     note.textContent = t("kiosk.identity.progress", {methods: s.methods.map(methodName).join("、"), done: s.methods.length, of: s.methods.length + 1});
   } else { note.hidden = true; }
-  const list = offered(s);
+  const {shown, absent} = offered(s);
+  const why = [];
+  if (absent.length) why.push(t("kiosk.identity.not_offered", {methods: absent.map(methodName).join("、")}));
+  if (state.locked.length) why.push(t("kiosk.identity.locked_others", {methods: state.locked.map(methodName).join("、")}));
   $("methods").hidden = Boolean(state.method);
-  $("methods-why").hidden = Boolean(state.method) || !state.locked.length;
-  $("methods-why").textContent = state.locked.length ? t("kiosk.identity.locked_others", {methods: state.locked.map(methodName).join("、")}) : "";
-  $("methods").replaceChildren(...list.map((m) => {
+  $("methods-why").hidden = Boolean(state.method) || !why.length;
+  $("methods-why").textContent = why.join(" ");
+  $("methods").replaceChildren(...shown.map((m) => {
     const b = document.createElement("button");
     b.type = "button"; b.className = "card method"; b.dataset.method = m;
     const title = document.createElement("strong"); title.textContent = methodName(m);
@@ -41,38 +69,53 @@ export function renderIdentity() {
   }));
   METHODS.forEach((m) => { const pane = $("pane-" + m); if (pane) pane.hidden = state.method !== m; });
   const inserted = (...types) => Boolean(state.card && state.card.kind === "card_inserted" && types.includes(state.card.card_type));
-  const wrongCard = state.card && state.card.kind === "card_inserted";
   // A certificate card the reader cannot name is offered the PIN pad too: its PKCS#11 module decides.
-  $("moica-card").textContent = inserted("moica", "unknown") ? t("kiosk.card.inserted")
-    : (wrongCard ? t("kiosk.card.wrong_moica") : t("kiosk.card.insert"));
+  $("moica-card").textContent = cardText("moica", "kiosk.card.insert", "kiosk.card.wrong_moica");
   $("moica-pin").hidden = !inserted("moica", "unknown");
-  $("nhi-card").textContent = inserted("nhi") ? t("kiosk.card.inserted")
-    : (wrongCard ? t("kiosk.card.wrong_nhi") : t("kiosk.card.insert_nhi"));
-  const pin = state.inputs.pin.length;
-  $("pin-display").replaceChildren(
-    Object.assign(document.createElement("span"), {textContent: "●".repeat(pin), ariaHidden: "true"}),
-    Object.assign(document.createElement("span"), {textContent: t("kiosk.pin.count", {n: pin}), className: "sr-only"}),
-  );
-  $("nid-display").textContent = state.inputs.nid;
-  $("hh-display").textContent = state.inputs.hh;
-  $("nhinum-display").textContent = state.inputs.nhinum;
-  $("otpid-display").textContent = state.inputs.otpid;
-  $("otp-display").textContent = state.inputs.otp;
-  if (state.push) {
-    $("mobile-id").hidden = true; $("mobile-wait").hidden = false;
-    $("match-number").textContent = state.push.match_number;
-  } else { $("mobile-id").hidden = false; $("mobile-wait").hidden = true; }
+  $("nhi-card").textContent = cardText("nhi", "kiosk.card.insert_nhi", "kiosk.card.wrong_nhi");
+  $("nhicard-card").textContent = cardText("nhi", "kiosk.card.insert_nhi", "kiosk.card.wrong_nhi");
+  $("nhicard-password").hidden = !inserted("nhi");
+  secret("pin-display", state.inputs.pin.length);
+  secret("nhipw-display", state.inputs.nhipw.length);
+  ["nid", "hh", "nhinum", "otpid", "otpphone", "otp", "multiid", "multibirth", "multicard", "multihh", "multiissued"]
+    .forEach((k) => { $(k + "-display").textContent = state.inputs[k]; });
+  const known = s.masked_id ? t("kiosk.identity.same_person", {masked: s.masked_id}) : "";
+  document.querySelectorAll(".known-id").forEach((el) => { el.textContent = known; });
+  $("mobile-known").hidden = !second() || Boolean(state.push);
+  $("mobile-id").hidden = second() || Boolean(state.push);
+  $("mobile-wait").hidden = !state.push;
+  if (state.push) $("match-number").textContent = state.push.match_number;
+  $("otp-known").hidden = !second() || state.otpStep === "code";
+  $("otp-id").hidden = state.otpStep !== "id" || second();
+  $("otp-phone").hidden = !(state.otpStep === "phone" || (state.otpStep === "id" && second()));
+  $("otp-code").hidden = state.otpStep !== "code";
+  renderMulti();
+}
+
+// ---- 多因子 without a card: four answers, one keypad at a time --------------------------------------
+const MULTI_STEPS = ["multi-id", "multi-birth", "multi-card", "multi-which", "multi-hh", "multi-issued"];
+function renderMulti() {
+  const step = state.multi.step;
+  MULTI_STEPS.forEach((id) => { $(id).hidden = id !== step; });
+  const n = {"multi-id": 1, "multi-birth": 2, "multi-card": 3}[step] || 4;
+  $("multi-step").textContent = t("kiosk.multi.step", {n});
+}
+function multiNext(key, value, next) {
+  state.multi.answers[key] = value;
+  state.multi.step = next;
+  renderIdentity();
+  announce($(next).querySelector("p").textContent);
 }
 
 async function chooseMethod(method) {
   state.method = method; hideError();
   try { state.session = await api("POST", "/method", {method}); } catch (e) { onFatal(e); return; }
   renderIdentity();
-  const heading = $("pane-" + method).querySelector("p");
-  if (heading) announce(heading.textContent);
+  const prompt = [...$("pane-" + method).querySelectorAll("p")].find((p) => p.offsetParent !== null);
+  if (prompt) announce(prompt.textContent);
   // Demo kiosk (simulated reader): a card method opens the demo card panel, so a first-time visitor sees where
   // the "card" comes from instead of waiting at "insert your card".
-  const info = config.methods.find((m) => m.id === method);
+  const info = INFO[method];
   if (config.simulatedReader && info && info.card && !(state.card && state.card.kind === "card_inserted")) $("demo").open = true;
 }
 
@@ -83,14 +126,15 @@ async function identityStep(path, body) {
   } catch (e) {
     const error = e.body && e.body.error;
     if (error === "broker.session.expired") { onFatal(e); return; }
-    if (error === "card.pin_locked") {  // the card is locked: offer every other way in
-      state.locked = [...state.locked, "moica"]; state.method = "";
+    if (error === "card.pin_locked" || error === "broker.nhi_card.locked" || error === "broker.identity.locked") {
+      state.locked = [...state.locked, state.method]; state.method = "";  // offer every other way in
       renderIdentity();
     }
     showError(e.body);
   } finally {
     busy(false);
-    state.inputs.pin = ""; state.inputs.otp = "";
+    SECRET_PADS.forEach((k) => { state.inputs[k] = ""; });
+    state.inputs.otp = "";
     renderIdentity();
   }
 }
@@ -99,6 +143,7 @@ export function afterIdentity(session) {
   state.session = session;
   state.method = ""; state.push = null;
   Object.keys(state.inputs).forEach((k) => { state.inputs[k] = ""; });
+  resetSteps();
   waitDone("push"); waitDone("otp");
   if (session.verified) { afterVerified(); return; }
   renderIdentity();
@@ -117,8 +162,9 @@ function pushMeter(left, total) {
 async function startPush() {
   hideError();
   try {
-    const started = await api("POST", "/identity/mobile", {national_id: state.inputs.nid});
+    const started = await api("POST", "/identity/mobile", {national_id: second() ? "" : state.inputs.nid});
     state.push = started;
+    state.inputs.nid = "";  // off the screen once used
     const total = started.seconds;
     let left = total;
     waitFor("push", total);
@@ -137,8 +183,11 @@ async function startPush() {
 async function sendOtp() {
   hideError();
   try {
-    const sent = await api("POST", "/identity/otp/send", {national_id: state.inputs.otpid});
-    $("otp-id").hidden = true; $("otp-code").hidden = false;
+    if (state.inputs.otpphone) state.otpPhone = state.inputs.otpphone;  // kept (not shown) for "send again"
+    const sent = await api("POST", "/identity/otp/send", {national_id: second() ? "" : state.otpId, phone: state.otpPhone});
+    state.otpStep = "code";
+    state.inputs.otpid = ""; state.inputs.otpphone = "";  // off the screen once used
+    renderIdentity();
     $("otp-sent").textContent = t("kiosk.otp.sent", {phone: sent.sent_to});
     waitFor("otp", OTP_WAIT_S);
     announce($("otp-sent").textContent);
@@ -154,46 +203,78 @@ export function pushAnswered(event) {
   showError({message: event.message});
 }
 
-export function resetIdentity() {
-  $("otp-id").hidden = false; $("otp-code").hidden = true;
-  $("nhi-number-entry").hidden = true; $("hh-entry").hidden = false;
-  state.locked = []; state.nhiNumber = "";
+// A national ID with a typo is caught here, on its own keypad, with the message the kiosk server would give.
+function checkedId(typed) {
+  if (validNationalId(typed)) return true;
+  showError({message: Object.fromEntries(Object.entries(config.messages).map(([lang, texts]) => [lang, texts["kiosk.national_id.invalid"]]))});
+  return false;
 }
+
+function resetSteps() {
+  state.otpStep = "id"; state.otpId = ""; state.otpPhone = "";
+  state.multi = {step: "multi-id", answers: {}};
+  $("nhi-number-entry").hidden = true; $("hh-entry").hidden = false;
+  state.nhiNumber = "";
+}
+export function resetIdentity() { resetSteps(); state.locked = []; }
 
 function activeKeypad() {
   if (state.screen !== "identity" || !state.method) return null;
-  if (state.method === "moica") return $("moica-pin").hidden ? null : "pin";
-  if (state.method === "mobile") return state.push ? null : "nid";
-  if (state.method === "nhi_household") return $("nhi-number-entry").hidden ? "hh" : "nhinum";
-  if (state.method === "otp") return $("otp-code").hidden ? "otpid" : "otp";
+  const m = state.method;
+  if (m === "moica") return $("moica-pin").hidden ? null : "pin";
+  if (m === "mobile") return state.push || second() ? null : "nid";
+  if (m === "nhi_household") return $("nhi-number-entry").hidden ? "hh" : "nhinum";
+  if (m === "nhi_card") return $("nhicard-password").hidden ? null : "nhipw";
+  if (m === "otp") return {id: second() ? "otpphone" : "otpid", phone: "otpphone", code: "otp"}[state.otpStep];
+  if (m === "multi_factor") {
+    const pad = {"multi-id": "multiid", "multi-birth": "multibirth", "multi-card": "multicard", "multi-hh": "multihh", "multi-issued": "multiissued"};
+    return pad[state.multi.step] || null;
+  }
   return null;
 }
 
 export function setUpIdentity({verified, fatal, keyPressed}) {
   afterVerified = verified; onFatal = fatal; onKey = keyPressed;
+  resetSteps();
   registerRenderer(["identity"], renderIdentity);
+  const multiSend = () => identityStep("/identity/multi_factor", state.multi.answers);
   buildKeypads({
     redraw: renderIdentity,
     active: activeKeypad,
     onKey: (target, key) => onKey(target, key),
     submit: {
       pin: () => { if (state.inputs.pin.length >= 4) identityStep("/identity/moica", {pin: state.inputs.pin}); },
-      nid: () => startPush(),
+      nhipw: () => { if (state.inputs.nhipw.length) identityStep("/identity/nhi_card", {password: state.inputs.nhipw}); },
+      nid: () => { if (checkedId(state.inputs.nid)) startPush(); },
       nhinum: () => {
         state.nhiNumber = state.inputs.nhinum;  // the NHI card's number, for a citizen without the card
         $("nhi-number-entry").hidden = true; $("hh-entry").hidden = false; renderIdentity();
       },
       hh: () => identityStep("/identity/nhi", {household_number: state.inputs.hh, nhi_card_number: state.nhiNumber || ""}),
-      otpid: () => sendOtp(),
+      otpid: () => {
+        if (!checkedId(state.inputs.otpid)) return;
+        state.otpId = state.inputs.otpid; state.otpStep = "phone"; hideError(); renderIdentity();
+        announce(t("kiosk.phone.prompt"));
+      },
+      otpphone: () => sendOtp(),
       otp: () => identityStep("/identity/otp/verify", {otp: state.inputs.otp}),
+      multiid: () => { if (checkedId(state.inputs.multiid)) multiNext("national_id", state.inputs.multiid, "multi-birth"); },
+      multibirth: () => multiNext("birth_date", state.inputs.multibirth, "multi-card"),
+      multicard: () => multiNext("nhi_card_number", state.inputs.multicard, "multi-which"),
+      multihh: () => { state.multi.answers.household_number = state.inputs.multihh; multiSend(); },
+      multiissued: () => { state.multi.answers.id_card_issue_date = state.inputs.multiissued; multiSend(); },
     },
   });
+  $("multi-household").onclick = () => multiNext("household_number", "", "multi-hh");
+  $("multi-issue").onclick = () => multiNext("id_card_issue_date", "", "multi-issued");
+  $("mobile-send").onclick = () => startPush();
   $("nhi-no-card").onclick = () => { $("hh-entry").hidden = true; $("nhi-number-entry").hidden = false; renderIdentity(); };
   $("otp-resend").onclick = () => { state.inputs.otp = ""; sendOtp(); };
   $("identity-back").onclick = async () => {
     if (state.method) {
       if (state.method === "mobile" && state.push) { try { await api("DELETE", "/identity/mobile"); } catch (e) { /* gone */ } }
       clearInterval(timers.push); state.method = ""; state.push = null; hideError(); waitDone("push"); waitDone("otp");
+      resetSteps();
       try { state.session = await api("POST", "/method", {method: ""}); } catch (e) { /* shown later */ }
       renderIdentity();
     } else { show("terms"); }

@@ -40,6 +40,7 @@ export function startIdleClock(finish) {
   });
   ["pointerdown", "keydown"].forEach((name) => document.addEventListener(name, () => { if ($("idle").hidden) schedule(); }, true));
   whenShown(schedule);
+  reschedule = schedule;
   // While a wait holds the clock, the kiosk's server session must not expire either.
   timers.keepAlive = setInterval(() => {
     if (state.waitUntil > Date.now() && state.screen !== "welcome") api("GET", "/state").catch(() => {});
@@ -48,7 +49,8 @@ export function startIdleClock(finish) {
 
 // Named waits (push, otp, print, help): the idle clock is held until the last of them ends.
 const waits = {};
-function update() { state.waitUntil = Math.max(0, ...Object.values(waits)); }
+let reschedule = () => {};
+function update() { state.waitUntil = Math.max(0, ...Object.values(waits)); reschedule(); }
 export function waitFor(name, seconds) { waits[name] = Date.now() + seconds * 1000; update(); }
 export function waitDone(name) {
   if (name) delete waits[name]; else Object.keys(waits).forEach((k) => delete waits[k]);

@@ -2,6 +2,7 @@
 // A keyboard plugged in (a technician's, or a keypad for blind users) drives the keypad on screen.
 import {$, state, t} from "./core.js";
 
+const LETTER_PADS = ["nid", "hh", "otpid", "nhipw", "multiid", "multihh"];  // the pads with a letter row
 const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "delete", "ok"];
 
 export function buildKeypads({submit, redraw, active, onKey}) {
@@ -43,7 +44,7 @@ export function buildKeypads({submit, redraw, active, onKey}) {
     if (!target || event.target.tagName === "INPUT" || !$("idle").hidden) return;
     if (event.target.tagName === "BUTTON" && (event.key === "Enter" || event.key === " ")) return;  // the button's own
     if (/^[0-9]$/.test(event.key)) press(target, event.key);
-    else if (/^[a-zA-Z]$/.test(event.key) && !["pin", "otp", "nhinum"].includes(target)) press(target, event.key.toUpperCase());
+    else if (/^[a-zA-Z]$/.test(event.key) && LETTER_PADS.includes(target)) press(target, event.key.toUpperCase());
     else if (event.key === "Backspace") press(target, "delete");
     else if (event.key === "Enter") press(target, "ok");
     else return;

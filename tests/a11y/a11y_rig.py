@@ -15,6 +15,9 @@ from broker_sandbox.citizens import Citizen
 from counter_core.settings import Settings, load_settings
 from mydata_counter.servicerunner import free_port, running_service
 from mydata_counter.testing.sandbox import citizens, running_sandbox, sandbox_settings
+from tests.kiosk.kiosk_rig import insert, to_identity, type_keys
+
+__all__ = ["insert", "to_identity", "type_keys"]
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = (ROOT / "tests" / "vendor" / "axe.min.js").read_text(encoding="utf-8")
@@ -72,24 +75,3 @@ def open_kiosk(page: Page, counter: Counter, viewport: ViewportSize | None = Non
     page.goto(counter.kiosk_url + "/")
     expect(page.locator("html")).to_have_attribute("data-connection", "connected")
     return page
-
-
-def insert(page: Page, counter: Counter, card: str, citizen: Citizen) -> None:
-    page.request.post(counter.kiosk_url + "/demo/card", data={"type": card, "national_id": citizen.national_id})
-
-
-def to_identity(page: Page, service: str = "hualien-disabled-parking") -> None:
-    page.click("#start")
-    page.click(f'.service[data-service-id="{service}"]')
-    page.click("#agree")
-    expect(page.locator("#methods")).to_be_visible()
-
-
-def type_keys(page: Page, target: str, text: str, submit: bool = True) -> None:
-    for char in text:
-        page.click(
-            f'.keypad[data-target="{target}"] button[data-key="{char}"], '
-            f'.letters:has(+ .keypad[data-target="{target}"]) button[data-key="{char}"]'
-        )
-    if submit:
-        page.click(f'.keypad[data-target="{target}"] button[data-key="ok"]')

@@ -34,6 +34,7 @@ def test_axe_finds_nothing_on_any_kiosk_screen(page: Page, counter: Counter, vie
     page.click('.service[data-service-id="hualien-disabled-parking"]')
     _clean(page, "terms")
     page.click("#agree")
+    expect(page.locator("#methods-why")).to_contain_text("健保卡")  # why the NHI card ways are not offered here
     _clean(page, "identity: the methods")
     page.click('.method[data-method="moica"]')
     _clean(page, "identity: insert the card")
@@ -50,12 +51,28 @@ def test_axe_finds_nothing_on_any_kiosk_screen(page: Page, counter: Counter, vie
     expect(page.locator("#match-number")).to_have_text(re.compile(r"^\d\d$"))
     _clean(page, "identity: waiting for the phone")
     page.click("#identity-back")
+    page.click('.method[data-method="otp"]')
+    _clean(page, "identity: SMS, the ID")
+    type_keys(page, "otpid", counter.citizen(31).national_id)
+    expect(page.locator("#otp-phone")).to_be_visible()
+    _clean(page, "identity: SMS, the phone number")
+    expect(page.locator("#methods-why")).to_be_hidden()
+    page.click("#screen-identity .cancel")
+    to_identity(page, "moe-tuition-waiver")  # low-income status: the NHI card and no-card ways may release it
     page.click('.method[data-method="nhi_household"]')
     page.click("#nhi-no-card")
     _clean(page, "identity: NHI number without the card")
     page.click("#identity-back")
-    page.click('.method[data-method="otp"]')
-    _clean(page, "identity: SMS")
+    page.click('.method[data-method="nhi_card"]')
+    insert(page, counter, "nhi", counter.citizen(37))
+    expect(page.locator("#nhicard-password")).to_be_visible()
+    _clean(page, "identity: NHI card password")
+    page.click("#identity-back")
+    page.request.delete(counter.kiosk_url + "/demo/card")
+    page.click('.method[data-method="multi_factor"]')
+    type_keys(page, "multiid", counter.citizen(37).national_id)
+    expect(page.locator("#multi-birth")).to_be_visible()
+    _clean(page, "identity: multi-factor, the birthday")
     page.click('[data-size="2"]')
     _clean(page, "identity: text x2")
     page.evaluate("() => { document.getElementById('idle').hidden = false; }")
@@ -77,7 +94,7 @@ def test_errors_stay_in_view_above_the_bar_at_every_viewport_and_text_size(page:
             where = f"{viewport['width']}x{viewport['height']} x{scale}"
             assert box["y"] >= 0 and box["y"] + box["height"] <= bar["y"], where  # in view, above the bar
             page.click('.langbtn[data-lang="en"]')  # errors are re-rendered in the new language
-            expect(error).to_contain_text("check digit")
+            expect(error).to_contain_text("national ID is not valid")
             page.click('.langbtn[data-lang="zh-TW"]')
             page.click("#screen-identity .cancel")
 
@@ -90,7 +107,7 @@ def test_a_card_left_in_the_reader_is_asked_out_before_and_after(page: Page, cou
     expect(page.locator("#takecard-body")).to_contain_text("請先取出")
     page.request.delete(counter.kiosk_url + "/demo/card")
     expect(page.locator("#screen-services")).to_be_visible()  # out: the citizen goes on
-    page.click('.service[data-service-id="hualien-disabled-parking"]')
+    page.click('.service[data-service-id="moe-tuition-waiver"]')
     page.click("#agree")
     page.click('.method[data-method="nhi_household"]')
     insert(page, counter, "nhi", counter.citizen(32))
@@ -170,14 +187,19 @@ def test_the_audio_guide_speaks_every_screen_offline(page: Page, counter: Counte
     elsewhere: list[str] = []
 
     def listen(request: Request) -> None:
-        if not request.url.startswith(counter.kiosk_url):
+        if not request.url.startswith((counter.kiosk_url, "blob:" + counter.kiosk_url)):
             elsewhere.append(request.url)
         if request.url.endswith("/api/speech"):
             spoken.append(json.loads(request.post_data or "{}"))
 
     page.on("request", listen)
-    wavs: list[bytes] = []
-    page.on("response", lambda r: wavs.append(r.body()) if r.url.endswith("/api/speech") and r.ok else None)
+    answers: list[tuple[int, str]] = []
+    page.on(
+        "response",
+        lambda r: (
+            answers.append((r.status, r.headers.get("content-type", ""))) if r.url.endswith("/api/speech") else None
+        ),
+    )
     open_kiosk(page, counter)
     page.keyboard.press(counter.settings.kiosk.audio_key)  # the marked key on the kiosk's keypad
     expect(page.locator("#audio")).to_have_attribute("aria-pressed", "true")
@@ -199,7 +221,9 @@ def test_the_audio_guide_speaks_every_screen_offline(page: Page, counter: Counte
         assert heading in texts, heading
     assert "身心障礙者專用停車位識別證" in texts  # the choices are read out
     assert not re.search(r"\b12\b", texts)  # a PIN is counted, never spoken
-    assert wavs and all(w[:4] == b"RIFF" for w in wavs)
+    assert answers and all(answer == (200, "audio/wav") for answer in answers)
+    wav = page.request.post(counter.kiosk_url + "/api/speech", data={"language": "zh-TW", "text": spoken[0]["text"]})
+    assert wav.body()[:4] == b"RIFF" and wav.body()[8:12] == b"WAVE"
     assert elsewhere == []  # nothing leaves the kiosk
 
 

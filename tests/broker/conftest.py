@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, str]]:
     base = load_settings(ROOT / "config" / "demo.toml")
-    settings = sandbox_settings(base, tmp_path_factory.mktemp("sandbox"), code_ttl_s=3, push_ttl_s=3)
+    settings = sandbox_settings(base, tmp_path_factory.mktemp("sandbox"))  # its clock moves on request
     with running_sandbox(settings) as url:
         yield settings, url
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import requests
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -12,27 +10,15 @@ from broker_client import BrokerClient, errors
 from broker_sandbox.ca import citizen_credentials, sign_challenge
 from counter_core.datacode import is_valid_code, qr_payload
 from counter_core.settings import Settings
-from mydata_counter.testing.sandbox import approve_push, citizens, issue_code
+from mydata_counter.testing.sandbox import advance_clock, approve_push, citizens, issue_code
+from tests.broker.steps import consented, latest_otp, moica
 
 SERVICE = "hualien-disabled-parking"
+WELFARE_ONLY = "moe-tuition-waiver"  # releases only the low-income certificate: every method may
 
 
 def _consented(client: BrokerClient, service: str = SERVICE) -> str:
-    session = client.start_session(service)
-    client.record_consent(session.session_id, session.terms_version, session.dataset_ids)
-    return session.session_id
-
-
-def test_catalogue_lists_the_seeds_agencies_with_field_meanings(client: BrokerClient) -> None:
-    catalogue = client.catalogue()
-    names = {agency.name.get("zh-TW") for agency in catalogue.agencies}
-    assert {"花蓮縣政府", "勞動部勞工保險局", "台灣電力公司", "內政部營建署"} <= names
-    parking = catalogue.service(SERVICE)
-    assert parking is not None and parking.name.get("zh-TW") == "身心障礙者專用停車位識別證"
-    school = catalogue.dataset("school_enrolment")
-    assert school is not None
-    assert [f.name.get("zh-TW") for f in school.fields][:4] == ["查詢結果", "身分證字號", "姓名", "出生年月日"]
-    assert all(f.meaning.get("en") and f.meaning.get("zh-TW") for d in catalogue.datasets for f in d.fields)
+    return consented(client, service)
 
 
 def test_first_use_needs_two_different_methods_then_one(client: BrokerClient, broker: tuple[Settings, str]) -> None:
@@ -48,40 +34,67 @@ def test_first_use_needs_two_different_methods_then_one(client: BrokerClient, br
     with pytest.raises(errors.SameMethodTwice):
         again = client.moica_challenge(session_id)
         client.moica_verify(session_id, certificate.public_bytes(Encoding.DER), sign_challenge(key, again))
-    sent = client.otp_send(session_id, citizen.national_id)
+    sent = client.otp_send(session_id, citizen.national_id, citizen.phone)
     assert sent.sent_to.startswith(citizen.phone[:4]) and citizen.phone not in sent.sent_to
-    otp = _latest_otp(broker[1])
+    otp = latest_otp(broker[1], citizen.phone)
+    assert otp is not None
     status = client.otp_verify(session_id, otp)
     assert status.methods_passed == ["moica", "otp"] and not status.needs_another_method
     issued = client.issue_code(session_id)
     assert is_valid_code(issued.code) and issued.qr_payload == qr_payload(issued.code)
     # Later use: one method is enough.
-    session_id = _consented(client)
+    session_id = _consented(client, WELFARE_ONLY)
     status = client.nhi_household(session_id, citizen.nhi_card_number, citizen.household_number)
     assert status.methods_passed == ["nhi_household"] and not status.needs_another_method
+    assert is_valid_code(client.issue_code(session_id).code)
 
 
-def _latest_otp(url: str) -> str:
-    messages = requests.get(f"{url}/outbox.json", timeout=5).json()["messages"]
-    body = next(m["body"] for m in messages if m["kind"] == "sms")  # newest first
-    return next(str(word) for word in str(body).replace("，", " ").split() if word.isdigit() and len(word) == 6)
+def test_first_use_second_method_may_be_one_the_service_alone_would_refuse(
+    client: BrokerClient, broker: tuple[Settings, str]
+) -> None:
+    settings, _ = broker
+    citizen = citizens(settings)[11]
+    session_id = _consented(client)
+    with pytest.raises(errors.IdentityNotAllowed):  # first: only a method good for every dataset
+        client.nhi_household(session_id, citizen.nhi_card_number, citizen.household_number)
+    assert moica(client, settings, session_id, citizen).needs_another_method
+    status = client.nhi_household(session_id, citizen.nhi_card_number, citizen.household_number)
+    assert status.methods_passed == ["moica", "nhi_household"] and not status.needs_another_method
+    assert is_valid_code(client.issue_code(session_id).code)
+
+
+def test_the_mobile_certificate_is_the_same_credential_as_the_card(
+    client: BrokerClient, broker: tuple[Settings, str]
+) -> None:
+    settings, url = broker
+    citizen = citizens(settings)[12]
+    session_id = _consented(client)
+    assert moica(client, settings, session_id, citizen).needs_another_method
+    with pytest.raises(errors.SameCredential) as caught:
+        client.mobile_push(session_id, citizen.national_id)  # refused before the phone is bothered
+    assert isinstance(caught.value, errors.SameMethodTwice) and "行動自然人憑證" in caught.value.message("zh-TW")
+    assert requests.get(f"{url}/phone/{citizen.national_id}/pushes", timeout=5).json()["pushes"] == []
 
 
 def test_second_method_must_be_the_same_person(client: BrokerClient, broker: tuple[Settings, str]) -> None:
     settings, _ = broker
     first, other = citizens(settings)[20], citizens(settings)[21]
     session_id = _consented(client)
-    client.nhi_household(session_id, first.nhi_card_number, first.household_number)
+    moica(client, settings, session_id, first)
     with pytest.raises(errors.IdentityMismatch):
-        challenge = client.moica_challenge(session_id)
-        key, certificate = citizen_credentials(settings.sandbox.seed, other.national_id)
-        client.moica_verify(session_id, certificate.public_bytes(Encoding.DER), sign_challenge(key, challenge))
+        client.nhi_household(session_id, other.nhi_card_number, other.household_number)
+    with pytest.raises(errors.IdentityRequired):
+        client.issue_code(session_id)
 
 
-def test_wrong_household_number_fails(client: BrokerClient, broker: tuple[Settings, str]) -> None:
+def test_wrong_household_number_fails_and_says_how_many_tries_are_left(
+    client: BrokerClient, broker: tuple[Settings, str]
+) -> None:
     citizen = citizens(broker[0])[30]
-    with pytest.raises(errors.IdentityFailed):
-        client.nhi_household(_consented(client), citizen.nhi_card_number, "X0000000")
+    with pytest.raises(errors.IdentityFailed) as caught:
+        client.nhi_household(_consented(client, WELFARE_ONLY), citizen.nhi_card_number, "X0000000")
+    assert isinstance(caught.value, errors.IdentityDetailsWrong) and caught.value.params["tries_left"] == 4
+    assert "4" in caught.value.message("zh-TW") and "4" in caught.value.message("en")
 
 
 def test_signature_from_a_key_the_ca_did_not_certify_fails(client: BrokerClient, broker: tuple[Settings, str]) -> None:
@@ -117,8 +130,8 @@ def test_mobile_push_needs_the_matching_number(client: BrokerClient, broker: tup
     assert len(push.match_number) == 2 and push.match_number.isdigit()
     assert client.push_status(session_id, push.push_id).state == "pending"
     wrong = f"{(int(push.match_number) + 1) % 100:02d}"
-    assert approve_push(url, citizen.national_id, push.push_id, wrong) == "denied"
-    assert client.push_status(session_id, push.push_id).state == "denied"
+    assert approve_push(url, citizen.national_id, push.push_id, wrong) == "wrong_number"  # a failed check
+    assert client.push_status(session_id, push.push_id).state == "wrong_number"
     push = client.mobile_push(session_id, citizen.national_id)
     assert approve_push(url, citizen.national_id, push.push_id, push.match_number) == "approved"
     state = client.push_status(session_id, push.push_id)
@@ -134,7 +147,8 @@ def test_push_denied_and_expired(client: BrokerClient, broker: tuple[Settings, s
     assert approve_push(url, citizen.national_id, push.push_id, push.match_number, action="deny") == "denied"
     assert client.push_status(session_id, push.push_id).state == "denied"
     push = client.mobile_push(session_id, citizen.national_id)
-    time.sleep(settings.sandbox.push_ttl_s + 0.5)
+    assert client.push_status(session_id, push.push_id).state == "pending"
+    advance_clock(url, settings.sandbox.push_ttl_s + 1)
     assert client.push_status(session_id, push.push_id).state == "expired"
     assert approve_push(url, citizen.national_id, push.push_id, push.match_number) == "gone"
 
@@ -153,20 +167,24 @@ def test_a_citizens_phone_cannot_be_flooded_with_pushes_and_sms(
     for _ in range(3):
         client.mobile_push(session_id, target.national_id)
     for _ in range(2):
-        client.otp_send(session_id, target.national_id)
+        client.otp_send(session_id, target.national_id, target.phone)
     with pytest.raises(errors.RateLimited) as caught:
         client.mobile_push(session_id, target.national_id)  # pushes and SMS count together
-    assert 500 <= caught.value.retry_after_s <= 601
+    assert isinstance(caught.value, errors.PromptsLimited) and 500 <= caught.value.retry_after_s <= 601
+    assert _minutes(caught.value.retry_after_s) in caught.value.message("zh-TW")
     with pytest.raises(errors.RateLimited):
-        client.otp_send(session_id, target.national_id)
-    assert client.otp_send(session_id, other.national_id).sent_to  # someone else is not affected
+        client.otp_send(session_id, target.national_id, target.phone)
+    assert client.otp_send(session_id, other.national_id, other.phone).sent_to  # someone else is not affected
 
 
 def test_wrong_otps_count_down_then_the_code_is_dead(client: BrokerClient, broker: tuple[Settings, str]) -> None:
-    citizen = citizens(broker[0])[44]
+    settings, url = broker
+    citizen = citizens(settings)[44]
+    issue_code(client, settings, citizen)  # verified with the certificate card once: SMS codes are open
     session_id = _consented(client)
-    client.otp_send(session_id, citizen.national_id)
-    otp = _latest_otp(broker[1])
+    client.otp_send(session_id, citizen.national_id, citizen.phone)
+    otp = latest_otp(url, citizen.phone)
+    assert otp is not None
     wrong = f"{(int(otp) + 1) % 10**6:06d}"
     for tries_left in (2, 1):
         with pytest.raises(errors.OtpWrong) as caught:
@@ -177,3 +195,8 @@ def test_wrong_otps_count_down_then_the_code_is_dead(client: BrokerClient, broke
         client.otp_verify(session_id, wrong)
     with pytest.raises(errors.IdentityFailed):
         client.otp_verify(session_id, otp)  # three wrong tries: even the right code is refused now
+
+
+def _minutes(seconds: int) -> str:
+    """A wait as the citizen reads it: whole minutes, rounded up (counter_core.i18n)."""
+    return f"{max(1, -(-seconds // 60))} "

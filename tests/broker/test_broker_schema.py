@@ -17,7 +17,7 @@ from broker_client.signing import RequestSigner, load_private_key
 from counter_core.settings import Settings
 
 SPEC = Path(__file__).resolve().parents[2] / "docs" / "broker-api.yaml"
-EXAMPLES = int(os.environ.get("MYDATA_FUZZ_EXAMPLES", "40"))  # 16 operations × 40 = 640 cases in make test
+EXAMPLES = int(os.environ.get("MYDATA_FUZZ_EXAMPLES", "40"))  # 20 operations × 40 = 800 cases in make test
 
 MIN_CASES = 2000 if EXAMPLES >= 150 else 500  # make test: >= 500; `make fuzz` (150 per operation): >= 2000
 schema = schemathesis.openapi.from_path(SPEC)
@@ -62,6 +62,6 @@ def test_sandbox_conforms_to_the_spec_and_never_fails(
 def test_the_fuzz_run_above_sent_enough_cases() -> None:
     """Runs after the generated tests in this module (pytest keeps file order)."""
     paths = {call.split()[1] for call in calls}
-    assert len(paths) == len(build_spec()["paths"]), sorted(paths)  # every path of the protocol was sent
+    assert paths == set(build_spec()["paths"]), sorted(paths)  # every path of the protocol was tried
     assert len(calls) >= MIN_CASES, len(calls)
     print(f"schemathesis sent {len(calls)} cases over {len(paths)} paths")

@@ -19,7 +19,7 @@ from tests.decode.decode_rig import MjpegCamera, running_mjpeg_camera
 
 
 def test_image_folder_source_streams_frames_with_increasing_sequence(tmp_path: Path) -> None:
-    frames = [f for f in generate(3, per_cell=1) if f.resolution == "480p"][:3]
+    frames = list(generate(3, per_cell=3, resolutions=["480p"], conditions=["clean"], negatives=False))
     for index, frame in enumerate(frames):
         cv2.imwrite(str(tmp_path / f"{index}.png"), frame.image)
     camera = build_camera(CameraSettings(driver="real", source=str(tmp_path), fps=30))

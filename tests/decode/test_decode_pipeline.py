@@ -15,10 +15,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from counter_core.datacode import code_from_symbol, damm_check_digit, qr_payload
-from hardware.decode.corpus import generate
+from hardware.decode.corpus import NEGATIVES, generate
 from hardware.decode.pipeline import decode_frame
 
-CORPUS = list(generate(seed=11, per_cell=1))  # 30 frames with a code, 12 without, all resolutions
+# 36 camera frames with a code (each layout: both symbols, QR alone, Code128 alone) and 14 without
+CONDITIONS = ["clean", "tilted", "glare", "dim", "faded", "phone-dark"]
+CORPUS = list(generate(seed=11, per_cell=3, resolutions=["480p", "720p"], conditions=CONDITIONS))
 
 
 def test_corpus_frames_with_a_code_are_decoded_to_that_code() -> None:
@@ -31,7 +33,7 @@ def test_corpus_frames_with_a_code_are_decoded_to_that_code() -> None:
 
 def test_frames_without_a_valid_code_yield_nothing() -> None:
     negatives = [frame for frame in CORPUS if frame.code is None]
-    assert {f.condition for f in negatives} == {"empty_receipt", "ean13", "url_qr", "bad_check_digit"}
+    assert {f.condition for f in negatives} == set(NEGATIVES)
     assert [f.name for f in negatives if decode_frame(f.image) is not None] == []
 
 
@@ -43,7 +45,7 @@ def test_outline_points_lie_on_the_symbol() -> None:
     height, width = frame.image.shape[:2]
     assert 0 <= min(xs) < max(xs) <= width and 0 <= min(ys) < max(ys) <= height
     crop = frame.image[min(ys) : max(ys), min(xs) : max(xs)]
-    assert crop.std() > 40  # black-and-white modules, not plain paper or desk
+    assert crop.std() > 2 * frame.image.std() or crop.std() > 30  # modules, not plain paper or desk
 
 
 def test_a_mydata_code_beside_a_product_barcode_is_still_found() -> None:
@@ -67,7 +69,7 @@ def test_symbol_validation_accepts_only_valid_mydata_payloads(text: str, symbolo
 
 
 def test_hw_decode_prints_one_json_line_per_file(tmp_path: Path) -> None:
-    with_code = next(f for f in CORPUS if f.condition == "clean" and f.resolution == "1080p")
+    with_code = next(f for f in CORPUS if f.condition == "clean" and f.resolution == "720p")
     cv2.imwrite(str(tmp_path / "a.png"), with_code.image)
     cv2.imwrite(str(tmp_path / "b.png"), next(f for f in CORPUS if f.condition == "ean13").image)
     (tmp_path / "c.png").write_bytes(b"not an image")
@@ -93,8 +95,16 @@ def test_hw_decode_prints_one_json_line_per_file(tmp_path: Path) -> None:
     assert lines[2]["text"] is None and "error" in lines[2]
 
 
-@pytest.mark.parametrize("resolution", ["480p", "720p", "1080p"])
+@pytest.mark.parametrize("resolution", ["480p", "720p", "1080p", "4K"])
 def test_every_resolution_decodes_a_clean_receipt(resolution: str) -> None:
-    frame = next(f for f in CORPUS if f.condition == "clean" and f.resolution == resolution)
+    frame = next(generate(seed=12, per_cell=1, resolutions=[resolution], conditions=["clean"], negatives=False))
     found = decode_frame(frame.image)
     assert found is not None and found.code == frame.code
+
+
+def test_corpus_is_deterministic_and_a_subset_is_the_same_frames() -> None:
+    again = list(generate(seed=11, per_cell=3, resolutions=["480p"], conditions=["glare"], negatives=False))
+    first = [f for f in CORPUS if f.resolution == "480p" and f.condition == "glare"]
+    assert [f.name for f in again] == [f.name for f in first]
+    assert all(np.array_equal(a.image, b.image) for a, b in zip(again, first, strict=True))
+    assert {f.layout for f in first} == {"both", "qr-only", "code128-only"}

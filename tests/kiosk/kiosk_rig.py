@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -60,17 +61,22 @@ def to_identity(page: Page, service: str = "hualien-disabled-parking") -> None:
     expect(page.locator("#methods")).to_be_visible()
 
 
-def insert(page: Page, rig: KioskRig, card_type: str, citizen: Citizen, pin: str = "123456") -> None:
+class HasKiosk(Protocol):
+    kiosk_url: str
+
+
+def insert(page: Page, rig: HasKiosk, card_type: str, citizen: Citizen, pin: str = "123456") -> None:
     page.request.post(
         rig.kiosk_url + "/demo/card", data={"type": card_type, "national_id": citizen.national_id, "pin": pin}
     )
 
 
-def type_keys(page: Page, target: str, text: str) -> None:
+def type_keys(page: Page, target: str, text: str, submit: bool = True) -> None:
     for char in text:
         page.click(
             f'.keypad[data-target="{target}"] button[data-key="{char}"], '
             f'.keypad[data-target="{target}"] ~ .letters button[data-key="{char}"], '
             f'.letters:has(+ .keypad[data-target="{target}"]) button[data-key="{char}"]'
         )
-    page.click(f'.keypad[data-target="{target}"] button[data-key="ok"]')
+    if submit:
+        page.click(f'.keypad[data-target="{target}"] button[data-key="ok"]')

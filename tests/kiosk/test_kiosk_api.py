@@ -23,10 +23,12 @@ from kiosk import create_app
 from kiosk.devices import KioskDevices
 from mydata_counter.servicerunner import free_port
 from mydata_counter.testing import wait_for
+from mydata_counter.testing.sandbox import citizens, issue_code
 from tests.kiosk.api_rig import FAST, Broker, Kiosk, broker, kiosk
 
 __all__ = ["broker", "kiosk"]
 SERVICE = "hualien-disabled-parking"
+WELFARE_ONLY = "moe-tuition-waiver"  # releases only the low-income certificate: NHI card + household number may
 
 
 def _at_identity(kiosk: Kiosk, service: str = SERVICE) -> None:
@@ -143,10 +145,10 @@ def test_first_use_needs_moica_then_the_nhi_card_and_prints_one_code(kiosk: Kios
 
 def test_nhi_with_a_typed_card_number_and_a_wrong_household_number(kiosk: Kiosk, broker: Broker) -> None:
     citizen = broker.citizen(5)
-    _at_identity(kiosk)
+    _at_identity(kiosk, WELFARE_ONLY)
     kiosk.post("/method", {"method": "nhi_household"})
     wrong = kiosk.post("/identity/nhi", {"nhi_card_number": citizen.nhi_card_number, "household_number": "X0000000"})
-    assert wrong["status"] == 400 and wrong["error"] == "broker.identity.failed"
+    assert wrong["status"] == 400 and wrong["error"] == "broker.identity.wrong" and wrong["params"]["tries_left"] == 4
     right = kiosk.post(
         "/identity/nhi", {"nhi_card_number": citizen.nhi_card_number, "household_number": citizen.household_number}
     )
@@ -155,11 +157,14 @@ def test_nhi_with_a_typed_card_number_and_a_wrong_household_number(kiosk: Kiosk,
 
 def test_sms_otp_goes_to_the_citizens_phone_and_passes(kiosk: Kiosk, broker: Broker) -> None:
     citizen = broker.citizen(6)
+    issue_code(BrokerClient(broker.settings.broker), broker.settings, citizen)  # SMS opens after the certificate
     _at_identity(kiosk)
     kiosk.post("/method", {"method": "otp"})
-    invalid = kiosk.post("/identity/otp/send", {"national_id": "A123456788"})
+    invalid = kiosk.post("/identity/otp/send", {"national_id": "A123456788", "phone": citizen.phone})
     assert invalid["status"] == 400 and invalid["error"] == "kiosk.national_id.invalid"
-    sent = kiosk.post("/identity/otp/send", {"national_id": citizen.national_id.lower()})
+    no_phone = kiosk.post("/identity/otp/send", {"national_id": citizen.national_id, "phone": "12345"})
+    assert no_phone["status"] == 400 and no_phone["error"] == "kiosk.phone.invalid"
+    sent = kiosk.post("/identity/otp/send", {"national_id": citizen.national_id.lower(), "phone": citizen.phone})
     assert sent["sent_to"].endswith(citizen.phone[-3:]) and citizen.phone not in sent["sent_to"]
     sms = next(m for m in broker.sandbox()["outbox"].messages() if m["recipient"] == citizen.phone)
     otp = re.search(r"(\d{6})", sms["body"])
@@ -240,7 +245,8 @@ def test_the_page_carries_its_config_as_json_with_methods_and_languages(kiosk: K
     config = re.search(r'<script id="config" type="application/json">(.*?)</script>', html, re.S)
     assert config is not None
     data = json.loads(config.group(1))
-    assert [m["id"] for m in data["methods"]] == ["moica", "mobile", "nhi_household", "otp"]
+    assert [m["id"] for m in data["methods"]] == ["moica", "mobile", "nhi_card", "nhi_household", "multi_factor", "otp"]
+    assert {m["id"]: m["credential"] for m in data["methods"]}["mobile"] == "citizen_certificate"
     assert data["languages"][0]["tag"] == "zh-TW" and data["simulatedReader"]
     assert data["messages"]["en"]["kiosk.welcome.start"]
 
@@ -347,3 +353,81 @@ def test_the_audio_guide_speaks_offline_as_wav(kiosk: Kiosk) -> None:
         response = kiosk.client.post("/api/speech", json={"language": language, "text": text})
         assert response.status_code == 200 and response.mimetype == "audio/wav"
         assert response.data[:4] == b"RIFF" and response.data[8:12] == b"WAVE" and len(response.data) > 20_000
+
+
+def test_a_second_method_uses_the_id_the_first_proved_without_asking_again(kiosk: Kiosk, broker: Broker) -> None:
+    citizen = broker.citizen(14)  # first use: a second method on another credential
+    _at_identity(kiosk)
+    assert _moica(kiosk, citizen)["needs_another_method"]
+    kiosk.client.delete("/demo/card")
+    kiosk.post("/method", {"method": "otp"})
+    sent = kiosk.post("/identity/otp/send", {"national_id": "", "phone": citizen.phone})  # no ID typed again
+    assert sent["status"] == 200 and sent["sent_to"].endswith(citizen.phone[-3:])
+    sms = next(m for m in broker.sandbox()["outbox"].messages() if m["recipient"] == citizen.phone)
+    otp = re.search(r"(\d{6})", sms["body"])
+    assert otp is not None
+    done = kiosk.post("/identity/otp/verify", {"otp": otp.group(1)})
+    assert done["verified"] and done["methods"] == ["moica", "otp"]
+
+
+def test_an_id_is_still_needed_for_a_first_method(kiosk: Kiosk) -> None:
+    _at_identity(kiosk)
+    kiosk.post("/method", {"method": "mobile"})
+    refused = kiosk.post("/identity/mobile", {"national_id": ""})
+    assert refused["status"] == 400 and refused["error"] == "kiosk.national_id.invalid"
+
+
+def test_approving_the_wrong_number_is_a_failed_check_said_as_such(kiosk: Kiosk, broker: Broker) -> None:
+    citizen = broker.citizen(15)
+    _at_identity(kiosk)
+    kiosk.post("/method", {"method": "mobile"})
+    started = kiosk.post("/identity/mobile", {"national_id": citizen.national_id})
+    pushes = requests.get(f"{broker.url}/phone/{citizen.national_id}/pushes", timeout=5).json()["pushes"]
+    wrong = next(choice for choice in pushes[0]["choices"] if choice != started["match_number"])
+    answer = {"action": "approve", "choice": wrong}
+    requests.post(f"{broker.url}/phone/{citizen.national_id}/pushes/{pushes[0]['push_id']}", json=answer, timeout=5)
+    pushed = kiosk.wait_event("push")
+    assert pushed["state"] == "wrong_number" and "數字" in pushed["message"]["zh-TW"]
+    assert "declined" not in pushed["message"]["en"] and pushed["session"]["methods"] == []
+
+
+def test_a_wiped_session_takes_its_pending_push_off_the_phone(kiosk: Kiosk, broker: Broker) -> None:
+    citizen = broker.citizen(16)
+    _at_identity(kiosk)
+    kiosk.post("/method", {"method": "mobile"})
+    kiosk.post("/identity/mobile", {"national_id": citizen.national_id})
+    phone = f"{broker.url}/phone/{citizen.national_id}/pushes"
+    assert len(requests.get(phone, timeout=5).json()["pushes"]) == 1
+    kiosk.post("/cancel")
+    assert requests.get(phone, timeout=5).json()["pushes"] == []
+
+
+def test_nhi_card_with_its_network_password(kiosk: Kiosk, broker: Broker) -> None:
+    citizen = next(c for c in citizens(broker.settings)[17:] if c.nhi_password)
+    assert citizen.nhi_password is not None
+    _at_identity(kiosk, "moe-tuition-waiver")  # low-income status: the NHI card may release it
+    kiosk.post("/method", {"method": "nhi_card"})
+    _insert(kiosk, "nhi", citizen)
+    wrong = kiosk.post("/identity/nhi_card", {"password": "not-" + citizen.nhi_password})
+    assert wrong["status"] == 400 and wrong["error"] == "broker.nhi_card.password_wrong"
+    passed = kiosk.post("/identity/nhi_card", {"password": citizen.nhi_password})
+    assert passed["methods"] == ["nhi_card"]
+
+
+def test_multi_factor_without_a_card_by_household_number_or_issue_date(kiosk: Kiosk, broker: Broker) -> None:
+    citizen = broker.citizen(18)
+    _at_identity(kiosk, "moe-tuition-waiver")
+    kiosk.post("/method", {"method": "multi_factor"})
+    answers = {"national_id": citizen.national_id, "birth_date": citizen.birth_date.strftime("%Y%m%d"),
+               "nhi_card_number": citizen.nhi_card_number}  # fmt: skip
+    both = kiosk.post("/identity/multi_factor", {**answers, "household_number": "X", "id_card_issue_date": "1130101"})
+    assert both["error"] == "kiosk.multi.one_of"
+    bad_date = kiosk.post("/identity/multi_factor", {**answers, "birth_date": "19991340", "household_number": "X"})
+    assert bad_date["error"] == "kiosk.multi.birth_date"
+    roc = citizen.birth_date.year - 1911
+    by_roc = {
+        **answers,
+        "birth_date": f"{roc:03d}{citizen.birth_date:%m%d}",
+        "household_number": citizen.household_number,
+    }
+    assert kiosk.post("/identity/multi_factor", by_roc)["methods"] == ["multi_factor"]

@@ -11,6 +11,7 @@ import zxingcpp
 from playwright.sync_api import Page, Route, expect
 
 from broker_client import BrokerClient
+from broker_sandbox.citizens import Citizen
 from mydata_counter.testing.sandbox import issue_code
 from tests.kiosk.kiosk_rig import KioskRig, insert, to_identity, type_keys
 
@@ -19,6 +20,17 @@ pytestmark = pytest.mark.e2e
 
 def _screen_code(page: Page) -> str:
     return re.sub(r"\D", "", page.locator("#done-code").inner_text())
+
+
+def _sms_code(page: Page, rig: KioskRig, citizen: Citizen) -> None:
+    """Verify a citizen who used MyData before with the SMS code: the parking permit releases household data,
+    which only the citizen certificate or the SMS code may (依驗證強度)."""
+    page.click('.method[data-method="otp"]')
+    type_keys(page, "otpid", citizen.national_id)
+    type_keys(page, "otpphone", citizen.phone)  # the citizen gives their number; the code goes only to the one on file
+    expect(page.locator("#otp-sent")).to_contain_text(citizen.phone[:4])
+    body = page.request.get(rig.broker_url + "/outbox.json").json()["messages"][0]["body"]
+    type_keys(page, "otp", re.findall(r"\b\d{6}\b", body)[0])
 
 
 def _printed_codes(rig: KioskRig, count: int) -> set[str]:
@@ -103,9 +115,7 @@ def test_paper_out_shows_the_code_on_screen_and_retry_prints(kiosk: Page, rig: K
     citizen = rig.citizen(100)
     rig.printer.state = "paper_out"
     to_identity(kiosk)
-    kiosk.click('.method[data-method="nhi_household"]')
-    insert(kiosk, rig, "nhi", citizen)
-    type_keys(kiosk, "hh", citizen.household_number)
+    _sms_code(kiosk, rig, citizen)
     expect(kiosk.locator("#print-failed")).to_be_visible(timeout=15_000)
     expect(kiosk.locator("#print-error")).to_have_text("印表機缺紙，無法列印收據")
     shown = re.sub(r"\D", "", kiosk.locator("#fallback-code").inner_text())
@@ -133,9 +143,7 @@ def test_a_lost_print_answer_is_asked_again_and_shows_the_code_printed_once(kios
     kiosk.route("**/api/print", lose_first_answer)
     before = len([job for job in rig.printer.jobs if job.images])
     to_identity(kiosk)
-    kiosk.click('.method[data-method="nhi_household"]')
-    insert(kiosk, rig, "nhi", citizen)
-    type_keys(kiosk, "hh", citizen.household_number)
+    _sms_code(kiosk, rig, citizen)
     expect(kiosk.locator("#screen-done")).to_be_visible(timeout=20_000)
     assert lost and "request_id" in lost[0]
     code = _screen_code(kiosk)
@@ -186,7 +194,7 @@ def test_language_switch_on_every_screen(kiosk: Page, rig: KioskRig, viewport: d
         _switch(kiosk, selector, zh, en)
     kiosk.click("#start")
     _switch(kiosk, "#screen-services h1", "請選擇要辦理的服務", "Choose the service")
-    kiosk.click('.service[data-service-id="bli-unemployment"]')
+    kiosk.click('.service[data-service-id="hualien-disabled-parking"]')
     _switch(kiosk, "#screen-terms h1", "服務條款與資料提供範圍", "Terms and the data to be released")
     _switch(kiosk, "#datasets caption >> nth=0", "個人戶籍資料", "Personal household registration")
     kiosk.click("#agree")
@@ -212,6 +220,8 @@ def test_sms_otp_method_and_language_switch_on_the_last_screens(kiosk: Page, rig
     to_identity(kiosk)
     kiosk.click('.method[data-method="otp"]')
     type_keys(kiosk, "otpid", citizen.national_id)
+    expect(kiosk.locator("#otp-phone")).to_be_visible()
+    type_keys(kiosk, "otpphone", citizen.phone)
     expect(kiosk.locator("#otp-sent")).to_contain_text(citizen.phone[:4])
     assert citizen.phone not in kiosk.content()  # only the masked number is shown
     body = kiosk.request.get(rig.broker_url + "/outbox.json").json()["messages"][0]["body"]
