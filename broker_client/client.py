@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
 from datetime import date
 from typing import Any, TypeVar
 
 import requests
 from pydantic import BaseModel, ValidationError
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NameResolutionError, NewConnectionError
 from urllib3.util.retry import Retry
 
@@ -35,8 +33,10 @@ from broker_client.models import (
     PushStarted,
     PushState,
     Redemption,
+    TerminalInfo,
 )
 from broker_client.signing import RequestSigner, load_private_key
+from broker_client.tls import TrustAdapter, broker_ssl_context, connection_failure, empty_trust
 from counter_core.settings import BrokerSettings
 
 log = logging.getLogger(__name__)
@@ -62,14 +62,24 @@ def retry_policy(retries: int) -> Retry:
 
 
 def _new_session(settings: BrokerSettings) -> requests.Session:
-    """A session with the retry policy on its adapter, reading the proxy and CA-bundle environment once,
-    here, instead of on every request (requests walks the environment per call when ``trust_env`` is on)."""
+    """A session with the retry policy and the broker's TLS trust (``broker_client.tls``) on its adapter,
+    reading the proxy environment once, here, instead of on every request (requests walks the environment
+    per call when ``trust_env`` is on). ``REQUESTS_CA_BUNDLE`` is not read: ``[broker] ca_bundle`` says it."""
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=retry_policy(settings.retries))
+    try:
+        context = broker_ssl_context(settings.ca_bundle)
+    except (OSError, ValueError):  # ssl.SSLError is an OSError
+        # Trust nothing rather than fall back to another store: every HTTPS request fails as "certificate not
+        # trusted", and hw doctor names the unreadable bundle.
+        log.error(
+            "broker: ca_bundle %s cannot be read as PEM certificates; no broker certificate is trusted",
+            settings.ca_bundle,
+        )
+        context = empty_trust()
+    adapter = TrustAdapter(context, max_retries=retry_policy(settings.retries))
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.proxies.update(requests.utils.get_environ_proxies(settings.url))
-    session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
     session.trust_env = False
     return session
 
@@ -120,21 +130,27 @@ class BrokerClient:
         return self._signer
 
     # -- transport -------------------------------------------------------------------------------
+    def _send(self, method: str, path: str, payload: Any, headers: dict[str, str], sign: bool) -> requests.Response:
+        url = f"{self.settings.url}/api/v1{path}"
+        auth = self._auth() if sign else None
+        try:
+            return self._session.request(
+                method, url, json=payload, headers=headers, auth=auth, timeout=self.settings.timeout_s
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            failure = connection_failure(exc)
+            log.warning("broker %s %s failed: %s (%s)", method, path.split("/")[1], failure.key, type(exc).__name__)
+            if type(failure) is errors.BrokerUnavailable and method != "GET" and not _never_sent(exc):
+                # sent, answer lost (a TLS failure is a handshake's: nothing was sent)
+                raise errors.BrokerOutcomeUnknown(cause=failure.params.get("cause", "other")) from None
+            raise failure from None
+
     def _request(
         self, method: str, path: str, body: BaseModel | dict[str, Any] | None = None, token: str | None = None
     ) -> requests.Response:
-        url = f"{self.settings.url}/api/v1{path}"
         payload = body.model_dump(mode="json", by_alias=True) if isinstance(body, BaseModel) else body
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        try:
-            response = self._session.request(
-                method, url, json=payload, headers=headers, auth=self._auth(), timeout=self.settings.timeout_s
-            )
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            log.warning("broker %s %s failed: %s", method, path.split("/")[1], type(exc).__name__)
-            if method != "GET" and not _never_sent(exc):
-                raise errors.BrokerOutcomeUnknown() from None
-            raise errors.BrokerUnavailable() from None
+        response = self._send(method, path, payload, headers, sign=True)
         if response.status_code in (502, 504) and method != "GET" and not _is_error_body(response):
             raise errors.BrokerOutcomeUnknown()  # a gateway gave up waiting: the broker may have done it
         if response.status_code >= 400:
@@ -155,6 +171,7 @@ class BrokerClient:
             params["tries_left"] = body.tries_left
         if body.error == "broker.auth_failed":
             params["reason"] = body.message.get("en")
+            params["cause"] = body.reason or ""
         if body.dataset_id is not None:
             params["dataset_id"] = body.dataset_id
         if body.allowed_methods is not None:
@@ -169,6 +186,18 @@ class BrokerClient:
             return model.model_validate(response.json())
         except (ValueError, ValidationError):
             raise errors.BrokerError() from None
+
+    # -- terminal --------------------------------------------------------------------------------
+    def terminal_info(self) -> TerminalInfo:
+        """Who the broker takes this terminal for (a signed request: an unknown terminal id, another key or a
+        far-off clock is refused with ``AuthFailed`` and its ``cause``)."""
+        return self._model(TerminalInfo, self._request("GET", "/terminal"))
+
+    def reach(self, signed: bool = True) -> requests.Response:
+        """The same operation answered as it is, a refusal included, for ``hw doctor`` to read the status, the
+        error's ``reason`` and the Date; ``signed=False`` when this terminal has no usable key (the broker then
+        refuses it, which still proves it answers over the same TLS and proxies)."""
+        return self._send("GET", "/terminal", None, {}, sign=signed)
 
     # -- catalogue -------------------------------------------------------------------------------
     def catalogue(self) -> Catalogue:

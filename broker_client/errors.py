@@ -18,6 +18,8 @@ class BrokerError(CounterError):
 
 
 class BrokerUnavailable(BrokerError):
+    """Not reached, or no answer: ``cause`` (``counter_core.netcause``) says why when it is known."""
+
     key = "broker.unavailable"
 
 
@@ -26,6 +28,31 @@ class BrokerOutcomeUnknown(BrokerUnavailable):
     effect. Never sent again blindly; asked again only where the broker answers a repeat the same way."""
 
     key = "broker.outcome_unknown"
+
+
+class BrokerTlsFailed(BrokerUnavailable):
+    """The TLS handshake with the broker failed (not a certificate question: protocol, cipher, reset)."""
+
+    key = "broker.tls.failed"
+
+
+class CertificateUntrusted(BrokerTlsFailed):
+    """The broker's certificate does not chain to a CA this terminal trusts ([broker] ca_bundle or the system
+    store)."""
+
+    key = "broker.tls.untrusted"
+
+
+class CertificateWrongName(BrokerTlsFailed):
+    key = "broker.tls.wrong_name"
+
+
+class CertificateExpired(BrokerTlsFailed):
+    key = "broker.tls.expired"
+
+
+class CertificateNotYetValid(BrokerTlsFailed):
+    key = "broker.tls.not_yet_valid"
 
 
 class CodeExpired(BrokerError):

@@ -379,7 +379,21 @@ class ErrorBody(Model):
     message: Text
     retry_after_s: int | None = None
     tries_left: int | None = None
+    # With broker.auth_failed: why the signature was refused (unsigned, malformed, unknown_terminal,
+    # bad_signature, digest, stale, replayed), so a technician's tool can say what to fix.
     dataset_id: str | None = Field(None, description="The dataset a refused identity method may not release.")
     allowed_methods: list[IdentityMethod] | None = Field(
         None, description="With broker.identity.not_allowed: the methods that would do for the service."
     )
+    # With broker.auth_failed: why the signature was refused (unsigned, malformed, unknown_terminal,
+    # bad_signature, digest, stale, replayed), so a technician's tool can say what to fix.
+    reason: str | None = None
+
+
+class TerminalInfo(Model):
+    """``GET /terminal``: who the broker takes the signing terminal for. An unknown terminal, a key other than
+    the registered one or a stale signature never gets here: it is refused with 401 and a ``reason``."""
+
+    terminal_id: str
+    registered: bool
+    server_time: datetime  # the broker's clock when it answered (the terminal's skew, without Date's 1 s steps)

@@ -21,6 +21,7 @@ _ERROR_STATUSES = sorted({str(code) for code in STATUS_BY_KEY.values()} | {"401"
 # fmt: off
 Operation = tuple[str, str, str, type[BaseModel] | None, int, type[BaseModel] | None, str]
 OPERATIONS: list[Operation] = [
+    ("get", "/terminal", "Who am I: the signing terminal's id as the broker knows it, and the broker's time", None, 200, m.TerminalInfo, "terminal"),
     ("get", "/catalogue", "Agencies, counter services, datasets and field meanings", None, 200, m.Catalogue, "catalogue"),
     ("post", "/kiosk/sessions", "Start a kiosk session for a counter service", m.StartSession, 201, m.KioskSession, "kiosk"),
     ("delete", "/kiosk/sessions/{session_id}", "Cancel a kiosk session", None, 204, None, "kiosk"),
@@ -88,7 +89,7 @@ _MODELS: list[type[BaseModel]] = [
     m.Catalogue, m.StartSession, m.KioskSession, m.Consent, m.Challenge, m.MoicaProof, m.NationalIdBody,
     m.NhiHousehold, m.NhiCardPassword, m.MultiFactor, m.BankCardProof, m.OtpRequest, m.OtpBody, m.OtpSent,
     m.IdentityStatus, m.PushStarted, m.PushState, m.IssuedCode,
-    m.ClerkLogin, m.ClerkSession, m.RedeemBody, m.Redemption, m.PurgeAck, m.ErrorBody,
+    m.ClerkLogin, m.ClerkSession, m.RedeemBody, m.Redemption, m.PurgeAck, m.ErrorBody, m.TerminalInfo,
 ]  # fmt: skip
 
 
@@ -164,7 +165,7 @@ def build_spec() -> dict[str, Any]:
                 "covered components @method, @authority, @target-uri and content-digest; parameters created, "
                 "keyid (the terminal id), alg=ed25519 and a unique nonce. Unsigned and unknown-key requests, a "
                 "`created` more than 60 s from the broker's clock either way, and a nonce seen before (the broker "
-                "keeps them across restarts) get 401 with a reason. Errors carry a message key (`error`) and zh-TW/en text."
+                "keeps them across restarts) get 401 with a reason (`reason`). Errors carry a message key (`error`) and zh-TW/en text."
             ),
         },
         "servers": [{"url": "/api/v1"}],

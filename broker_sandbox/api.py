@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, g, jsonify, request
@@ -28,6 +29,7 @@ from broker_client.models import (
     PurgeAck,
     RedeemBody,
     StartSession,
+    TerminalInfo,
     Text,
 )
 from broker_client.signing import RequestVerifier, SignatureRejected
@@ -62,6 +64,7 @@ def error_response(error: BrokerError) -> Response:
         tries_left=numbers.get("tries_left"),
         dataset_id=dataset_id if isinstance(dataset_id, str) else None,
         allowed_methods=allowed if isinstance(allowed, list) else None,
+        reason=str(error.params["cause"]) if "cause" in error.params else None,
     )
     response = jsonify(body.model_dump(mode="json", by_alias=True, exclude_none=True))
     response.status_code = STATUS_BY_KEY.get(error.key, 400)
@@ -107,12 +110,16 @@ def api_blueprint(
         try:
             g.terminal = verifier.verify(request, request.get_data(cache=True))
         except SignatureRejected as exc:
-            return error_response(errors.AuthFailed(reason=str(exc)))
+            return error_response(errors.AuthFailed(reason=str(exc), cause=exc.code))
         return None
 
     @bp.errorhandler(BrokerError)
     def _broker_error(error: BrokerError) -> Response:
         return error_response(error)
+
+    @bp.get("/terminal")
+    def who_am_i() -> Response:
+        return _json(TerminalInfo(terminal_id=g.terminal, registered=True, server_time=datetime.now(UTC)))
 
     @bp.get("/catalogue")
     def get_catalogue() -> Response:

@@ -16,6 +16,7 @@ from broker_sandbox.identity_phone import PhoneMethods
 from broker_sandbox.kiosk_flow import KioskFlow
 from broker_sandbox.outbox import Outbox
 from broker_sandbox.pages import pages_blueprint
+from broker_sandbox.proxies import ForwardedFromTrustedProxies
 from broker_sandbox.store import Store
 from broker_sandbox.terminals import Terminals
 from counter_core.clock import AdjustableClock, Clock, SystemClock
@@ -72,4 +73,5 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Flask:
     app.register_blueprint(pages_blueprint(settings, catalogue.catalogue, methods.phone, outbox))
     if isinstance(clock, AdjustableClock) and settings.sandbox.adjustable_clock:
         app.register_blueprint(_clock_blueprint(clock))
+    app.wsgi_app = ForwardedFromTrustedProxies(app.wsgi_app, settings.sandbox.trusted_proxies)  # type: ignore[method-assign]
     return app
