@@ -4,6 +4,7 @@ closing the app's service when the worker exits."""
 from __future__ import annotations
 
 import secrets
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,7 +18,16 @@ from counter_core.errors import CounterError
 from counter_core.i18n import every_language
 from counter_core.settings import ServiceSettings
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+def _static_dir() -> Path:
+    """The shared browser assets: ``static/`` beside the packages in a checkout; in the Debian package, where
+    the packages live in a virtual environment's site-packages, ``share/mydata-counter/static`` of that
+    environment (``deploy/debian/build.py`` puts it there)."""
+    beside = Path(__file__).resolve().parent.parent / "static"
+    return beside if beside.is_dir() else Path(sys.prefix) / "share" / "mydata-counter" / "static"
+
+
+STATIC_DIR = _static_dir()
 
 DeviceStates = Callable[[], dict[str, dict[str, object]]]
 
