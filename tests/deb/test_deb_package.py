@@ -232,8 +232,9 @@ def test_kiosk_screen_waits_for_the_kiosk_then_runs_chromium_with_its_sandbox(
     try:
         _wait(lambda: any("kiosk_screen" in cmd for _, cmd in _screen_processes()), "the launcher")
         assert not any("chromium" in cmd for _, cmd in _screen_processes())  # the kiosk is not up yet
+        serve = ("/usr/bin/mydata-counter", "kiosk", "--config", "demo.toml", "--port", str(kiosk_port))
         kiosk = subprocess.Popen(
-            rig.as_user("mydata", "/usr/bin/mydata-counter", "kiosk", "--config", "demo.toml", "--port", str(kiosk_port)),
+            rig.as_user("mydata", *serve),
             cwd=demo_folder,
             env={**os.environ, "MYDATA_COUNTER_BROKER__URL": sandbox},
             stdout=subprocess.DEVNULL,
