@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import time
 from typing import Any, TypeVar
 
 import requests
@@ -19,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from broker_client import errors
+from broker_client import errors, observe
 from broker_client.models import (
     Catalogue,
     ClerkSession,
@@ -102,13 +103,17 @@ class BrokerClient:
         url = f"{self.settings.url}/api/v1{path}"
         payload = body.model_dump(mode="json", by_alias=True) if isinstance(body, BaseModel) else body
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        auth, started = self._auth(), time.monotonic()
         try:
             response = self._session.request(
-                method, url, json=payload, headers=headers, auth=self._auth(), timeout=self.settings.timeout_s
-            )
+                method, url, json=payload, headers=headers, auth=auth, timeout=self.settings.timeout_s,
+                hooks=observe.HOOKS,
+            )  # fmt: skip
         except (requests.ConnectionError, requests.Timeout) as exc:
+            observe.failed(started)
             log.warning("broker %s %s failed: %s", method, path.split("/")[1], type(exc).__name__)
             raise errors.BrokerUnavailable() from None
+        observe.answered(response, started)
         if response.status_code >= 400:
             raise self._error(response)
         return response
