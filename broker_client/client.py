@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import time
 from datetime import date
 from typing import Any, TypeVar
 
@@ -21,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NameResolutionError, NewConnectionError
 from urllib3.util.retry import Retry
 
-from broker_client import errors
+from broker_client import errors, observe
 from broker_client.models import (
     Catalogue,
     ClerkSession,
@@ -132,18 +133,22 @@ class BrokerClient:
     # -- transport -------------------------------------------------------------------------------
     def _send(self, method: str, path: str, payload: Any, headers: dict[str, str], sign: bool) -> requests.Response:
         url = f"{self.settings.url}/api/v1{path}"
-        auth = self._auth() if sign else None
+        auth, started = (self._auth() if sign else None), time.monotonic()
         try:
-            return self._session.request(
-                method, url, json=payload, headers=headers, auth=auth, timeout=self.settings.timeout_s
-            )
+            response = self._session.request(
+                method, url, json=payload, headers=headers, auth=auth, timeout=self.settings.timeout_s,
+                hooks=observe.HOOKS,
+            )  # fmt: skip
         except (requests.ConnectionError, requests.Timeout) as exc:
+            observe.failed(started)
             failure = connection_failure(exc)
             log.warning("broker %s %s failed: %s (%s)", method, path.split("/")[1], failure.key, type(exc).__name__)
             if type(failure) is errors.BrokerUnavailable and method != "GET" and not _never_sent(exc):
                 # sent, answer lost (a TLS failure is a handshake's: nothing was sent)
                 raise errors.BrokerOutcomeUnknown(cause=failure.params.get("cause", "other")) from None
             raise failure from None
+        observe.answered(response, started)
+        return response
 
     def _request(
         self, method: str, path: str, body: BaseModel | dict[str, Any] | None = None, token: str | None = None
