@@ -16,6 +16,8 @@ from counter_core.identity import METHOD_IDS, IdentityMethod
 
 __all__ = ["IdentityMethod"]  # the protocol's method names, listed once in counter_core.identity
 PushOutcome = Literal["pending", "approved", "denied", "wrong_number", "expired"]
+ContactKind = Literal["phone", "email"]
+QrOutcome = Literal["waiting", "scanned", "expired"]
 
 
 class Model(BaseModel):
@@ -76,7 +78,17 @@ class CounterService(Model):
     agency_id: str
     name: Text
     description: Text
+    purpose: Text = Field(
+        description="Why the receiving agency needs the data (the specific purpose the citizen consents to, "
+        "個人資料保護法 §8), shown on the consent screen."
+    )
     dataset_ids: list[str] = Field(min_length=1)
+    released_fields: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Data minimisation: dataset id → the only field keys this service receives. A dataset not "
+        "listed is released whole. The consent screen, the clerk's table and the citizen's e-mail show exactly "
+        "these fields, and the broker releases nothing else.",
+    )
     allowed_methods: list[IdentityMethod] = Field(
         description="The methods good for every dataset of the service (the intersection of their "
         "`allowed_methods`, computed by the broker): one of them must pass before a code is issued."
@@ -110,8 +122,21 @@ def _unique(kind: str, ids: list[str]) -> None:
         raise ValueError(f"{kind} ids used twice: {twice}")
 
 
+class TermsDocument(Model):
+    """The platform's terms of service and privacy policy the citizen agrees to, versioned: a consent names the
+    version it was given to, and a newer version is asked for again."""
+
+    version: str
+    effective: date
+    title: Text
+    legal_basis: Text = Field(description="Why the data may be released: the data subject's consent (個資法 §15, §16).")
+    terms_of_service: Text = Field(description="Paragraphs separated by blank lines.")
+    privacy_policy: Text = Field(description="Paragraphs separated by blank lines.")
+
+
 class Catalogue(Model):
     terms_version: str
+    terms: TermsDocument
     support_line: str
     categories: list[Category]
     agencies: list[Agency]
@@ -149,6 +174,8 @@ class Catalogue(Model):
         _unique("agency", [a.id for a in self.agencies])
         _unique("dataset", [d.id for d in self.datasets])
         _unique("service", [s.id for a in self.agencies for s in a.services])
+        if self.terms.version != self.terms_version:
+            raise ValueError(f"terms.version {self.terms.version!r} is not terms_version {self.terms_version!r}")
         categories = {c.id for c in self.categories}
         datasets = {d.id: d for d in self.datasets}
         for dataset in self.datasets:
@@ -166,6 +193,7 @@ class Catalogue(Model):
                 if unknown:
                     raise ValueError(f"{where}: unknown datasets {unknown}")
                 _unique(f"dataset (in {where})", service.dataset_ids)
+                _check_released_fields(where, service, datasets)
                 expected = methods_for_all([datasets[i].allowed_methods for i in service.dataset_ids])
                 if not expected:
                     raise ValueError(f"{where}: no identity method may release all of {service.dataset_ids}")
@@ -182,6 +210,21 @@ class Catalogue(Model):
     def dataset(self, dataset_id: str) -> Dataset | None:
         return next((d for d in self.datasets if d.id == dataset_id), None)
 
+    def released(self, service: CounterService, dataset: Dataset) -> list[DatasetField]:
+        """The fields of ``dataset`` that ``service`` receives (data minimisation), in the dataset's order."""
+        keys = service.released_fields.get(dataset.id)
+        return [f for f in dataset.fields if keys is None or f.key in keys]
+
+
+def _check_released_fields(where: str, service: CounterService, datasets: dict[str, Dataset]) -> None:
+    for dataset_id, keys in service.released_fields.items():
+        if dataset_id not in service.dataset_ids:
+            raise ValueError(f"{where}: released_fields names {dataset_id!r}, not one of its datasets")
+        known = {f.key for f in datasets[dataset_id].fields}
+        unknown = [k for k in keys if k not in known]
+        if not keys or unknown or len(set(keys)) != len(keys):
+            raise ValueError(f"{where}: released_fields[{dataset_id!r}] must list fields of the dataset once each")
+
 
 # --- kiosk ------------------------------------------------------------------------------------------
 
@@ -197,11 +240,26 @@ class KioskSession(Model):
     terms_version: str
     dataset_ids: list[str]
     expires_at: datetime
+    code_ttl_s: int = Field(600, description="How long the data code works once issued.")
+    view_window_s: int = Field(600, description="How long the clerk may see the data after scanning the code.")
+
+
+TermsShown = Literal["scrolled", "read_aloud"]
 
 
 class Consent(Model):
     terms_version: str
     dataset_ids: list[str]
+    released_fields: dict[str, list[str]] | None = Field(
+        None,
+        description="The fields shown to the citizen per dataset (the service's `released_fields`); when given it "
+        "must be exactly the service's, else 409 broker.consent.mismatch.",
+    )
+    terms_shown: TermsShown | None = Field(
+        None,
+        description="How the terms were shown to their end before the citizen agreed: scrolled through on "
+        "screen, or read aloud by the audio guide. Kept with the consent record.",
+    )
 
 
 class Challenge(Model):
@@ -306,6 +364,81 @@ class IssuedCode(Model):
     service: Text
     dataset_names: list[Text]
     support_line: str
+
+
+# --- the citizen's own: contact for notices, records of use -----------------------------------------
+
+
+class ContactStatus(Model):
+    """Where the citizen's notices go: the contacts they registered and proved, masked. Notices ("your data was
+    accessed") go only to the verified ``primary``; with none, no notice is sent."""
+
+    phone: str | None = Field(None, description="The verified mobile number, masked (0912-***-678).")
+    email: str | None = Field(None, description="The verified e-mail address, masked (c***@example.tw).")
+    primary: ContactKind | None = Field(None, description="Where notices go; always a verified contact.")
+    pending: ContactKind | None = Field(None, description="A code was sent to a new contact of this kind.")
+    first_registration: bool = Field(description="The citizen has never registered a contact: ask them now.")
+
+
+class ContactCodeRequest(Model):
+    kind: ContactKind
+    address: str = Field(repr=False, max_length=254, description="A mobile number (09xxxxxxxx) or e-mail address.")
+
+
+class ContactCodeSent(Model):
+    kind: ContactKind
+    sent_to: str  # masked
+    expires_at: datetime
+    tries: int = Field(description="Wrong codes allowed before a new code must be asked for.")
+
+
+class ContactVerify(Model):
+    kind: ContactKind
+    code: str = Field(repr=False, max_length=16)
+
+
+class ContactPrimary(Model):
+    kind: ContactKind
+
+
+class UsageDataset(Model):
+    id: str
+    name: Text
+    fields: list[Text] = Field(description="The names of the fields released (never their values).")
+
+
+class UsageRecord(Model):
+    transaction_id: str = Field(description="As the citizen's notice carried it.")
+    accessed_at: datetime
+    agency: Text
+    service: Text
+    datasets: list[UsageDataset]
+
+
+class UsageRecords(Model):
+    """使用紀錄: who saw which of the citizen's datasets and when, newest first — never the values."""
+
+    since: datetime
+    records: list[UsageRecord]
+
+
+# --- QR-started sign-in with the mobile certificate app -------------------------------------------------
+
+
+class QrStarted(Model):
+    qr_id: str
+    payload: str = Field(repr=False, description="What the kiosk shows as a QR code: a link with a one-time token.")
+    expires_at: datetime
+
+
+class QrState(Model):
+    qr_id: str
+    state: QrOutcome
+    push: PushStarted | None = Field(
+        None,
+        description="Once scanned: the push the app was sent, with the number the kiosk shows for number "
+        "matching; follow it with GET …/push/{push_id}.",
+    )
 
 
 # --- clerk ------------------------------------------------------------------------------------------
