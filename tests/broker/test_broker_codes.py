@@ -36,7 +36,7 @@ def test_redeemed_code_shows_the_citizens_fields_with_meanings_once(
         mails = [
             m
             for m in requests.get(f"{url}/outbox.json", timeout=5).json()["messages"]
-            if m["kind"] == "email" and m["recipient"] == citizen.email
+            if m["kind"] == "email" and m["recipient"] == citizen.email and "資料取用" in m["subject"]
         ]
         if mails:
             break
