@@ -23,7 +23,8 @@ async function play(text) {
   playing = audio;
   // Ends when it has been heard, or when it is cut short (a new screen interrupts it).
   const heard = await new Promise((resolve) => {
-    audio.onended = () => resolve(true); audio.onerror = () => resolve(false); audio.onpause = () => resolve(false);
+    // A sentence played to its end also fires "pause" (just before "ended"): only a pause before the end cuts it.
+    audio.onended = () => resolve(true); audio.onerror = () => resolve(false); audio.onpause = () => resolve(audio.ended);
     audio.play().catch(() => resolve(false));
   });
   URL.revokeObjectURL(url);
@@ -57,7 +58,7 @@ export function speak(text, {interrupt = false} = {}) {
 
 // Long text in parts of at most CHUNK characters, cut after a sentence where it can be.
 function parts(blocks) {
-  const sentences = blocks.flatMap((b) => b.match(/[^。；.;!?！？]+[。；.;!?！？]?/g) || []).map((s) => s.trim()).filter(Boolean);
+  const sentences = blocks.flatMap((b) => b.split(/(?<=[。；;！？!?])\s*|(?<=\.)\s+/)).map((s) => s.trim()).filter(Boolean);
   const out = [];
   sentences.forEach((s) => {
     for (let i = 0; i < s.length; i += CHUNK) {

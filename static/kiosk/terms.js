@@ -4,7 +4,9 @@
 // works only once the text was shown to its end — scrolled through, or read aloud by the audio guide to its last
 // sentence — and the consent names the version shown and how; a newer version at the broker is shown and asked again.
 import {$, announce, api, pick, registerRenderer, show, state, t, whenShown} from "./core.js";
+import {waitDone, waitFor} from "./idle.js";
 
+const READING_MAX_S = 900;  // the longest the audio guide takes to read the terms aloud
 let read = null;  // how the terms were shown to their end: "scrolled" | "read_aloud"
 let reading = false;  // the audio guide is reading them
 let onAgreed = () => {};
@@ -126,8 +128,9 @@ export function setUpTerms({agreed, fatal}) {
     if (atEnd()) shownToTheEnd("scrolled");
   };
   // The audio guide read the whole text to its last sentence (audio.js): shown to its end as well.
-  document.addEventListener("terms-reading", () => { reading = true; renderRead(); });
-  document.addEventListener("terms-read", () => { reading = false; shownToTheEnd("read_aloud"); });
-  document.addEventListener("terms-interrupted", () => { reading = false; renderRead(); });
+  // Listening to the whole text takes minutes the citizen cannot shorten: the idle clock waits meanwhile.
+  document.addEventListener("terms-reading", () => { reading = true; waitFor("reading", READING_MAX_S); renderRead(); });
+  document.addEventListener("terms-read", () => { reading = false; waitDone("reading"); shownToTheEnd("read_aloud"); });
+  document.addEventListener("terms-interrupted", () => { reading = false; waitDone("reading"); renderRead(); });
   whenShown((screen) => { if (screen === "terms" && atEnd()) shownToTheEnd("scrolled"); });  // it all fits
 }
