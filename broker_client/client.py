@@ -24,9 +24,6 @@ from broker_client import errors
 from broker_client.models import (
     Catalogue,
     ClerkSession,
-    ContactCodeSent,
-    ContactKind,
-    ContactStatus,
     ErrorBody,
     IdentityStatus,
     IssuedCode,
@@ -38,8 +35,8 @@ from broker_client.models import (
     QrState,
     Redemption,
     TermsShown,
-    UsageRecords,
 )
+from broker_client.models_citizen import ContactCodeSent, ContactKind, ContactStatus, UsageRecords
 from broker_client.signing import RequestSigner, load_private_key
 from counter_core.settings import BrokerSettings
 

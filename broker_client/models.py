@@ -6,53 +6,19 @@ only where the protocol needs them; ``repr`` of such models hides them.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
+from pydantic import Field, model_validator
 
+from broker_client.models_citizen import TermsDocument, TermsShown, check_released_fields
+from broker_client.protocol_base import LANGUAGE_TAG, Model, Text
 from counter_core.identity import METHOD_IDS, IdentityMethod
 
-__all__ = ["IdentityMethod"]  # the protocol's method names, listed once in counter_core.identity
+# the protocol's method names, listed once in counter_core.identity; the base model and texts, in protocol_base
+__all__ = ["LANGUAGE_TAG", "IdentityMethod", "Model", "TermsDocument", "TermsShown", "Text"]
 PushOutcome = Literal["pending", "approved", "denied", "wrong_number", "expired"]
-ContactKind = Literal["phone", "email"]
 QrOutcome = Literal["waiting", "scanned", "expired"]
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-LANGUAGE_TAG = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
-
-
-class Text(RootModel[dict[str, str]]):
-    """A text in the interface languages: language tag → text. zh-TW is always there; other languages are
-    optional, and a reader without its language falls back to zh-TW (a new language never breaks the
-    protocol)."""
-
-    model_config = ConfigDict(
-        frozen=True,
-        json_schema_extra={
-            "description": "A text in the interface languages: language tag → text. zh-TW is always there; other "
-            "languages are optional, and a reader without its language falls back to zh-TW.",
-            "required": ["zh-TW"],
-            "propertyNames": {"pattern": LANGUAGE_TAG},
-            "examples": [{"zh-TW": "花蓮縣政府", "en": "Hualien County Government"}],
-        },
-    )
-
-    @model_validator(mode="after")
-    def _has_zh_tw(self) -> Text:
-        if "zh-TW" not in self.root:
-            raise ValueError("a text needs its zh-TW form")
-        if not all(re.fullmatch(LANGUAGE_TAG, tag) for tag in self.root):
-            raise ValueError("keys are language tags such as zh-TW or en")
-        return self
-
-    def get(self, language: str) -> str:
-        return self.root.get(language) or self.root["zh-TW"]
 
 
 class DatasetField(Model):
@@ -122,18 +88,6 @@ def _unique(kind: str, ids: list[str]) -> None:
         raise ValueError(f"{kind} ids used twice: {twice}")
 
 
-class TermsDocument(Model):
-    """The platform's terms of service and privacy policy the citizen agrees to, versioned: a consent names the
-    version it was given to, and a newer version is asked for again."""
-
-    version: str
-    effective: date
-    title: Text
-    legal_basis: Text = Field(description="Why the data may be released: the data subject's consent (個資法 §15, §16).")
-    terms_of_service: Text = Field(description="Paragraphs separated by blank lines.")
-    privacy_policy: Text = Field(description="Paragraphs separated by blank lines.")
-
-
 class Catalogue(Model):
     terms_version: str
     terms: TermsDocument
@@ -193,7 +147,7 @@ class Catalogue(Model):
                 if unknown:
                     raise ValueError(f"{where}: unknown datasets {unknown}")
                 _unique(f"dataset (in {where})", service.dataset_ids)
-                _check_released_fields(where, service, datasets)
+                check_released_fields(where, service, datasets)
                 expected = methods_for_all([datasets[i].allowed_methods for i in service.dataset_ids])
                 if not expected:
                     raise ValueError(f"{where}: no identity method may release all of {service.dataset_ids}")
@@ -216,16 +170,6 @@ class Catalogue(Model):
         return [f for f in dataset.fields if keys is None or f.key in keys]
 
 
-def _check_released_fields(where: str, service: CounterService, datasets: dict[str, Dataset]) -> None:
-    for dataset_id, keys in service.released_fields.items():
-        if dataset_id not in service.dataset_ids:
-            raise ValueError(f"{where}: released_fields names {dataset_id!r}, not one of its datasets")
-        known = {f.key for f in datasets[dataset_id].fields}
-        unknown = [k for k in keys if k not in known]
-        if not keys or unknown or len(set(keys)) != len(keys):
-            raise ValueError(f"{where}: released_fields[{dataset_id!r}] must list fields of the dataset once each")
-
-
 # --- kiosk ------------------------------------------------------------------------------------------
 
 
@@ -242,9 +186,6 @@ class KioskSession(Model):
     expires_at: datetime
     code_ttl_s: int = Field(600, description="How long the data code works once issued.")
     view_window_s: int = Field(600, description="How long the clerk may see the data after scanning the code.")
-
-
-TermsShown = Literal["scrolled", "read_aloud"]
 
 
 class Consent(Model):
@@ -356,75 +297,6 @@ class PushState(Model):
     identity: IdentityStatus | None = None
 
 
-class IssuedCode(Model):
-    code: str = Field(repr=False)
-    qr_payload: str = Field(repr=False)
-    expires_at: datetime
-    agency: Text
-    service: Text
-    dataset_names: list[Text]
-    support_line: str
-
-
-# --- the citizen's own: contact for notices, records of use -----------------------------------------
-
-
-class ContactStatus(Model):
-    """Where the citizen's notices go: the contacts they registered and proved, masked. Notices ("your data was
-    accessed") go only to the verified ``primary``; with none, no notice is sent."""
-
-    phone: str | None = Field(None, description="The verified mobile number, masked (0912-***-678).")
-    email: str | None = Field(None, description="The verified e-mail address, masked (c***@example.tw).")
-    primary: ContactKind | None = Field(None, description="Where notices go; always a verified contact.")
-    pending: ContactKind | None = Field(None, description="A code was sent to a new contact of this kind.")
-    first_registration: bool = Field(description="The citizen has never registered a contact: ask them now.")
-
-
-class ContactCodeRequest(Model):
-    kind: ContactKind
-    address: str = Field(repr=False, max_length=254, description="A mobile number (09xxxxxxxx) or e-mail address.")
-
-
-class ContactCodeSent(Model):
-    kind: ContactKind
-    sent_to: str  # masked
-    expires_at: datetime
-    tries: int = Field(description="Wrong codes allowed before a new code must be asked for.")
-
-
-class ContactVerify(Model):
-    kind: ContactKind
-    code: str = Field(repr=False, max_length=16)
-
-
-class ContactPrimary(Model):
-    kind: ContactKind
-
-
-class UsageDataset(Model):
-    id: str
-    name: Text
-    fields: list[Text] = Field(description="The names of the fields released (never their values).")
-
-
-class UsageRecord(Model):
-    transaction_id: str = Field(description="As the citizen's notice carried it.")
-    accessed_at: datetime
-    agency: Text
-    service: Text
-    datasets: list[UsageDataset]
-
-
-class UsageRecords(Model):
-    """使用紀錄: who saw which of the citizen's datasets and when, newest first — never the values."""
-
-    since: datetime
-    records: list[UsageRecord]
-
-
-# --- QR-started sign-in with the mobile certificate app -------------------------------------------------
-
-
 class QrStarted(Model):
     qr_id: str
     payload: str = Field(repr=False, description="What the kiosk shows as a QR code: a link with a one-time token.")
@@ -439,6 +311,16 @@ class QrState(Model):
         description="Once scanned: the push the app was sent, with the number the kiosk shows for number "
         "matching; follow it with GET …/push/{push_id}.",
     )
+
+
+class IssuedCode(Model):
+    code: str = Field(repr=False)
+    qr_payload: str = Field(repr=False)
+    expires_at: datetime
+    agency: Text
+    service: Text
+    dataset_names: list[Text]
+    support_line: str
 
 
 # --- clerk ------------------------------------------------------------------------------------------

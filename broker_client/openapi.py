@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from broker_client import models as m
+from broker_client import models_citizen as c
 from broker_client.errors import STATUS_BY_KEY
 
 REF = "#/components/schemas/{model}"
@@ -38,11 +39,11 @@ OPERATIONS: list[Operation] = [
     ("post", "/kiosk/sessions/{session_id}/otp/verify", "Check the one-time password", m.OtpBody, 200, m.IdentityStatus, "identity"),
     ("post", "/kiosk/sessions/{session_id}/qr", "A short-lived QR code that starts a mobile-certificate sign-in (no ID typed)", None, 201, m.QrStarted, "identity"),
     ("get", "/kiosk/sessions/{session_id}/qr/{qr_id}", "State of a QR sign-in: waiting, scanned (with its push) or expired", None, 200, m.QrState, "identity"),
-    ("get", "/kiosk/sessions/{session_id}/contact", "The citizen's contacts for notices, masked", None, 200, m.ContactStatus, "citizen"),
-    ("post", "/kiosk/sessions/{session_id}/contact/code", "Send a code to prove a mobile number or e-mail address", m.ContactCodeRequest, 200, m.ContactCodeSent, "citizen"),
-    ("post", "/kiosk/sessions/{session_id}/contact/verify", "Prove the contact with its code", m.ContactVerify, 200, m.ContactStatus, "citizen"),
-    ("post", "/kiosk/sessions/{session_id}/contact/primary", "Choose where notices go (a verified contact)", m.ContactPrimary, 200, m.ContactStatus, "citizen"),
-    ("get", "/kiosk/sessions/{session_id}/records", "Records of use (使用紀錄) of the last 12 months, without values", None, 200, m.UsageRecords, "citizen"),
+    ("get", "/kiosk/sessions/{session_id}/contact", "The citizen's contacts for notices, masked", None, 200, c.ContactStatus, "citizen"),
+    ("post", "/kiosk/sessions/{session_id}/contact/code", "Send a code to prove a mobile number or e-mail address", c.ContactCodeRequest, 200, c.ContactCodeSent, "citizen"),
+    ("post", "/kiosk/sessions/{session_id}/contact/verify", "Prove the contact with its code", c.ContactVerify, 200, c.ContactStatus, "citizen"),
+    ("post", "/kiosk/sessions/{session_id}/contact/primary", "Choose where notices go (a verified contact)", c.ContactPrimary, 200, c.ContactStatus, "citizen"),
+    ("get", "/kiosk/sessions/{session_id}/records", "Records of use (使用紀錄) of the last 12 months, without values", None, 200, c.UsageRecords, "citizen"),
     ("post", "/kiosk/sessions/{session_id}/code", "Issue the data code", None, 201, m.IssuedCode, "kiosk"),
     ("post", "/clerk/login", "Clerk login (agency account)", m.ClerkLogin, 200, m.ClerkSession, "clerk"),
     ("post", "/clerk/logout", "Clerk logout", None, 204, None, "clerk"),
@@ -93,7 +94,7 @@ _MODELS: list[type[BaseModel]] = [
     m.Catalogue, m.StartSession, m.KioskSession, m.Consent, m.Challenge, m.MoicaProof, m.NationalIdBody,
     m.NhiHousehold, m.NhiCardPassword, m.MultiFactor, m.BankCardProof, m.OtpRequest, m.OtpBody, m.OtpSent,
     m.IdentityStatus, m.PushStarted, m.PushState, m.IssuedCode, m.QrStarted, m.QrState,
-    m.ContactStatus, m.ContactCodeRequest, m.ContactCodeSent, m.ContactVerify, m.ContactPrimary, m.UsageRecords,
+    c.ContactStatus, c.ContactCodeRequest, c.ContactCodeSent, c.ContactVerify, c.ContactPrimary, c.UsageRecords,
     m.ClerkLogin, m.ClerkSession, m.RedeemBody, m.Redemption, m.PurgeAck, m.ErrorBody,
 ]  # fmt: skip
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, request
 
-from broker_client.models import ContactCodeRequest, ContactPrimary, ContactVerify
+from broker_client.models_citizen import ContactCodeRequest, ContactPrimary, ContactVerify
 from broker_sandbox.contacts import Contacts
 from broker_sandbox.qr_signin import QrSignIn
 from broker_sandbox.usage import Usage

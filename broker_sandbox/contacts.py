@@ -17,7 +17,7 @@ import secrets
 from typing import Any
 
 from broker_client import errors
-from broker_client.models import ContactCodeSent, ContactKind, ContactStatus
+from broker_client.models_citizen import ContactCodeSent, ContactKind, ContactStatus
 from broker_sandbox.citizens import masked_phone
 from broker_sandbox.flow_base import timestamp
 from broker_sandbox.kiosk_flow import KioskFlow

@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from broker_client.models import Redemption, Text, UsageDataset, UsageRecord, UsageRecords
+from broker_client.models import Redemption, Text
+from broker_client.models_citizen import UsageDataset, UsageRecord, UsageRecords
 from broker_sandbox.citizens import find_citizen
 from broker_sandbox.contacts import Contacts
 from broker_sandbox.flow_base import SandboxFlow, timestamp

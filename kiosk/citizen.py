@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from broker_client import BrokerClient, errors
-from broker_client.models import ContactCodeSent, ContactKind, ContactStatus, UsageRecords
+from broker_client.models_citizen import ContactCodeSent, ContactKind, ContactStatus, UsageRecords
 from counter_core.errors import CounterError
 from kiosk.sessions import KioskSession
 

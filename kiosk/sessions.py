@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from broker_client.models import ContactStatus, IdentityStatus, IssuedCode, PushStarted, QrStarted
+from broker_client.models import IdentityStatus, IssuedCode, PushStarted, QrStarted
+from broker_client.models_citizen import ContactStatus
 from counter_core.identity import method
 
 

@@ -16,7 +16,8 @@ import requests
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from broker_client import BrokerClient
-from broker_client.models import ContactKind, IssuedCode
+from broker_client.models import IssuedCode
+from broker_client.models_citizen import ContactKind
 from broker_sandbox.audit import code_hash
 from broker_sandbox.ca import citizen_credentials, sign_challenge
 from broker_sandbox.citizens import Citizen, generate_citizens

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, Request, ViewportSize, expect
 
+from broker_client import BrokerClient
+from mydata_counter.testing.sandbox import issue_code, wait_for_code
 from tests.a11y.a11y_rig import (
     VIEWPORTS,
     Counter,
@@ -260,3 +262,57 @@ def test_calling_a_clerk_reaches_the_clerk_station_and_the_answer_comes_back(pag
     expect(page.locator("#help-status")).to_contain_text("正前來協助", timeout=10_000)
     expect(clerk.locator(".helpcall")).to_have_count(0)
     _clean(clerk, "clerk: after a help call")
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS, ids=lambda v: f"{v['width']}x{v['height']}")
+def test_axe_finds_nothing_on_the_consent_contact_and_records_screens(
+    page: Page, counter: Counter, viewport: ViewportSize
+) -> None:
+    citizen = counter.citizen(40 + VIEWPORTS.index(viewport))
+    client = BrokerClient(counter.settings.broker)
+    issued = issue_code(client, counter.settings, citizen)  # used MyData before, and an agency saw the data
+    client.redeem(client.clerk_login("clerk-hualien", "hualien-demo").token, issued.code)
+    client.close()
+    open_kiosk(page, counter, viewport)
+    page.click("#start")
+    page.click('.service[data-service-id="hualien-disabled-parking"]')
+    expect(page.locator("#agree")).to_be_disabled()
+    _clean(page, "terms: not yet read to the end")
+    page.locator("#terms-scroll").focus()
+    page.keyboard.press("End")
+    expect(page.locator("#agree")).to_be_enabled()
+    _clean(page, "terms: read to the end")
+    page.click("#agree")
+    page.click('.method[data-method="moica"]')
+    insert(page, counter, "moica", citizen)
+    type_keys(page, "pin", "123456")
+    expect(page.locator("#screen-contact")).to_be_visible(timeout=15_000)
+    page.request.delete(counter.kiosk_url + "/demo/card")
+    _clean(page, "contact: first registration")
+    page.click("#contact-add-phone")
+    type_keys(page, "cphone", "0212345678")
+    expect(page.locator("#contact-error")).to_be_visible()
+    _clean(page, "contact: the phone keypad with an error")
+    page.click('.keypad[data-target="cphone"] button[data-key="clear"]')
+    type_keys(page, "cphone", citizen.phone)
+    type_keys(page, "ccode", "000000")
+    expect(page.locator("#contact-error")).to_be_visible()
+    _clean(page, "contact: the code with an error")
+    code = wait_for_code(counter.broker_url, citizen.phone)
+    assert code is not None
+    type_keys(page, "ccode", code)
+    expect(page.locator("#contact-continue")).to_be_visible()
+    _clean(page, "contact: a verified phone")
+    page.click("#contact-add-email")
+    _clean(page, "contact: the e-mail keyboard")
+    page.click('[data-size="2"]')
+    _clean(page, "contact: the e-mail keyboard at text x2")
+    page.click('[data-size="1"]')
+    page.click("#contact-back")
+    page.click("#contact-records")
+    expect(page.locator("#records-list tbody tr")).to_have_count(1)
+    _clean(page, "records of use")
+    page.click("#records-back")
+    page.click("#contact-continue")
+    expect(page.locator("#done-notice")).to_contain_text(citizen.phone[-3:], timeout=15_000)
+    _clean(page, "done: where the notice goes")
