@@ -33,9 +33,13 @@ from broker_client.models import (
     OtpSent,
     PushStarted,
     PushState,
+    QrStarted,
+    QrState,
     Redemption,
     TerminalInfo,
+    TermsShown,
 )
+from broker_client.models_citizen import ContactCodeSent, ContactKind, ContactStatus, UsageRecords
 from broker_client.signing import RequestSigner, load_private_key
 from broker_client.tls import TrustAdapter, broker_ssl_context, connection_failure, empty_trust
 from counter_core.settings import BrokerSettings
@@ -215,12 +219,23 @@ class BrokerClient:
     def cancel_session(self, session_id: str) -> None:
         self._request("DELETE", f"/kiosk/sessions/{session_id}")
 
-    def record_consent(self, session_id: str, terms_version: str, dataset_ids: list[str]) -> None:
-        self._request(
-            "POST",
-            f"/kiosk/sessions/{session_id}/consent",
-            {"terms_version": terms_version, "dataset_ids": dataset_ids},
-        )
+    def record_consent(
+        self,
+        session_id: str,
+        terms_version: str,
+        dataset_ids: list[str],
+        *,
+        released_fields: dict[str, list[str]] | None = None,
+        terms_shown: TermsShown | None = None,
+    ) -> None:
+        """Consent to the terms of ``terms_version`` and the service's datasets; the kiosk also names the fields it
+        showed and how the terms were shown to their end (kept with the consent)."""
+        body: dict[str, Any] = {"terms_version": terms_version, "dataset_ids": dataset_ids}
+        if released_fields is not None:
+            body["released_fields"] = released_fields
+        if terms_shown is not None:
+            body["terms_shown"] = terms_shown
+        self._request("POST", f"/kiosk/sessions/{session_id}/consent", body)
 
     def moica_challenge(self, session_id: str) -> bytes:
         body = self._request("POST", f"/kiosk/sessions/{session_id}/moica/challenge").json()
@@ -298,6 +313,32 @@ class BrokerClient:
         return self._model(
             IdentityStatus, self._request("POST", f"/kiosk/sessions/{session_id}/otp/verify", {"otp": otp})
         )
+
+    # -- the citizen's own: contact for notices, records of use, QR sign-in --------------------------
+    def contact_status(self, session_id: str) -> ContactStatus:
+        return self._model(ContactStatus, self._request("GET", f"/kiosk/sessions/{session_id}/contact"))
+
+    def contact_send_code(self, session_id: str, kind: ContactKind, address: str) -> ContactCodeSent:
+        """A code to the mobile number or e-mail address the citizen gave, to prove it is theirs."""
+        body = {"kind": kind, "address": address}
+        return self._model(ContactCodeSent, self._request("POST", f"/kiosk/sessions/{session_id}/contact/code", body))
+
+    def contact_verify(self, session_id: str, kind: ContactKind, code: str) -> ContactStatus:
+        body = {"kind": kind, "code": code}
+        return self._model(ContactStatus, self._request("POST", f"/kiosk/sessions/{session_id}/contact/verify", body))
+
+    def contact_primary(self, session_id: str, kind: ContactKind) -> ContactStatus:
+        body = {"kind": kind}
+        return self._model(ContactStatus, self._request("POST", f"/kiosk/sessions/{session_id}/contact/primary", body))
+
+    def usage_records(self, session_id: str) -> UsageRecords:
+        return self._model(UsageRecords, self._request("GET", f"/kiosk/sessions/{session_id}/records"))
+
+    def qr_start(self, session_id: str) -> QrStarted:
+        return self._model(QrStarted, self._request("POST", f"/kiosk/sessions/{session_id}/qr"))
+
+    def qr_state(self, session_id: str, qr_id: str) -> QrState:
+        return self._model(QrState, self._request("GET", f"/kiosk/sessions/{session_id}/qr/{qr_id}"))
 
     def issue_code(self, session_id: str) -> IssuedCode:
         """The session's data code. The broker issues one code per session and answers a repeat with the same

@@ -33,6 +33,7 @@ from broker_client.models import (
     Text,
 )
 from broker_client.signing import RequestVerifier, SignatureRejected
+from broker_sandbox.api_citizen import CitizenServices, citizen_routes
 from broker_sandbox.clerk_flow import ClerkFlow
 from broker_sandbox.identity_cards import CardMethods
 from broker_sandbox.identity_details import DetailMethods
@@ -102,6 +103,7 @@ def api_blueprint(
     methods: IdentityMethods,
     clerk: ClerkFlow,
     catalogue: Callable[[], BaseModel],
+    citizen: CitizenServices,
 ) -> Blueprint:
     bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -137,8 +139,7 @@ def api_blueprint(
 
     @bp.post("/kiosk/sessions/<session_id>/consent")
     def consent(session_id: str) -> tuple[str, int]:
-        body = _body(Consent)
-        kiosk.consent(g.terminal, session_id, body.terms_version, body.dataset_ids)
+        kiosk.consent(g.terminal, session_id, _body(Consent))
         return "", 204
 
     @bp.post("/kiosk/sessions/<session_id>/moica/challenge")
@@ -195,6 +196,8 @@ def api_blueprint(
     @bp.post("/kiosk/sessions/<session_id>/code")
     def issue_code(session_id: str) -> Response:
         return _json(kiosk.issue_code(g.terminal, session_id), 201)
+
+    citizen_routes(bp, citizen, _body, _json)
 
     # -- clerk -----------------------------------------------------------------------------------
     @bp.post("/clerk/login")

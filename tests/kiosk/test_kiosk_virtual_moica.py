@@ -22,7 +22,7 @@ from mydata_counter.servicerunner import running_service, write_config
 from mydata_counter.testing import wait_for
 from mydata_counter.testing.sandbox import citizens, running_sandbox, sandbox_settings
 from tests.cards.cards_rig import Pcscd
-from tests.kiosk.kiosk_rig import type_keys
+from tests.kiosk.kiosk_rig import agree, type_keys
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,7 +97,7 @@ def test_the_virtual_moica_card_and_the_printed_settings_get_a_real_driver_kiosk
             expect(page.locator("html")).to_have_attribute("data-connection", "connected")
             page.click("#start")
             page.click('.service[data-service-id="hualien-disabled-parking"]')
-            page.click("#agree")
+            agree(page)
             page.click('.method[data-method="moica"]')
             tool.press_enter()  # in
             expect(page.locator("#moica-pin")).to_be_visible(timeout=15_000)  # the insert came through pcscd
