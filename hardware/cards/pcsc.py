@@ -139,10 +139,13 @@ class PcscReader:
             self._stop.wait(SUPERVISE_EVERY_S)
 
     def _start_monitor(self) -> None:
-        monitor = StatusMonitor(self._readers_changed, self._cards_changed)
+        # Started under the lock, and never after close(): close() then finds either no monitor or a running one.
         with self._lock:
+            if self._stop.is_set():
+                return
+            monitor = StatusMonitor(self._readers_changed, self._cards_changed)
+            monitor.start()
             self._monitor = monitor
-        monitor.start()
 
     def _readers_changed(self, added: list[str], removed: list[str]) -> None:
         for name in added:
@@ -238,3 +241,5 @@ class PcscReader:
     def close(self) -> None:
         self._stop.set()
         self._stop_monitor()
+        if self._supervisor is not None and self._supervisor is not threading.current_thread():
+            self._supervisor.join(timeout=5)
