@@ -3,7 +3,7 @@
 // countdowns and errors are spoken (zh-TW or English, offline: the kiosk renders speech with espeak-ng),
 // and keypad keys are echoed — digits, but never a PIN's (only how many were entered). On the consent screen the
 // whole text of the terms is read, and only when its last sentence was heard does "I have read and agree" work.
-import {$, announce, config, onSpeak, state, t, whenShown} from "./core.js";
+import {$, announce, config, list, onSpeak, state, t, whenShown} from "./core.js";
 import {SECRET_PADS} from "./identity.js";
 import {keyName} from "./keyboard.js";
 
@@ -92,7 +92,7 @@ function describeScreen() {
   const parts = [...screen.querySelectorAll("h1, .lead, .note, .pane:not([hidden]) > div:not([hidden]) > p, .pane:not([hidden]) .status")]
     .filter(visible).map((el) => el.textContent.trim()).filter(Boolean);
   const choices = [...screen.querySelectorAll(".card strong, .big")].filter(visible).map((el) => el.textContent.trim());
-  if (choices.length) parts.push(t("kiosk.audio.choices", {count: choices.length, choices: choices.slice(0, 12).join("、")}));
+  if (choices.length) parts.push(t("kiosk.audio.choices", {count: choices.length, choices: list(choices.slice(0, 12))}));
   return parts.join("。");
 }
 

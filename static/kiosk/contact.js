@@ -2,7 +2,7 @@
 // The first time, the citizen registers a mobile number (digits: the kiosk's keypad) or an e-mail address (the
 // on-screen keyboard; optional), proves it with the code sent there and may choose the main one; a returning citizen
 // sees it masked and can change it with the same proof, or skip. "查詢使用紀錄" lists who saw which data and when.
-import {$, announce, api, errorText, hideError, pick, registerRenderer, show, showError, state, t} from "./core.js";
+import {$, announce, api, errorText, group, hideError, pick, registerRenderer, show, showError, state, t} from "./core.js";
 import {waitDone, waitFor} from "./idle.js";
 import {buildKeyboard} from "./keyboard.js";
 import {buildKeypads} from "./keypad.js";
@@ -140,8 +140,8 @@ function renderRecords() {
     const row = body.insertRow();
     row.dataset.transaction = r.transaction_id;
     row.insertCell().textContent = when(r.accessed_at);
-    row.insertCell().textContent = `${pick(r.agency)}：${pick(r.service)}`;
-    row.insertCell().textContent = r.datasets.map((d) => `${pick(d.name)}（${d.fields.map(pick).join("、")}）`).join("；");
+    row.insertCell().textContent = t("kiosk.list.agency_service", {agency: pick(r.agency), service: pick(r.service)});
+    row.insertCell().textContent = r.datasets.map((d) => group(pick(d.name), d.fields.map(pick))).join(t("kiosk.list.group_separator"));
     const tx = document.createElement("code"); tx.textContent = r.transaction_id;
     row.insertCell().append(tx);
   });

@@ -21,6 +21,9 @@ export function t(key, params) {
   Object.entries(params || {}).forEach(([k, v]) => { text = text.split("{" + k + "}").join(String(v)); });
   return text;
 }
+// Lists in the citizen's language: "A、B" / "A, B"; a name with its items: "A（x、y）" / "A (x, y)".
+export function list(items) { return items.join(t("kiosk.list.separator")); }
+export function group(name, items) { return t("kiosk.list.group", {name, items: list(items)}); }
 export function pick(text) { return text ? (text[state.lang] || text["zh-TW"]) : ""; }
 export function errorText(body) { return body && body.message ? pick(body.message) : t("broker.error"); }
 

@@ -3,7 +3,7 @@
 // next; a locked card leaves the other methods; the first use's second method shows its progress and never
 // asks again for the ID the first one proved.
 import {
-  $, METHODS, announce, api, busy, config, hideError, registerRenderer, show, showError, state, t, timers,
+  $, METHODS, announce, api, busy, config, hideError, list, registerRenderer, show, showError, state, t, timers,
 } from "./core.js";
 import {waitDone, waitFor} from "./idle.js";
 import {buildKeypads} from "./keypad.js";
@@ -49,12 +49,12 @@ export function renderIdentity() {
   state.substep = second() ? "b" : (s.methods.length ? "" : "a");
   if (second()) {
     note.hidden = false; note.className = "note passed";
-    note.textContent = t("kiosk.identity.progress", {methods: s.methods.map(methodName).join("、"), done: s.methods.length, of: s.methods.length + 1});
+    note.textContent = t("kiosk.identity.progress", {methods: list(s.methods.map(methodName)), done: s.methods.length, of: s.methods.length + 1});
   } else { note.hidden = true; }
   const {shown, absent} = offered(s);
   const why = [];
-  if (absent.length) why.push(t("kiosk.identity.not_offered", {methods: absent.map(methodName).join("、")}));
-  if (state.locked.length) why.push(t("kiosk.identity.locked_others", {methods: state.locked.map(methodName).join("、")}));
+  if (absent.length) why.push(t("kiosk.identity.not_offered", {methods: list(absent.map(methodName))}));
+  if (state.locked.length) why.push(t("kiosk.identity.locked_others", {methods: list(state.locked.map(methodName))}));
   $("methods").hidden = Boolean(state.method);
   $("methods-why").hidden = Boolean(state.method) || !why.length;
   $("methods-why").textContent = why.join(" ");

@@ -3,7 +3,7 @@
 // done → take your card.
 // Nothing personal is kept in the browser: no storage, inputs cleared on every screen change.
 import {
-  $, announce, api, applyText, config, errorText, pick, registerRenderer, setScale, show, sleep, state, t, timers, toast,
+  $, announce, api, applyText, config, errorText, list, pick, registerRenderer, setScale, show, sleep, state, t, timers, toast,
 } from "./core.js";
 import {setUpAudio, speakKey} from "./audio.js";
 import {setUpHelp} from "./help.js";
@@ -26,7 +26,7 @@ function serviceCard(agency, service) {
   const title = document.createElement("strong"); title.textContent = pick(service.name);
   const who = document.createElement("span"); who.textContent = pick(agency.name);
   const what = document.createElement("small");
-  what.textContent = t("kiosk.services.releases", {datasets: service.dataset_ids.map(datasetName).join("、")});
+  what.textContent = t("kiosk.services.releases", {datasets: list(service.dataset_ids.map(datasetName))});
   b.append(title, who, what);
   if (service.illustrative) {
     const tag = document.createElement("span"); tag.className = "tag"; tag.textContent = t("kiosk.services.illustrative");

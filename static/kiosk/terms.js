@@ -3,7 +3,7 @@
 // what it does not get, too), and the full, versioned terms of service and privacy policy. "I have read and agree"
 // works only once the text was shown to its end — scrolled through, or read aloud by the audio guide to its last
 // sentence — and the consent names the version shown and how; a newer version at the broker is shown and asked again.
-import {$, announce, api, pick, registerRenderer, show, state, t, whenShown} from "./core.js";
+import {$, announce, api, list, pick, registerRenderer, show, state, t, whenShown} from "./core.js";
 import {waitDone, waitFor} from "./idle.js";
 
 const READING_MAX_S = 900;  // the longest the audio guide takes to read the terms aloud
@@ -42,7 +42,7 @@ function datasetTable(service, id) {
   });
   if (!withheld.length) return [table];
   const note = document.createElement("p"); note.className = "withheld";
-  note.textContent = t("kiosk.terms.not_released", {fields: withheld.map((f) => pick(f.name)).join("、")});
+  note.textContent = t("kiosk.terms.not_released", {fields: list(withheld.map((f) => pick(f.name)))});
   return [table, note];
 }
 

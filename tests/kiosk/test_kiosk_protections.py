@@ -203,7 +203,8 @@ def test_records_of_use_list_the_redemption_with_its_transaction_id_and_no_value
     text = kiosk.locator("#screen-records").inner_text()
     assert citizen.name not in text and citizen.address not in text and citizen.national_id not in text
     kiosk.click('.langbtn[data-lang="en"]')
-    expect(row).to_contain_text("Certificate、Valid until、Reduced mobility")
+    expect(row).to_contain_text("Hualien County Government: Disabled parking permit")
+    expect(row).to_contain_text("Disability certificate (Certificate, Valid until, Reduced mobility)")  # English lists
     kiosk.click('.langbtn[data-lang="zh-TW"]')
     kiosk.click("#records-back")
     expect(kiosk.locator("#screen-contact")).to_be_visible()
