@@ -23,9 +23,14 @@ from counter_core.settings import Settings
 from counter_web.base import health_blueprint, new_flask_app
 
 
-def _clock_blueprint(clock: AdjustableClock) -> Blueprint:
-    """Tests only (``sandbox.adjustable_clock``): move the sandbox's clock forward instead of sleeping."""
+def _clock_blueprint(clock: AdjustableClock, kiosk: KioskFlow) -> Blueprint:
+    """Tests only (``sandbox.adjustable_clock``): move the sandbox's clock forward instead of sleeping, and
+    rotate the code keys now (``mydata-counter sandbox rotate-code-keys`` does it on a stopped sandbox)."""
     bp = Blueprint("testing_clock", __name__)
+
+    @bp.post("/testing/code-keys/rotate")
+    def rotate() -> Response:
+        return jsonify(kiosk.code_keys.rotate().model_dump(mode="json"))
 
     @bp.post("/testing/clock")
     def advance() -> Response | tuple[Response, int]:
@@ -71,5 +76,5 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Flask:
     app.register_blueprint(api_blueprint(verifier, kiosk, methods, clerk, lambda: catalogue.catalogue))
     app.register_blueprint(pages_blueprint(settings, catalogue.catalogue, methods.phone, outbox))
     if isinstance(clock, AdjustableClock) and settings.sandbox.adjustable_clock:
-        app.register_blueprint(_clock_blueprint(clock))
+        app.register_blueprint(_clock_blueprint(clock, kiosk))
     return app
