@@ -164,7 +164,8 @@ def sign_code(claims: CodeClaims, key: Ed25519PrivateKey) -> str:
     protected = {HEADER_ALG: ALG_EDDSA, HEADER_KID: key_id(key)}
     message = cwt.COSE.new().encode_and_sign(_claims_payload(claims), _cose_key(key), protected=protected)
     assert isinstance(message, bytes)
-    return SIGNED_PREFIX + base45.b45encode(message).decode("ascii")
+    encoded: bytes = base45.b45encode(message)
+    return SIGNED_PREFIX + encoded.decode("ascii")
 
 
 def is_signed_text(text: str) -> bool:
