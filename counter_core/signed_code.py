@@ -279,3 +279,16 @@ def code_in_text(text: str) -> str | None:
         return read_signed(text).claims.code
     except SignedCodeError:
         return None
+
+
+SAMPLE_KEY_SEED: Final = hashlib.sha256(b"mydata-counter sample code key; trusted by no station").digest()
+
+
+def sample_signed_text(code: str, issued_at: int, expires_at: int) -> str:
+    """A signed code for sample receipts, test prints and benchmarks: the real format and size (the Hualien
+    parking permit's claims), signed with a fixed key that no broker publishes, so no station accepts it."""
+    claims = CodeClaims(
+        code, "hualien", "hualien-disabled-parking", ("household_personal", "disability", "vehicles"),
+        issued_at, expires_at,
+    )  # fmt: skip
+    return sign_code(claims, Ed25519PrivateKey.from_private_bytes(SAMPLE_KEY_SEED))
