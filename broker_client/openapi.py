@@ -94,7 +94,9 @@ and is not ahead of its clock, `exp` is still ahead, and the agency is the clerk
 (`POST /clerk/redeem` with the 16 digits) as for any code: the broker's answer is what counts. Rotation: `next` \
 is published before it signs; at a rotation it becomes `current` and the old current key `retired` (with \
 `signs_until`), published until the last code it signed has expired. `MYDATA1:` + 16 digits (unsigned, from older \
-kiosks and the web platform) is still valid and checked online only.\
+kiosks and the web platform) is still valid and checked online only.
+
+Size: 155-205 bytes, so the text is 240-310 characters for the catalogue's services (three ids and a few dataset ids), a QR of version 9-10 at error correction M (53-57 modules), printed with the modules of the unsigned QR (1 mm on 80 mm rolls). A station refuses a text over 1 200 characters unread.\
 """
 DESCRIPTIONS = {
     "/code-keys": SIGNED_CODE,
