@@ -1,4 +1,4 @@
-"""``mydata-counter bench signed``: what signing the data codes costs the clerk station (issue #21).
+"""``mydata-counter bench scan-signed``: what signing the data codes costs the clerk station (issue #21).
 
 Verification: the station's check of a receipt's ``MYDATA2:`` text (shape, signature with the broker's
 published key, the key's signing window, times, agency), as ``CodeVerifier`` does it at each scan, against
@@ -141,8 +141,8 @@ def bench_signed(_settings: Settings) -> BenchResult:
     hit rate of the signed (larger) QR beside the unsigned QR's, on the same frames."""
     verify, verify_note = _verify_metrics()
     scan, scan_note = _scan_metrics()
-    return BenchResult("signed", {**verify, **scan}, notes=f"{verify_note}; 480p held-apart seeds "
+    return BenchResult("scan-signed", {**verify, **scan}, notes=f"{verify_note}; 480p held-apart seeds "
                        f"{HELD_APART_SEEDS}: {scan_note}")  # fmt: skip
 
 
-benchmarks = {"signed": bench_signed}
+benchmarks = {"scan-signed": bench_signed}
