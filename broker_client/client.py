@@ -26,6 +26,7 @@ from broker_client import errors, observe
 from broker_client.models import (
     Catalogue,
     ClerkSession,
+    CodeKeys,
     ErrorBody,
     IdentityStatus,
     IssuedCode,
@@ -211,6 +212,10 @@ class BrokerClient:
     # -- catalogue -------------------------------------------------------------------------------
     def catalogue(self) -> Catalogue:
         return self._model(Catalogue, self._request("GET", "/catalogue"))
+
+    def code_keys(self) -> CodeKeys:
+        """The broker's keys that sign data codes (current, next and still-needed retired ones)."""
+        return self._model(CodeKeys, self._request("GET", "/code-keys"))
 
     # -- kiosk -----------------------------------------------------------------------------------
     def start_session(self, service_id: str) -> KioskSession:

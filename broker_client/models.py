@@ -315,12 +315,55 @@ class QrState(Model):
 
 class IssuedCode(Model):
     code: str = Field(repr=False)
-    qr_payload: str = Field(repr=False)
+    qr_payload: str = Field(
+        repr=False,
+        description="The text of the receipt's QR: `MYDATA2:` + base45 of a COSE_Sign1 over the code's claims, "
+        "signed with the broker's code key (byte by byte under `GET /code-keys`); the code alone stays in the "
+        "Code128 and the printed digits. A broker before signed codes answers `MYDATA1:` + the 16 digits.",
+    )
     expires_at: datetime
     agency: Text
     service: Text
     dataset_names: list[Text]
     support_line: str
+
+
+# --- signed codes -----------------------------------------------------------------------------------
+
+KID_PATTERN = r"^[0-9a-f]{16}$"
+
+
+class CodeKey(Model):
+    """One of the broker's Ed25519 keys that sign data codes, as a JWK-like entry (RFC 8037 ``OKP``)."""
+
+    kid: str = Field(
+        pattern=KID_PATTERN,
+        description="The key id in the code's COSE header, hex: the first 8 bytes of SHA-256 over the raw public key.",
+    )
+    kty: Literal["OKP"] = "OKP"
+    crv: Literal["Ed25519"] = "Ed25519"
+    alg: Literal["EdDSA"] = "EdDSA"
+    x: str = Field(
+        pattern=r"^[A-Za-z0-9_-]{43}$", description="The raw 32-byte public key, base64url without padding."
+    )
+    state: Literal["current", "next", "retired"] = Field(
+        description="`current` signs new codes; `next` will (published ahead, so stations have it before it "
+        "signs); `retired` signed codes that may still be valid, and is published until the last of them expires."
+    )
+    signs_from: datetime = Field(description="The earliest issue time (`iat`) this key may have signed.")
+    signs_until: datetime | None = Field(
+        None, description="For a retired key: the latest issue time it signed. A code it signed later is refused."
+    )
+
+
+class CodeKeys(Model):
+    keys: list[CodeKey] = Field(min_length=1)
+    max_code_ttl_s: int = Field(ge=1, description="The longest validity the broker gives a code.")
+    refresh_s: int = Field(
+        ge=60,
+        description="How long a station may use this list before asking again; a code with a key id not in it "
+        "makes a station ask again at once (once).",
+    )
 
 
 # --- clerk ------------------------------------------------------------------------------------------

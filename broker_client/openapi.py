@@ -24,6 +24,7 @@ Operation = tuple[str, str, str, type[BaseModel] | None, int, type[BaseModel] | 
 OPERATIONS: list[Operation] = [
     ("get", "/terminal", "Who am I: the signing terminal's id as the broker knows it, and the broker's time", None, 200, m.TerminalInfo, "terminal"),
     ("get", "/catalogue", "Agencies, counter services, datasets and field meanings", None, 200, m.Catalogue, "catalogue"),
+    ("get", "/code-keys", "The broker's public keys that sign data codes (current, next, retired still needed)", None, 200, m.CodeKeys, "codes"),
     ("post", "/kiosk/sessions", "Start a kiosk session for a counter service", m.StartSession, 201, m.KioskSession, "kiosk"),
     ("delete", "/kiosk/sessions/{session_id}", "Cancel a kiosk session", None, 204, None, "kiosk"),
     ("post", "/kiosk/sessions/{session_id}/consent", "Record consent to terms and datasets", m.Consent, 204, None, "kiosk"),
@@ -62,7 +63,43 @@ IDENTITY_RULES = (
     "per terminal (429 `broker.identity.rate_limited`) and per citizen and credential (429 "
     "`broker.identity.locked`), both with `retry_after_s` and Retry-After."
 )
+SIGNED_CODE = """\
+Signed data codes. The receipt's QR (`IssuedCode.qr_payload`) is the text `MYDATA2:` followed by the base45 \
+encoding (RFC 9285, the QR code's alphanumeric characters `0-9 A-Z space $ % * + - . / :`) of these bytes, a \
+COSE_Sign1 (RFC 9052) in CBOR (RFC 8949), minimal encodings, nothing after it:
+
+| bytes | CBOR | meaning |
+|---|---|---|
+| `D2` | tag 18 | COSE_Sign1 |
+| `84` | array(4) | |
+| `4D` | bstr(13) | protected header, itself CBOR: |
+| `A2 01 27` | map(2), 1: -8 | alg: EdDSA |
+| `04 48` + 8 bytes | 4: bstr(8) | kid: the first 8 bytes of SHA-256 over the raw 32-byte Ed25519 public key (`kid` below, hex) |
+| `A0` | map(0) | unprotected header: empty |
+| `58 nn` + nn bytes | bstr | payload: the CWT claims set (RFC 8392), a map of exactly three entries: |
+| `A3` | map(3) | |
+| `04 1A` + 4 bytes | 4: uint | exp: the code's expiry, seconds since 1970 (UTC) |
+| `06 1A` + 4 bytes | 6: uint | iat: when it was issued |
+| `3A 00 01 00 00` | -65537 (private use) | the MyData claims, an array: |
+| `84` | array(4) | |
+| `70` + 16 bytes | tstr(16) | the 16-digit code, as in the Code128 (Damm check digit last) |
+| `6x …` | tstr | agency id (`Agency.id`) |
+| `7x …` / `78 nn …` | tstr | service id (`CounterService.id`) |
+| `8x` + tstrs | array | the service's dataset ids (`Dataset.id`), in the service's order |
+| `58 40` + 64 bytes | bstr(64) | Ed25519 signature over the Sig_structure `["Signature1", protected (the bstr above), h'', payload]` |
+
+A station verifies without asking the broker: the kid names a key in this list (if not, it asks for the list \
+once, then refuses the code), the signature verifies, `iat` lies within the key's `signs_from` … `signs_until` \
+and is not ahead of its clock, `exp` is still ahead, and the agency is the clerk's. It still redeems the code \
+(`POST /clerk/redeem` with the 16 digits) as for any code: the broker's answer is what counts. Rotation: `next` \
+is published before it signs; at a rotation it becomes `current` and the old current key `retired` (with \
+`signs_until`), published until the last code it signed has expired. `MYDATA1:` + 16 digits (unsigned, from older \
+kiosks and the web platform) is still valid and checked online only.
+
+Size: 155-205 bytes, so the text is 240-310 characters for the catalogue's services (three ids and a few dataset ids), a QR of version 9-10 at error correction M (53-57 modules), printed with the modules of the unsigned QR (1 mm on 80 mm rolls). A station refuses a text over 1 200 characters unread.\
+"""
 DESCRIPTIONS = {
+    "/code-keys": SIGNED_CODE,
     "/kiosk/sessions/{session_id}/code": (
         "One code per session. Asked again (the answer was lost), the same code is answered, with its first "
         "expiry; after that expiry 410 `broker.session.expired`."
@@ -109,7 +146,7 @@ CITIZEN_RULES = (
 _MODELS: list[type[BaseModel]] = [
     m.Catalogue, m.StartSession, m.KioskSession, m.Consent, m.Challenge, m.MoicaProof, m.NationalIdBody,
     m.NhiHousehold, m.NhiCardPassword, m.MultiFactor, m.BankCardProof, m.OtpRequest, m.OtpBody, m.OtpSent,
-    m.IdentityStatus, m.PushStarted, m.PushState, m.IssuedCode, m.QrStarted, m.QrState,
+    m.IdentityStatus, m.PushStarted, m.PushState, m.IssuedCode, m.CodeKeys, m.QrStarted, m.QrState,
     c.ContactStatus, c.ContactCodeRequest, c.ContactCodeSent, c.ContactVerify, c.ContactPrimary, c.UsageRecords,
     m.ClerkLogin, m.ClerkSession, m.RedeemBody, m.Redemption, m.PurgeAck, m.ErrorBody, m.TerminalInfo,
 ]  # fmt: skip

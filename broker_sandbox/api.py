@@ -127,6 +127,10 @@ def api_blueprint(
     def get_catalogue() -> Response:
         return _json(catalogue())
 
+    @bp.get("/code-keys")
+    def get_code_keys() -> Response:
+        return _json(kiosk.code_keys.published())
+
     # -- kiosk -----------------------------------------------------------------------------------
     @bp.post("/kiosk/sessions")
     def start_session() -> Response:

@@ -29,9 +29,14 @@ from counter_core.settings import Settings
 from counter_web.base import health_blueprint, new_flask_app
 
 
-def _clock_blueprint(clock: AdjustableClock) -> Blueprint:
-    """Tests only (``sandbox.adjustable_clock``): move the sandbox's clock forward instead of sleeping."""
+def _clock_blueprint(clock: AdjustableClock, kiosk: KioskFlow) -> Blueprint:
+    """Tests only (``sandbox.adjustable_clock``): move the sandbox's clock forward instead of sleeping, and
+    rotate the code keys now (``mydata-counter sandbox rotate-code-keys`` does it on a stopped sandbox)."""
     bp = Blueprint("testing_clock", __name__)
+
+    @bp.post("/testing/code-keys/rotate")
+    def rotate() -> Response:
+        return jsonify(kiosk.code_keys.rotate().model_dump(mode="json"))
 
     @bp.post("/testing/clock")
     def advance() -> Response | tuple[Response, int]:
@@ -82,6 +87,6 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Flask:
     app.register_blueprint(pages_blueprint(settings, catalogue.catalogue, methods.phone, outbox))
     app.register_blueprint(scan_blueprint(citizen.qr))
     if isinstance(clock, AdjustableClock) and settings.sandbox.adjustable_clock:
-        app.register_blueprint(_clock_blueprint(clock))
+        app.register_blueprint(_clock_blueprint(clock, kiosk))
     app.wsgi_app = ForwardedFromTrustedProxies(app.wsgi_app, settings.sandbox.trusted_proxies)  # type: ignore[method-assign]
     return app

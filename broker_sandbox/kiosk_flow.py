@@ -26,12 +26,14 @@ from broker_sandbox.attempts import Attempts
 from broker_sandbox.audit import code_hash
 from broker_sandbox.citizens import Citizen, find_citizen
 from broker_sandbox.clerk_flow import VIEW_WINDOW_S
+from broker_sandbox.code_keys import CodeKeyring
 from broker_sandbox.durable import sandbox_secret
 from broker_sandbox.flow_base import SandboxFlow, timestamp
-from counter_core.datacode import CODE_LENGTH, damm_check_digit, qr_payload
+from counter_core.datacode import CODE_LENGTH, damm_check_digit
 from counter_core.i18n import languages, translate
 from counter_core.identity import credential
 from counter_core.national_id import masked
+from counter_core.signed_code import CodeClaims
 
 
 def method_names(methods: list[IdentityMethod]) -> dict[str, str]:
@@ -52,6 +54,7 @@ class KioskFlow(SandboxFlow):
         self.attempts = Attempts(clock, store)
         self._issuing = threading.Lock()
         self._code_key = sandbox_secret(store, "code_key")
+        self.code_keys = CodeKeyring(store, clock, self.settings.code_ttl_s)
 
     # -- parts the identity methods share ----------------------------------------------------------
     def citizen(self, national_id: str) -> Citizen | None:
@@ -228,7 +231,8 @@ class KioskFlow(SandboxFlow):
         if code_hash(code) != row["code_hash"] or row["expires_at"] < self.clock.now():
             raise errors.SessionExpired()
         self.audit.append("code.issued.again", terminal=terminal)
-        return self._issued_code(code, row["expires_at"], self.catalogue.service(row["service_id"]))
+        service = self.catalogue.service(row["service_id"])
+        return self._issued_code(code, row["issued_at"], row["expires_at"], service, json.loads(row["dataset_ids"]))
 
     def _code_for(self, session_id: str) -> str:
         digest = hmac.digest(self._code_key, session_id.encode(), "sha256")
@@ -260,16 +264,21 @@ class KioskFlow(SandboxFlow):
         )
         self.update(session_id, state="closed")
         self.audit.append("code.issued", terminal=terminal, code=code, dataset_ids=service.dataset_ids)
-        return self._issued_code(code, expires, service)
+        return self._issued_code(code, now, expires, service, service.dataset_ids)
 
-    def _issued_code(self, code: str, expires: float, service: CounterService | None) -> IssuedCode:
+    def _issued_code(
+        self, code: str, issued: float, expires: float, service: CounterService | None, dataset_ids: list[str]
+    ) -> IssuedCode:
+        """The code as the kiosk prints it. Its QR carries the claims signed with the current code key (asked
+        again, signed again: the same text unless the keys rotated in between, and valid either way)."""
         catalogue = self.catalogue.catalogue
         assert service is not None
         agency = catalogue.agency(service.agency_id)
         assert agency is not None
+        claims = CodeClaims(code, agency.id, service.id, tuple(dataset_ids), int(issued), int(expires))
         return IssuedCode(
             code=code,
-            qr_payload=qr_payload(code),
+            qr_payload=self.code_keys.sign(claims),
             expires_at=timestamp(expires),
             agency=agency.name,
             service=service.name,

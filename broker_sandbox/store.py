@@ -64,6 +64,10 @@ SCHEMA: dict[str, tuple[dict[str, type], str | tuple[str, ...]]] = {
                     "expires_at": float, "state": str, "push_id": str}, "id"),
     "consents": ({"session_id": str, "terms_version": str, "terms_shown": str, "released_fields": str,
                   "time": float}, "session_id"),
+    # the broker's own Ed25519 keys that sign data codes: current, next, retired (code_keys.py)
+    "code_keys": (
+        {"kid": str, "private_pem": str, "state": str, "signs_from": float, "signs_until": float}, "kid",
+    ),
     "mail_queue": ({"id": int, "recipient": str, "subject": str, "body": str, "queued_at": float}, "id"),
     "outbox": ({"id": int, "kind": str, "recipient": str, "subject": str, "body": str, "time": str}, "id"),
 }  # fmt: skip
@@ -107,9 +111,10 @@ class Store:
         return db
 
     def reset(self) -> None:
-        """Empty every table but ``terminals`` (registrations are configuration, not state)."""
+        """Empty every table but ``terminals`` and ``code_keys`` (registrations and the broker's own keys are
+        configuration, not state: stations that cached the keys keep verifying)."""
         self.db.execute("DROP TRIGGER IF EXISTS audit_append_only_delete")
         for name in SCHEMA:
-            if name != "terminals":
+            if name not in ("terminals", "code_keys"):  # a reset keeps what stations already trust
                 self.db.execute(f"DELETE FROM [{name}]")
         self._protect_audit()

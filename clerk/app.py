@@ -14,15 +14,22 @@ from clerk import views
 from clerk.camera_feed import camera_blueprint
 from clerk.devices import ClerkDevices, build_clerk_devices
 from clerk.service import ClerkService
+from counter_core.clock import Clock
 from counter_core.i18n import subset
 from counter_core.settings import Settings
 from counter_web.admin import TechnicianGate, admin_blueprint
 from counter_web.base import SocketEvents, health_blueprint, new_flask_app, new_socketio, on_close, register_socket
 
-PAGE_MESSAGES = ("clerk.", "broker.", "camera.")
+PAGE_MESSAGES = ("clerk.", "broker.", "camera.", "code.")
 
 
-def create_app(settings: Settings, devices: ClerkDevices | None = None, broker: BrokerClient | None = None) -> Flask:
+def create_app(
+    settings: Settings,
+    devices: ClerkDevices | None = None,
+    broker: BrokerClient | None = None,
+    clock: Clock | None = None,
+) -> Flask:
+    """``clock``: the station's time for signed receipts (tests move it; by default the system's)."""
     app = new_flask_app(__name__, settings.clerk)
     app.name = "clerk"
     app.config.update(
@@ -34,7 +41,8 @@ def create_app(settings: Settings, devices: ClerkDevices | None = None, broker: 
     csrf = CSRFProtect(app)
     devices = devices if devices is not None else build_clerk_devices(settings.devices)
     socketio = new_socketio(app)
-    service = ClerkService(settings.clerk, devices, broker or BrokerClient(settings.broker), SocketEvents(socketio))
+    broker = broker or BrokerClient(settings.broker)
+    service = ClerkService(settings.clerk, devices, broker, SocketEvents(socketio), clock=clock)
 
     def member() -> str | None:
         """A logged-in clerk's scan page: its own room, and it takes the camera (see ClerkService)."""

@@ -16,7 +16,7 @@ import re
 import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,14 +26,17 @@ from clerk.audit import LocalAudit
 from clerk.camera_feed import CameraFeed
 from clerk.devices import ClerkDevices
 from clerk.help import HelpBoard, HelpCall
+from clerk.receipts import Receipt, ReceiptChecker
 from clerk.record import render_record
 from clerk.sessions import ClerkLogin, ClerkSessions, Viewing
+from counter_core.clock import Clock
 from counter_core.datacode import is_valid_code, normalise_typed
 from counter_core.errors import CounterError
 from counter_core.events import EventSink
 from counter_core.limits import AttemptLimiter
 from counter_core.metrics import REDEMPTIONS, SCANS
 from counter_core.settings import ClerkSettings
+from counter_core.signed_code import SignedCodeError, code_in_text, is_signed_text
 from hardware.decode.interface import Decoded
 
 PURGE_CHECK_S = 1.0
@@ -52,6 +55,7 @@ class Shown:
     redemption: Redemption
     purge_in_s: int
     again: bool = False  # the code on screen was entered again: nothing was asked of the broker
+    receipt: Receipt | None = None  # a signed receipt, verified before the broker was asked
 
 
 def _code_hash(code: str) -> str:
@@ -66,7 +70,9 @@ class ClerkService:
         broker: BrokerClient,
         events: EventSink,
         audit: LocalAudit | None = None,
+        clock: Clock | None = None,
     ) -> None:
+        """``clock``: the station's time for checking signed receipts (tests move it instead of waiting)."""
         self.settings = settings
         self.devices = devices
         self.broker = broker
@@ -77,6 +83,7 @@ class ClerkService:
         self._camera_owner = ""  # the login whose scan page holds the camera
         self.login_tries = AttemptLimiter(*LOGIN_TRIES)
         self.help = HelpBoard(settings.help_kiosks)
+        self.receipts = ReceiptChecker(broker, clock)
         self._stop = threading.Event()
         self._purger = threading.Thread(target=self._purge_forever, daemon=True, name="clerk-purge")
 
@@ -84,11 +91,13 @@ class ClerkService:
     def start(self) -> None:
         self.feed.start()
         self._purger.start()
+        self.receipts.start()
 
     def close(self) -> None:
         """Stop decoding and the purge timer before the devices close: a thread still inside OpenCV or
         zxing-cpp when the interpreter exits aborts the process."""
         self._stop.set()
+        self.receipts.close()
         self.feed.close()
         if self._purger.is_alive():
             self._purger.join(timeout=3)
@@ -102,7 +111,8 @@ class ClerkService:
     def _code_found(self, decoded: Decoded) -> None:
         owner = self.logins.peek(self._camera_owner)
         if owner is not None:  # nobody logged in at the camera: the code goes nowhere
-            self.events("code_found", {"code": decoded.code, "format": decoded.format}, to=owner.id)
+            event = {"code": decoded.code, "format": decoded.format, "text": decoded.text}
+            self.events("code_found", event, to=owner.id)
 
     def _purge_forever(self) -> None:
         while not self._stop.wait(PURGE_CHECK_S):
@@ -127,6 +137,8 @@ class ClerkService:
             self.login_tries.record(client)
             raise
         self.login_tries.forget(client)
+        if self.receipts.catalogue is None:  # names for signed receipts, before the first scan
+            self.receipts.fetch_catalogue()
         login = self.logins.add(clerk)
         self.audit.record("login", clerk=clerk.username, agency=clerk.agency_id)
         return login
@@ -139,7 +151,39 @@ class ClerkService:
         self.audit.record("logout", clerk=login.broker.username, agency=login.broker.agency_id)
 
     # -- codes -----------------------------------------------------------------------------------
+    def check(self, login: ClerkLogin, text: str, source: str) -> Receipt:
+        """A signed receipt verified here, before and without any broker call (but a refresh of the broker's
+        key list when its key id is new): its agency, service and expiry, or its refusal, audited."""
+        source = source if source in SOURCES else "keypad"
+        try:
+            return self.receipts.check(text.strip(), login.broker.agency_id)
+        except SignedCodeError as error:
+            SCANS.labels(source, "refused").inc()
+            self.audit.record(
+                f"refused.signed.{error.key.split('.')[-1]}",
+                clerk=login.broker.username,
+                agency=login.broker.agency_id,
+                code=code_in_text(text.strip()) or "",
+                source=source,
+            )
+            raise
+
     def redeem(self, login: ClerkLogin, typed: str, source: str, request_id: str = "") -> Shown:
+        """A signed receipt (``MYDATA2:``) is verified first (``check``): refused at once without asking the
+        broker, else redeemed like any code. With the broker down the clerk is told the receipt is genuine and
+        until when it is valid (``clerk.receipt.genuine_offline``); the data still comes only from the broker."""
+        if not is_signed_text(typed.strip()):
+            return self._lookup(login, typed, source, request_id)
+        receipt = self.check(login, typed, source)
+        try:
+            shown = self._lookup(login, receipt.code, source, request_id)
+        except errors.BrokerOutcomeUnknown:
+            raise
+        except errors.BrokerUnavailable as error:
+            raise CounterError("clerk.receipt.genuine_offline", until=receipt.until) from error
+        return replace(shown, receipt=receipt)
+
+    def _lookup(self, login: ClerkLogin, typed: str, source: str, request_id: str = "") -> Shown:
         """Fetch the citizen's data for a code; what was on screen before is purged first. Typos never
         reach the broker; a refusal is audited and raised as its typed error.
 

@@ -13,6 +13,7 @@ from clerk.service import ClerkService
 from clerk.sessions import ClerkLogin
 from counter_core.errors import CounterError
 from counter_core.i18n import every_language, page_languages
+from counter_core.signed_code import MAX_TEXT, SignedCodeError, SignedCodeKeysUnavailable
 from counter_web.base import error_body
 
 bp = Blueprint("clerk", __name__)
@@ -43,8 +44,12 @@ def _status(error: CounterError) -> int:
         return 401
     if isinstance(error, errors.BrokerOutcomeUnknown):
         return 504  # the page asks again with the same request id
-    if isinstance(error, errors.BrokerUnavailable):
+    if isinstance(error, errors.BrokerUnavailable | SignedCodeKeysUnavailable):
         return 503
+    if error.key == "clerk.receipt.genuine_offline":
+        return 503  # the receipt checked out here; the broker could not be asked for the data
+    if isinstance(error, SignedCodeError):
+        return 409  # refused at the scan: forged, altered, expired, another agency's
     if isinstance(error, errors.RateLimited):
         return 429
     if isinstance(error, errors.BrokerError):
@@ -117,10 +122,21 @@ def redeem() -> Response:
     body = request.get_json(silent=True)
     body = body if isinstance(body, dict) else {}
     request_id = str(body.get("request_id", ""))[:64]
-    code, source = str(body.get("code", ""))[:64], str(body.get("source", "keypad"))
+    code, source = str(body.get("code", ""))[:MAX_TEXT], str(body.get("source", "keypad"))
     shown = service().redeem(_logged_in(), code, source, request_id)
     redemption = shown.redemption.model_dump(mode="json", by_alias=True)
-    return jsonify({"redemption": redemption, "purge_in_s": shown.purge_in_s, "again": shown.again})
+    receipt = shown.receipt.public() if shown.receipt else None
+    return jsonify({"redemption": redemption, "purge_in_s": shown.purge_in_s, "again": shown.again, "receipt": receipt})
+
+
+@bp.post("/api/check")
+def check() -> Response:
+    """A signed receipt's QR text checked on this station, with no broker call: agency, service and expiry
+    to show at once, or why it is refused. The page then asks ``/api/redeem`` for the data."""
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
+    text, source = str(body.get("text", ""))[:MAX_TEXT], str(body.get("source", "keypad"))
+    return jsonify({"receipt": service().check(_logged_in(), text, source).public()})
 
 
 @bp.get("/api/record")

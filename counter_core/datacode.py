@@ -1,6 +1,7 @@
 """The dynamic data code: 16 digits = 15 random digits + a Damm check digit.
 
-QR payload ``MYDATA1:`` + the 16 digits; Code128 carries the 16 digits alone. The Damm algorithm
+QR payload ``MYDATA1:`` + the 16 digits (unsigned: checked online only), or ``MYDATA2:`` + the broker's
+signed claims (``signed_code``); Code128 carries the 16 digits alone. The Damm algorithm
 catches every single-digit error and every adjacent transposition, so typos are caught before any
 broker call. Shared by the broker (issuing), decoders and keypads (validating) and receipts.
 """
@@ -13,6 +14,7 @@ from typing import Final
 
 CODE_LENGTH: Final = 16
 QR_PREFIX: Final = "MYDATA1:"
+SIGNED_PREFIX: Final = "MYDATA2:"
 
 # Damm's totally anti-symmetric quasigroup of order 10.
 _DAMM: Final = (
@@ -65,9 +67,14 @@ def qr_payload(code: str) -> str:
 def code_from_symbol(text: str, symbology: str) -> str | None:
     """The data code a scanned symbol carries, or None if it is not a valid MyData code.
 
-    ``symbology`` is "QRCode" or "Code128": a QR must carry ``MYDATA1:`` + 16 digits, a Code128 the
-    16 digits alone. Anything else (product barcodes, URLs, bad check digit) is not a code.
+    ``symbology`` is "QRCode" or "Code128": a QR must carry ``MYDATA1:`` + 16 digits or a well-formed signed
+    code (``MYDATA2:``; its signature is the clerk station's check), a Code128 the 16 digits alone. Anything
+    else (product barcodes, URLs, bad check digit) is not a code.
     """
+    if symbology == "QRCode" and text.startswith(SIGNED_PREFIX):
+        from counter_core.signed_code import code_in_text  # the signed format builds on this module
+
+        return code_in_text(text)
     if symbology == "QRCode":
         if not text.startswith(QR_PREFIX):
             return None

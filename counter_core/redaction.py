@@ -38,6 +38,8 @@ _PATTERNS: Final = (
     re.compile(r"(?<![A-Za-z0-9])[A-Za-z][1289]\d{8}(?!\d)"),
     # data code: MYDATA1: prefix and/or 16 digits, possibly grouped 4-4-4-4 with spaces or dashes
     re.compile(r"(?i)MYDATA1:\s*\d[\d \-]{14,22}\d"),
+    # signed data code: MYDATA2: + base45 (the QR's alphanumeric characters; the code is inside)
+    re.compile(r"MYDATA2:[0-9A-Z$%*+\-./: ]{8,}"),
     re.compile(r"(?<!\d)\d{4}[ \-]?\d{4}[ \-]?\d{4}[ \-]?\d{4}(?!\d)"),
     # NHI card number (12 digits) and other long digit runs (household numbers, accounts)
     re.compile(r"(?<!\d)\d{8,15}(?!\d)"),

@@ -18,6 +18,7 @@ from typing import Any, cast
 
 from broker_client import BrokerClient, errors
 from broker_client.models import Catalogue, IssuedCode, TermsShown
+from counter_core.datacode import code_from_symbol
 from counter_core.errors import CounterError
 from counter_core.events import EventSink
 from counter_core.i18n import DEFAULT_LANGUAGE, languages, page_languages
@@ -312,4 +313,14 @@ def _receipt(issued: IssuedCode, local_expiry: datetime, notice_to: str = "") ->
         [d.get("en") for d in issued.dataset_names],
         issued.support_line,
         notice_to=notice_to,
+        qr_text=_qr_text(issued),
     )
+
+
+def _qr_text(issued: IssuedCode) -> str:
+    """The QR exactly as the broker issued it (signed ``MYDATA2:`` or unsigned ``MYDATA1:``), unless it does
+    not carry the code printed beside it: then the unsigned QR of that code, so the two symbols never differ."""
+    if code_from_symbol(issued.qr_payload, "QRCode") == issued.code:
+        return issued.qr_payload
+    log.warning("the broker's QR text does not carry the issued code; printing the unsigned QR")
+    return ""

@@ -21,6 +21,12 @@
     if (s.toUpperCase().startsWith(PREFIX)) s = s.slice(PREFIX.length);
     return s.replace(/[\s-]/g, "");
   }
+  // A versioned MyData QR other than the unsigned MYDATA1: (MYDATA2: is the broker's signed receipt, checked
+  // on the station); as in counter_core.signed_code.is_signed_text. Never typed: it comes whole from a scanner.
+  function isSigned(text) {
+    const match = /^MYDATA(\d+):/.exec(String(text));
+    return Boolean(match) && match[1] !== "1";
+  }
   function digitsOnly(text) { return normalise(text).replace(/\D/g, "").slice(0, 16); }
   function grouped(digits) { return digits.replace(/(\d{4})(?=\d)/g, "$1 "); }
   function check(text) {
@@ -52,5 +58,5 @@
       return false;
     };
   }
-  global.CodeEntry = {dammValid, normalise, digitsOnly, grouped, check, WedgeDetector};
+  global.CodeEntry = {dammValid, normalise, digitsOnly, grouped, check, isSigned, WedgeDetector};
 })(window);

@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 
 from counter_core.datacode import CODE_LENGTH, QR_PREFIX, damm_check_digit
+from counter_core.signed_code import sample_signed_text
 from hardware.decode import optics, scenes
 from hardware.decode.interface import Image
 
@@ -37,6 +38,7 @@ CONDITIONS = ("clean", "tilted", *MIXABLE, "far", "mixed", "phone", "phone-dark"
 LAYOUTS = ("both", "qr-only", "code128-only")
 NEGATIVES = ("empty-receipt", "ean13", "upca", "url-qr", "other-qr", "bad-check-receipt", "bad-check-code128")
 HIDE_HOW = ("thumb", "torn", "folded")
+SIGNED_ISSUED_AT = 1795999000  # 2026-11-30: the signed corpus's claims (the signature is not checked here)
 FOCAL = 0.714  # focal length / frame width: a 70° horizontal field of view
 QR_MODULE_PX, CODE128_MODULE_PX = (2.4, 6.0), (1.8, 3.6)  # finest module on the frame, px
 FAR_QR_MODULE_PX, FAR_CODE128_MODULE_PX = (1.7, 2.3), (1.4, 1.8)
@@ -135,8 +137,10 @@ class _Shot:
     steps: list[str]
 
 
-def _receipt_shot(rng: random.Random, code: str, condition: str, layout: str, steps: list[str]) -> _Shot:
-    sheet = scenes.thermal_receipt(rng, code, faded="faded" in steps)
+def _receipt_shot(
+    rng: random.Random, code: str, condition: str, layout: str, steps: list[str], qr_text: str = ""
+) -> _Shot:
+    sheet = scenes.thermal_receipt(rng, code, faded="faded" in steps, qr_text=qr_text)
     if layout == "qr-only":
         scenes.hide_symbol(rng, sheet, 1, rng.choice(HIDE_HOW))
     elif layout == "code128-only":
@@ -225,16 +229,25 @@ def _steps(rng: random.Random, condition: str) -> list[str]:
     return [condition] if condition in MIXABLE else []
 
 
-def _positive(rng: random.Random, size: tuple[int, int], condition: str, layout: str) -> tuple[Image, str, str]:
+def signed_text(code: str) -> str:
+    """The signed QR text a kiosk prints for ``code`` (the corpus's fixed sample key and times: a signed
+    corpus frame differs from its unsigned twin only in the QR)."""
+    return sample_signed_text(code, SIGNED_ISSUED_AT, SIGNED_ISSUED_AT + 600)
+
+
+def _positive(
+    rng: random.Random, size: tuple[int, int], condition: str, layout: str, signed: bool = False
+) -> tuple[Image, str, str]:
     code = _code(rng)
     steps = _steps(rng, condition)
+    qr_text = signed_text(code) if signed else ""
     if condition.startswith("phone"):
-        sheet = scenes.phone_screen(rng, QR_PREFIX + code, dark=condition == "phone-dark")
+        sheet = scenes.phone_screen(rng, qr_text or QR_PREFIX + code, dark=condition == "phone-dark")
         screen_module = sheet.module_mm / sheet.mm_per_dot
         shot = _Shot(sheet, rng.uniform(*QR_MODULE_PX), screen_module, steps)
         layout = "qr-only"
     else:
-        shot = _receipt_shot(rng, code, condition, layout, steps)
+        shot = _receipt_shot(rng, code, condition, layout, steps, qr_text)
     image = _render(rng, shot, size, condition == "tilted")
     return image, code, f"{layout} {'+'.join(steps) or condition} module {shot.module_px:.1f}px"
 
@@ -268,10 +281,13 @@ def generate(
     resolutions: Iterable[str] = RESOLUTIONS,
     conditions: Iterable[str] = CONDITIONS,
     negatives: bool = True,
+    signed: bool = False,
 ) -> Iterator[Frame]:
     """``per_cell`` frames for each (resolution, condition), the layouts taken in turn, then one of each
     negative kind per resolution (``per_cell // 3`` at least 1). A cell's frames depend only on the
-    seed, the resolution and the condition, so a subset is the same frames as in the whole."""
+    seed, the resolution and the condition, so a subset is the same frames as in the whole. ``signed``:
+    the receipts (and phones) show the signed code's larger QR; codes, poses and conditions are the same as
+    without it, so the two corpora compare the QRs alone."""
     wanted = set(conditions)
     for resolution in resolutions:
         size = RESOLUTIONS[resolution]
@@ -281,7 +297,7 @@ def generate(
             rng = random.Random(f"{seed}-{resolution}-{condition}")
             for index in range(per_cell):
                 layout = LAYOUTS[(index + number + seed) % len(LAYOUTS)]
-                image, code, detail = _positive(rng, size, condition, layout)
+                image, code, detail = _positive(rng, size, condition, layout, signed)
                 name = f"{resolution}-{condition}-{index}"
                 yield Frame(name, image, code, resolution, condition, detail, detail.split(" ")[0])
         rng = random.Random(f"{seed}-{resolution}-negatives")

@@ -26,12 +26,13 @@ from barcode.writer import ImageWriter
 
 from hardware.decode.interface import Image
 from hardware.printer.receipt import sample_receipt
-from hardware.printer.render_raster import render_receipt_image
+from hardware.printer.render_raster import draw_receipt, render_receipt_image
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in texture pixels
 MM_PER_DOT = 80 / 576  # a thermal receipt's dots: 576 across 80 mm (203 dpi)
 QR_ROWS, CODE128_ROWS = (236, 460), (480, 572)  # where render_receipt_image puts the symbols
 QR_DOTS_PER_MODULE, CODE128_DOTS_PER_MODULE = 8, 3
+THUMB_DOTS = (369, 200)  # the widest and tallest span a thumb is drawn over: the unsigned receipt's symbols
 PAPER, INK = 0.86, 0.04  # thermal paper and fresh print, linear reflectance
 
 
@@ -50,6 +51,13 @@ def receipt_dots(code: str) -> Image:
     """The receipt as the kiosk prints it: uint8, 0 = burnt dot, 255 = paper."""
     image = render_receipt_image(sample_receipt(datetime(2026, 11, 24, 16, 40), code), 576).convert("L")
     return np.asarray(image)
+
+
+def signed_receipt_dots(code: str, qr_text: str) -> tuple[Image, list[tuple[int, int]]]:
+    """The receipt with a signed (larger) QR as the kiosk prints it, and the rows of its QR and Code128
+    (taken from the renderer: the layout is taller than the unsigned receipt's ``QR_ROWS``)."""
+    raster = draw_receipt(sample_receipt(datetime(2026, 11, 24, 16, 40), code, qr_text))
+    return np.asarray(raster.image.convert("L")), [(span.top, span.bottom) for span in raster.codes]
 
 
 def _ink_box(dots: Image, rows: tuple[int, int]) -> Box:
@@ -71,7 +79,10 @@ def _thumb(rng: random.Random, texture: Image, mask: Image, box: Box) -> None:
     x0, y0, x1, y1 = box
     height, width = mask.shape
     centre = ((x0 + x1) / 2 + rng.uniform(-0.1, 0.1) * (x1 - x0), (y0 + y1) / 2 + rng.uniform(-0.1, 0.1) * (y1 - y0))
-    axes = ((x1 - x0) * rng.uniform(0.62, 0.75), (y1 - y0) * rng.uniform(0.62, 0.8))
+    # a thumb does not grow with the symbol: over the signed receipt's larger QR it covers the middle, as it
+    # would, instead of the Code128 below it too
+    span_x, span_y = min(x1 - x0, THUMB_DOTS[0]), min(y1 - y0, THUMB_DOTS[1])
+    axes = (span_x * rng.uniform(0.62, 0.75), span_y * rng.uniform(0.62, 0.8))
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
     angle = np.deg2rad(rng.uniform(-30, 30))
     u = ((xx - centre[0]) * np.cos(angle) + (yy - centre[1]) * np.sin(angle)) / axes[0]
@@ -104,11 +115,17 @@ def hide_symbol(rng: random.Random, sheet: Sheet, which: int, how: str) -> None:
         sheet.texture *= (1.0 - 0.35 * np.exp(-distance / 10.0))[..., None]
 
 
-def thermal_receipt(rng: random.Random, code: str, *, faded: bool = False, blank: bool = False) -> Sheet:
+def thermal_receipt(
+    rng: random.Random, code: str, *, faded: bool = False, blank: bool = False, qr_text: str = ""
+) -> Sheet:
     """A printed receipt; ``faded``: worn thermal print (grey, uneven ink, yellowed paper); ``blank``: the
-    same receipt with its symbols cut away (a negative that still looks like a receipt)."""
-    dots = receipt_dots(code)
-    symbols = [_ink_box(dots, QR_ROWS), _ink_box(dots, CODE128_ROWS)]
+    same receipt with its symbols cut away (a negative that still looks like a receipt); ``qr_text``: a
+    signed code's QR text (the larger QR) instead of the unsigned ``MYDATA1:``."""
+    if qr_text:
+        dots, rows = signed_receipt_dots(code, qr_text)
+    else:
+        dots, rows = receipt_dots(code), [QR_ROWS, CODE128_ROWS]
+    symbols = [_ink_box(dots, rows[0]), _ink_box(dots, rows[1])]
     burnt = (dots < 128).astype(np.float32)
     if blank:
         for x0, y0, x1, y1 in symbols:

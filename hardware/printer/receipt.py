@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from counter_core.datacode import damm_check_digit, grouped, qr_payload
+from counter_core.datacode import SIGNED_PREFIX, damm_check_digit, grouped, qr_payload
 
 FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"  # TrueType outlines: reportlab can embed it
 SUPPORT_LINE = "0800-009-868"
@@ -32,6 +32,13 @@ class Receipt:
     datasets_en: list[str]
     support_line: str = SUPPORT_LINE
     notice_to: str = ""  # where the notice of use goes (masked); "" = the citizen registered no contact
+    # the QR's text exactly as the broker issued it: ``MYDATA2:`` + its signed claims; "" = the unsigned
+    # ``MYDATA1:`` + code (a broker that does not sign, test prints)
+    qr_text: str = field(default="", repr=False)
+
+    @property
+    def qr(self) -> str:
+        return self.qr_text or qr_payload(self.code)
 
 
 Align = Literal["left", "center"]
@@ -70,6 +77,15 @@ class SpaceBlock:
 Block = TextBlock | QrBlock | BarcodeBlock | RuleBlock | SpaceBlock
 
 
+def qr_width(payload: str, narrow: bool) -> float:
+    """How much of the printable width the QR takes. A signed code's QR (version 9-10, 53-57 modules) spans
+    nearly all of it, so its modules stay as large as the unsigned QR's were: 8 dots (1 mm) on 80 mm rolls,
+    5-6 dots on 58 mm, about 1 mm in a PDF — the camera reads it from as far as it read the old one."""
+    if payload.startswith(SIGNED_PREFIX):
+        return 1.0 if narrow else 0.96
+    return 0.62 if narrow else 0.5
+
+
 def layout(receipt: Receipt, narrow: bool = False) -> list[Block]:
     """The receipt, top to bottom. ``narrow`` (58 mm rolls) shortens nothing but wraps sooner."""
     until = receipt.expires_at.strftime("%H:%M")
@@ -81,7 +97,7 @@ def layout(receipt: Receipt, narrow: bool = False) -> list[Block]:
         TextBlock(receipt.service_zh, 1.0),
         TextBlock(f"{receipt.agency_en} · {receipt.service_en}", 0.8),
         SpaceBlock(0.4),
-        QrBlock(qr_payload(receipt.code), 0.62 if narrow else 0.5),
+        QrBlock(receipt.qr, qr_width(receipt.qr, narrow)),
         SpaceBlock(0.3),
         BarcodeBlock(receipt.code, 0.98 if narrow else 0.9),
         TextBlock(grouped(receipt.code), 1.6 if narrow else 1.9, bold=True, align="center"),
@@ -115,9 +131,9 @@ def _notice(notice_to: str) -> list[Block]:
     ]
 
 
-def sample_receipt(expires_at: datetime, code: str = TEST_CODE) -> Receipt:
+def sample_receipt(expires_at: datetime, code: str = TEST_CODE, qr_text: str = "") -> Receipt:
     """A receipt with every element, for ``hw print-test``, the admin page's test print, samples and
-    benchmarks."""
+    benchmarks; ``qr_text``: a signed code's QR text for ``code`` (else the unsigned ``MYDATA1:``)."""
     return Receipt(
         agency_zh="花蓮縣政府",
         agency_en="Hualien County Government",
@@ -128,6 +144,7 @@ def sample_receipt(expires_at: datetime, code: str = TEST_CODE) -> Receipt:
         datasets_zh=["個人戶籍資料", "身心障礙證明", "車籍資料"],
         datasets_en=["Personal household registration", "Disability certificate", "Vehicle registration"],
         notice_to="0912-***-678",
+        qr_text=qr_text,
     )
 
 

@@ -25,6 +25,7 @@ BENCH_MODULES = (
     "mydata_counter.bench.broker",
     "mydata_counter.bench.cards",
     "mydata_counter.bench.decode",
+    "mydata_counter.bench.scan_signed",
     "mydata_counter.bench.printer",
     "mydata_counter.bench.kiosk",
     "mydata_counter.bench.clerk",

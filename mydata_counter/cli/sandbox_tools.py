@@ -60,6 +60,21 @@ def register_terminal(
     click.echo(f"registered terminal {terminal_id}")
 
 
+@click.command("rotate-code-keys")
+@click.pass_obj
+def rotate_code_keys(config_path: Path) -> None:
+    """Rotate the keys that sign data codes: the next key (already published) starts signing, the current one
+    is retired and stays published until the codes it signed have expired, and a new next key is made."""
+    from broker_sandbox.code_keys import CodeKeyring
+    from broker_sandbox.store import Store
+    from counter_core.clock import SystemClock
+
+    settings = load_or_exit(config_path)
+    keys = CodeKeyring(Store(settings.sandbox.database), SystemClock(), settings.sandbox.code_ttl_s).rotate()
+    for key in keys.keys:
+        click.echo(f"{key.kid} {key.state} signs from {key.signs_from.isoformat()}")
+
+
 @click.command("audit-verify")
 @click.pass_obj
 def audit_verify(config_path: Path) -> None:
@@ -98,4 +113,4 @@ def soak(config_path: Path, minutes: float, clerks: int, kiosks: int, rate: floa
         raise SystemExit(1)
 
 
-commands = [reset, register_terminal, audit_verify, soak]
+commands = [reset, register_terminal, rotate_code_keys, audit_verify, soak]

@@ -10,6 +10,7 @@ request, lets the broker act on it, then cuts the connection instead of passing 
 from __future__ import annotations
 
 import contextlib
+import errno
 import socket
 import threading
 import time
@@ -43,7 +44,14 @@ class FaultProxy:
     def _listen(self) -> None:
         server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        server.bind(("127.0.0.1", self._listen_port or self.port))
+        for attempt in range(20):  # reopened after ``refuse``: the old listener's accept thread lets go within 0.1 s
+            try:
+                server.bind(("127.0.0.1", self._listen_port or self.port))
+                break
+            except OSError as error:
+                if error.errno != errno.EADDRINUSE or attempt == 19:
+                    raise
+                time.sleep(0.05)
         server.listen(64)
         server.settimeout(0.1)
         self.port = server.getsockname()[1]

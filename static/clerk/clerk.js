@@ -6,7 +6,7 @@
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const $ = (id) => document.getElementById(id);
   const input = $("code");
-  let lang = "zh-TW", busy = false, countdown = null, lastSubmit = {code: "", at: 0};
+  let lang = "zh-TW", busy = false, countdown = null, lastSubmit = {code: "", at: 0}, shownReceipt = null;
   const REPEAT_MS = 4000;
 
   function t(key, params) {
@@ -20,6 +20,7 @@
     document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
     document.querySelectorAll("[data-lang]").forEach((el) => el.setAttribute("aria-pressed", String(el.dataset.lang === lang)));
     if (current) renderResult(current);
+    if (shownReceipt) showReceipt(shownReceipt);
   }
   function message(text, kind) { const el = $("message"); el.textContent = text; el.className = kind; el.hidden = !text; }
 
@@ -40,11 +41,12 @@
   // A hand-scanner burst while a citizen's data is shown means "next citizen": the shown record is
   // finished (purged, as the button would) and the new code looked up, so a busy counter never has to
   // reach for the mouse. A burst carrying the shown code again is ignored as a double scan.
+  // A 2-D hand scanner reading a signed receipt types its whole QR text (MYDATA2: + base45).
   const wedge = new CodeEntry.WedgeDetector(async (burst) => {
     input.value = "";
     if (current && !busy) {
-      const checked = CodeEntry.check(burst);
-      if (!checked.ok || checked.digits === lastSubmit.code) return;
+      const key = entryKey(burst);
+      if (!key || key === lastSubmit.code) return;
       await purge();
     }
     submit(burst, "wedge");
@@ -66,8 +68,23 @@
   // again, and MyData answers a repeat of it with the same record, so when an answer is lost (no reply, or 504
   // from the station: MyData's answer was lost) the page asks again with that id ("checking…"); a definite
   // refusal (expired, used, broker unreachable) is shown as it is, never resent.
-  async function submit(text, source) {
+  // What names an entry: a signed receipt's whole text, else the 16 digits (null: not a code).
+  function entryKey(text) {
+    if (CodeEntry.isSigned(text)) return String(text).trim();
     const checked = CodeEntry.check(text);
+    return checked.ok ? checked.digits : null;
+  }
+  // A signed receipt (MYDATA2:) is checked on this station first, with no MyData call: refused at once, or its
+  // agency, service and expiry shown while the data is fetched.
+  function showReceipt(receipt) {
+    shownReceipt = receipt;
+    const el = $("receipt");
+    el.hidden = !receipt;
+    el.textContent = receipt ? t("clerk.receipt.genuine", {agency: pick(receipt.agency), service: pick(receipt.service), until: receipt.until}) : "";
+  }
+  async function submit(text, source) {
+    const signed = CodeEntry.isSigned(text);
+    const checked = signed ? {ok: true, digits: String(text).trim()} : CodeEntry.check(text);
     if (!checked.ok) {
       message(t(checked.reason === "typo" ? "clerk.code.typo" : "clerk.code.incomplete"), "error");
       return;
@@ -80,6 +97,18 @@
     }
     lastSubmit = {code: checked.digits, at: now};
     busy = true; message("", "");
+    if (signed) {
+      showReceipt(null);
+      let verdict = null;
+      try { verdict = await post("/api/check", {text: checked.digits, source}); } catch (e) { verdict = null; }
+      if (!verdict || verdict.status !== 200) {
+        busy = false;
+        if (verdict && verdict.status === 401) { window.location.assign("/login"); return; }
+        message(verdict && verdict.data.error ? pick(verdict.data.message) : t("broker.error"), "error");
+        return;
+      }
+      showReceipt(verdict.data.receipt);
+    }
     $("busy").hidden = false; $("busy-text").textContent = t("clerk.scan.busy");
     const id = requestId();
     try {
@@ -95,7 +124,11 @@
         }
         if (reply && reply.status === 401) { window.location.assign("/login"); return; }
         const unknown = !reply || reply.status === 504;  // sent, but the answer was lost on the way
-        if (!unknown && reply.data && reply.data.error) { message(pick(reply.data.message) || t("broker.error"), "error"); return; }
+        if (!unknown && reply.data && reply.data.error) {
+          const offline = reply.data.error === "clerk.receipt.genuine_offline";  // genuine, but no data now
+          message(pick(reply.data.message) || t("broker.error"), offline ? "warn" : "error");
+          return;
+        }
         $("busy-text").textContent = t("clerk.scan.checking");  // no answer: it may have happened; ask again
         await new Promise((r) => setTimeout(r, 1000 * (attempt + 1)));
       }
@@ -145,7 +178,7 @@
     }));
   }
   function wipe() {
-    clearInterval(countdown); current = null;
+    clearInterval(countdown); current = null; showReceipt(null);
     $("datasets").replaceChildren(); $("result-service").textContent = ""; $("result-applicant").textContent = ""; $("result-methods").textContent = "";
     $("result").hidden = true; $("scan").hidden = false;
   }
@@ -172,7 +205,7 @@
     } catch (e) { /* no audio device */ }
   }
   socket.on("code_found", (event) => {
-    if (!$("scan").hidden && !busy) { sound(); message(t("clerk.scan.found"), "ok"); submit(event.code, "camera"); }
+    if (!$("scan").hidden && !busy) { sound(); message(t("clerk.scan.found"), "ok"); submit(event.text || event.code, "camera"); }
   });
   socket.on("purged", () => { if (current) { wipe(); message(t("clerk.result.purged"), "ok"); } });
   // ---- kiosks of this counter calling for help ----------------------------------------------------------

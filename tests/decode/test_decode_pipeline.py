@@ -108,3 +108,17 @@ def test_corpus_is_deterministic_and_a_subset_is_the_same_frames() -> None:
     assert [f.name for f in again] == [f.name for f in first]
     assert all(np.array_equal(a.image, b.image) for a, b in zip(again, first, strict=True))
     assert {f.layout for f in first} == {"both", "qr-only", "code128-only"}
+
+
+def test_signed_receipts_larger_qr_decodes_to_its_code_with_the_signed_text_exactly() -> None:
+    from hardware.decode.corpus import signed_text
+
+    frames = list(
+        generate(seed=12, per_cell=3, resolutions=["720p"], conditions=["clean"], negatives=False, signed=True)
+    )
+    for frame in frames:
+        found = decode_frame(frame.image)
+        assert found is not None and found.code == frame.code, frame.name
+        if found.format == "QRCode":
+            assert frame.code is not None and found.text == signed_text(frame.code)
+    assert any(frame.layout == "qr-only" for frame in frames)

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, Route, expect
 
 from broker_client import BrokerClient
 from broker_sandbox.citizens import Citizen
+from counter_core.datacode import code_from_symbol
 from mydata_counter.testing.sandbox import issue_code
 from tests.kiosk.kiosk_rig import KioskRig, agree, insert, past_contact, to_identity, type_keys
 
@@ -33,10 +34,15 @@ def _sms_code(page: Page, rig: KioskRig, citizen: Citizen) -> None:
     type_keys(page, "otp", re.findall(r"\b\d{6}\b", body)[0])
 
 
-def _printed_codes(rig: KioskRig, count: int) -> set[str]:
+def _printed_codes(rig: KioskRig, count: int) -> set[str | None]:
+    """The code each printed symbol carries: the QR is the broker's signed text (MYDATA2:), the Code128 the
+    16 digits."""
     job = [job for job in rig.printer.wait_for_jobs(count) if job.images][-1]
     assert job.image is not None
-    return {r.text.removeprefix("MYDATA1:") for r in zxingcpp.read_barcodes(np.asarray(job.image))}
+    found = zxingcpp.read_barcodes(np.asarray(job.image))
+    assert sorted(r.format.name for r in found) == ["Code128", "QRCode"]
+    assert next(r.text for r in found if r.format.name == "QRCode").startswith("MYDATA2:")
+    return {code_from_symbol(r.text, r.format.name) for r in found}
 
 
 def test_first_use_moica_then_nhi_household_prints_a_decodable_receipt(kiosk: Page, rig: KioskRig) -> None:

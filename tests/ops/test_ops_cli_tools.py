@@ -89,3 +89,18 @@ def test_decode_takes_a_folder_of_frames_and_skips_its_other_files(tmp_path: Pat
     assert result.returncode == 0
     assert [Path(line["file"]).name for line in lines] == ["a.png", "b.jpg", "single.png"]
     assert [line["text"] for line in lines] == [f"MYDATA1:{code}", None, f"MYDATA1:{code}"]
+
+
+def test_decode_prints_a_signed_qrs_text_exactly(tmp_path: Path) -> None:
+    from counter_core.signed_code import sample_signed_text
+    from hardware.decode.scenes import signed_receipt_dots
+
+    code = "4601182739055126"
+    text = sample_signed_text(code, 1795999000, 1795999600)
+    dots, rows = signed_receipt_dots(code, text)
+    qr_only = dots.copy()
+    qr_only[rows[1][0] : rows[1][1], :] = 255  # the Code128 cut away: the QR alone must give the text
+    cv2.imwrite(str(tmp_path / "signed.png"), _place(random.Random(3), qr_only, (1280, 720), 0.9, 0.02))
+    result = _cli("hw", "decode", str(tmp_path / "signed.png"))
+    (line,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.returncode == 0 and line["format"] == "QRCode" and line["text"] == text

@@ -139,3 +139,21 @@ def test_disabled_cups_queue_is_offline() -> None:
 
 def test_unknown_cups_queue_is_offline() -> None:
     assert _printer("no-such-queue").status() is PrinterStatus.OFFLINE
+
+
+def test_cups_prints_the_signed_qr_that_reads_back_exactly(cups: CupsRig, tmp_path: Path) -> None:
+    import time
+
+    import zxingcpp
+
+    from counter_core.signed_code import sample_signed_text
+
+    code, now = new_code(), int(time.time())
+    receipt = sample_receipt(datetime(2026, 11, 24, 16, 40), code, sample_signed_text(code, now, now + 600))
+    before = set(cups.out_dir.glob("job-*.pdf"))
+    _printer("receipts").print_receipt(receipt)
+    (document,) = set(cups.out_dir.glob("job-*.pdf")) - before
+    subprocess.run(["pdftoppm", "-r", "200", "-png", "-singlefile", str(document), str(tmp_path / "page")], check=True)
+    page = np.asarray(Image.open(tmp_path / "page.png").convert("L"))
+    found = {(r.format.name, r.text) for r in zxingcpp.read_barcodes(page)}
+    assert found >= {("QRCode", receipt.qr), ("Code128", code)}
