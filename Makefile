@@ -8,22 +8,26 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CONFIG ?= config/demo.toml
 
-# Debian packages the project needs: card service and virtual cards, PKCS#11 tokens, barcode
-# library, CJK font for receipts, the browser for e2e tests and the kiosk, PDF rasteriser, CUPS.
+# Debian packages for development and tests: card service and virtual cards, PKCS#11 tokens, barcode
+# library, CJK font for receipts, the browser for e2e tests and the kiosk, PDF rasteriser, CUPS; and
+# for `make deb` and its tests, lintian and patchelf; promtool (prometheus) checks the alert rules.
+# Stations never get these from here: they install the .deb, whose Depends are Debian 12's own packages
+# and none of the test tools (vsmartcard-vpcd, softhsm2, gcc, prometheus, lintian …).
 APT_PACKAGES := pcscd libpcsclite-dev swig pcsc-tools vsmartcard-vpcd python3-virtualsmartcard espeak-ng \
 	softhsm2 opensc libzbar0 fonts-wqy-zenhei chromium poppler-utils cups cups-bsd cups-ipp-utils \
-	libgl1 libglib2.0-0 python3-venv python3-dev gcc systemd cage curl
+	libgl1 libglib2.0-0 python3-venv python3-dev gcc systemd cage xwayland curl \
+	lintian patchelf prometheus
 
-PREFIX ?= $(CURDIR)
-UNITS := mydata-counter-kiosk mydata-counter-clerk mydata-counter-kiosk-browser
+DEB_VERSION ?= $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 
-.PHONY: screenshots openapi fuzz install-system help install system-packages demo test lint typecheck pytest bench fuzz soak screenshots receipts clean
+.PHONY: screenshots openapi fuzz deb deb-test help install system-packages demo test lint typecheck pytest bench fuzz soak screenshots receipts clean
 
 help:
 	@echo "make demo   - install what is missing, then run sandbox broker, kiosk and clerk (simulated devices)"
 	@echo "make test   - install what is missing, then ruff, mypy and pytest (incl. browser e2e)"
 	@echo "make bench  - run every benchmark, write bench/results.json and bench/results.md"
 	@echo "make lint   - ruff, the layering contract (import-linter) and mypy"
+	@echo "make deb    - build dist/mydata-counter_<version>_amd64.deb (offline station install) and lintian it"
 
 install: system-packages $(STAMP)
 
@@ -54,7 +58,7 @@ demo: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/mypy counter_core counter_web mydata_counter kiosk clerk broker_client broker_sandbox hardware tests
+	$(BIN)/mypy counter_core counter_web mydata_counter kiosk clerk broker_client broker_sandbox hardware tests deploy
 
 test: lint
 	$(BIN)/pytest
@@ -62,19 +66,15 @@ test: lint
 bench: install
 	$(BIN)/mydata-counter bench all --config $(CONFIG) --output bench/results.json
 
-# Field install (as root): service users, config template (kept if present), systemd units.
-install-system: install
-	id -u mydata >/dev/null 2>&1 || useradd --system --home-dir /var/lib/mydata-counter --shell /usr/sbin/nologin mydata
-	id -u mydata-screen >/dev/null 2>&1 || useradd --system --create-home --shell /usr/sbin/nologin mydata-screen
-	usermod -a -G video,input,render mydata-screen 2>/dev/null || true
-	install -d -m 0750 -g mydata /etc/mydata-counter
-	test -f /etc/mydata-counter/config.toml || install -m 0640 -g mydata config/example.toml /etc/mydata-counter/config.toml
-	for unit in $(UNITS); do \
-		sed 's#@PREFIX@#$(PREFIX)#g' systemd/$$unit.service.in > /etc/systemd/system/$$unit.service; \
-	done
-	systemd-analyze verify $(addprefix /etc/systemd/system/,$(addsuffix .service,$(UNITS)))
-	if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
-	@echo "installed; enable with: systemctl enable --now pcscd.socket $(UNITS)"
+# The station package: the application with its own Python environment, units, config template, users
+# (docs/deploy.md). `make test` builds it too (tests/deb: lintian, install, doctor, upgrade, purge).
+deb: install
+	$(BIN)/python deploy/debian/build.py --out dist --version $(DEB_VERSION)
+	lintian --fail-on error dist/mydata-counter_$(DEB_VERSION)_amd64.deb
+
+# Only the package's tests (they build two packages of their own and install them on this machine, as root).
+deb-test: install
+	$(BIN)/pytest tests/deb tests/ops/test_ops_systemd.py
 
 # Regenerate the broker API spec from the protocol models (a test fails when they drift apart).
 openapi: install
@@ -99,4 +99,4 @@ receipts: install
 	$(BIN)/mydata-counter hw receipt-samples --out docs/receipts
 
 clean:
-	rm -rf var .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info

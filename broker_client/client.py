@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
+import time
 from datetime import date
 from typing import Any, TypeVar
 
 import requests
 from pydantic import BaseModel, ValidationError
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NameResolutionError, NewConnectionError
 from urllib3.util.retry import Retry
 
-from broker_client import errors
+from broker_client import errors, observe
 from broker_client.models import (
     Catalogue,
     ClerkSession,
@@ -34,9 +33,15 @@ from broker_client.models import (
     OtpSent,
     PushStarted,
     PushState,
+    QrStarted,
+    QrState,
     Redemption,
+    TerminalInfo,
+    TermsShown,
 )
+from broker_client.models_citizen import ContactCodeSent, ContactKind, ContactStatus, UsageRecords
 from broker_client.signing import RequestSigner, load_private_key
+from broker_client.tls import TrustAdapter, broker_ssl_context, connection_failure, empty_trust
 from counter_core.settings import BrokerSettings
 
 log = logging.getLogger(__name__)
@@ -62,14 +67,24 @@ def retry_policy(retries: int) -> Retry:
 
 
 def _new_session(settings: BrokerSettings) -> requests.Session:
-    """A session with the retry policy on its adapter, reading the proxy and CA-bundle environment once,
-    here, instead of on every request (requests walks the environment per call when ``trust_env`` is on)."""
+    """A session with the retry policy and the broker's TLS trust (``broker_client.tls``) on its adapter,
+    reading the proxy environment once, here, instead of on every request (requests walks the environment
+    per call when ``trust_env`` is on). ``REQUESTS_CA_BUNDLE`` is not read: ``[broker] ca_bundle`` says it."""
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=retry_policy(settings.retries))
+    try:
+        context = broker_ssl_context(settings.ca_bundle)
+    except (OSError, ValueError):  # ssl.SSLError is an OSError
+        # Trust nothing rather than fall back to another store: every HTTPS request fails as "certificate not
+        # trusted", and hw doctor names the unreadable bundle.
+        log.error(
+            "broker: ca_bundle %s cannot be read as PEM certificates; no broker certificate is trusted",
+            settings.ca_bundle,
+        )
+        context = empty_trust()
+    adapter = TrustAdapter(context, max_retries=retry_policy(settings.retries))
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.proxies.update(requests.utils.get_environ_proxies(settings.url))
-    session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
     session.trust_env = False
     return session
 
@@ -120,21 +135,31 @@ class BrokerClient:
         return self._signer
 
     # -- transport -------------------------------------------------------------------------------
+    def _send(self, method: str, path: str, payload: Any, headers: dict[str, str], sign: bool) -> requests.Response:
+        url = f"{self.settings.url}/api/v1{path}"
+        auth, started = (self._auth() if sign else None), time.monotonic()
+        try:
+            response = self._session.request(
+                method, url, json=payload, headers=headers, auth=auth, timeout=self.settings.timeout_s,
+                hooks=observe.HOOKS,
+            )  # fmt: skip
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            observe.failed(started)
+            failure = connection_failure(exc)
+            log.warning("broker %s %s failed: %s (%s)", method, path.split("/")[1], failure.key, type(exc).__name__)
+            if type(failure) is errors.BrokerUnavailable and method != "GET" and not _never_sent(exc):
+                # sent, answer lost (a TLS failure is a handshake's: nothing was sent)
+                raise errors.BrokerOutcomeUnknown(cause=failure.params.get("cause", "other")) from None
+            raise failure from None
+        observe.answered(response, started)
+        return response
+
     def _request(
         self, method: str, path: str, body: BaseModel | dict[str, Any] | None = None, token: str | None = None
     ) -> requests.Response:
-        url = f"{self.settings.url}/api/v1{path}"
         payload = body.model_dump(mode="json", by_alias=True) if isinstance(body, BaseModel) else body
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        try:
-            response = self._session.request(
-                method, url, json=payload, headers=headers, auth=self._auth(), timeout=self.settings.timeout_s
-            )
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            log.warning("broker %s %s failed: %s", method, path.split("/")[1], type(exc).__name__)
-            if method != "GET" and not _never_sent(exc):
-                raise errors.BrokerOutcomeUnknown() from None
-            raise errors.BrokerUnavailable() from None
+        response = self._send(method, path, payload, headers, sign=True)
         if response.status_code in (502, 504) and method != "GET" and not _is_error_body(response):
             raise errors.BrokerOutcomeUnknown()  # a gateway gave up waiting: the broker may have done it
         if response.status_code >= 400:
@@ -155,6 +180,7 @@ class BrokerClient:
             params["tries_left"] = body.tries_left
         if body.error == "broker.auth_failed":
             params["reason"] = body.message.get("en")
+            params["cause"] = body.reason or ""
         if body.dataset_id is not None:
             params["dataset_id"] = body.dataset_id
         if body.allowed_methods is not None:
@@ -170,6 +196,18 @@ class BrokerClient:
         except (ValueError, ValidationError):
             raise errors.BrokerError() from None
 
+    # -- terminal --------------------------------------------------------------------------------
+    def terminal_info(self) -> TerminalInfo:
+        """Who the broker takes this terminal for (a signed request: an unknown terminal id, another key or a
+        far-off clock is refused with ``AuthFailed`` and its ``cause``)."""
+        return self._model(TerminalInfo, self._request("GET", "/terminal"))
+
+    def reach(self, signed: bool = True) -> requests.Response:
+        """The same operation answered as it is, a refusal included, for ``hw doctor`` to read the status, the
+        error's ``reason`` and the Date; ``signed=False`` when this terminal has no usable key (the broker then
+        refuses it, which still proves it answers over the same TLS and proxies)."""
+        return self._send("GET", "/terminal", None, {}, sign=signed)
+
     # -- catalogue -------------------------------------------------------------------------------
     def catalogue(self) -> Catalogue:
         return self._model(Catalogue, self._request("GET", "/catalogue"))
@@ -181,12 +219,23 @@ class BrokerClient:
     def cancel_session(self, session_id: str) -> None:
         self._request("DELETE", f"/kiosk/sessions/{session_id}")
 
-    def record_consent(self, session_id: str, terms_version: str, dataset_ids: list[str]) -> None:
-        self._request(
-            "POST",
-            f"/kiosk/sessions/{session_id}/consent",
-            {"terms_version": terms_version, "dataset_ids": dataset_ids},
-        )
+    def record_consent(
+        self,
+        session_id: str,
+        terms_version: str,
+        dataset_ids: list[str],
+        *,
+        released_fields: dict[str, list[str]] | None = None,
+        terms_shown: TermsShown | None = None,
+    ) -> None:
+        """Consent to the terms of ``terms_version`` and the service's datasets; the kiosk also names the fields it
+        showed and how the terms were shown to their end (kept with the consent)."""
+        body: dict[str, Any] = {"terms_version": terms_version, "dataset_ids": dataset_ids}
+        if released_fields is not None:
+            body["released_fields"] = released_fields
+        if terms_shown is not None:
+            body["terms_shown"] = terms_shown
+        self._request("POST", f"/kiosk/sessions/{session_id}/consent", body)
 
     def moica_challenge(self, session_id: str) -> bytes:
         body = self._request("POST", f"/kiosk/sessions/{session_id}/moica/challenge").json()
@@ -264,6 +313,32 @@ class BrokerClient:
         return self._model(
             IdentityStatus, self._request("POST", f"/kiosk/sessions/{session_id}/otp/verify", {"otp": otp})
         )
+
+    # -- the citizen's own: contact for notices, records of use, QR sign-in --------------------------
+    def contact_status(self, session_id: str) -> ContactStatus:
+        return self._model(ContactStatus, self._request("GET", f"/kiosk/sessions/{session_id}/contact"))
+
+    def contact_send_code(self, session_id: str, kind: ContactKind, address: str) -> ContactCodeSent:
+        """A code to the mobile number or e-mail address the citizen gave, to prove it is theirs."""
+        body = {"kind": kind, "address": address}
+        return self._model(ContactCodeSent, self._request("POST", f"/kiosk/sessions/{session_id}/contact/code", body))
+
+    def contact_verify(self, session_id: str, kind: ContactKind, code: str) -> ContactStatus:
+        body = {"kind": kind, "code": code}
+        return self._model(ContactStatus, self._request("POST", f"/kiosk/sessions/{session_id}/contact/verify", body))
+
+    def contact_primary(self, session_id: str, kind: ContactKind) -> ContactStatus:
+        body = {"kind": kind}
+        return self._model(ContactStatus, self._request("POST", f"/kiosk/sessions/{session_id}/contact/primary", body))
+
+    def usage_records(self, session_id: str) -> UsageRecords:
+        return self._model(UsageRecords, self._request("GET", f"/kiosk/sessions/{session_id}/records"))
+
+    def qr_start(self, session_id: str) -> QrStarted:
+        return self._model(QrStarted, self._request("POST", f"/kiosk/sessions/{session_id}/qr"))
+
+    def qr_state(self, session_id: str, qr_id: str) -> QrState:
+        return self._model(QrState, self._request("GET", f"/kiosk/sessions/{session_id}/qr/{qr_id}"))
 
     def issue_code(self, session_id: str) -> IssuedCode:
         """The session's data code. The broker issues one code per session and answers a repeat with the same

@@ -18,6 +18,8 @@ class BrokerError(CounterError):
 
 
 class BrokerUnavailable(BrokerError):
+    """Not reached, or no answer: ``cause`` (``counter_core.netcause``) says why when it is known."""
+
     key = "broker.unavailable"
 
 
@@ -26,6 +28,31 @@ class BrokerOutcomeUnknown(BrokerUnavailable):
     effect. Never sent again blindly; asked again only where the broker answers a repeat the same way."""
 
     key = "broker.outcome_unknown"
+
+
+class BrokerTlsFailed(BrokerUnavailable):
+    """The TLS handshake with the broker failed (not a certificate question: protocol, cipher, reset)."""
+
+    key = "broker.tls.failed"
+
+
+class CertificateUntrusted(BrokerTlsFailed):
+    """The broker's certificate does not chain to a CA this terminal trusts ([broker] ca_bundle or the system
+    store)."""
+
+    key = "broker.tls.untrusted"
+
+
+class CertificateWrongName(BrokerTlsFailed):
+    key = "broker.tls.wrong_name"
+
+
+class CertificateExpired(BrokerTlsFailed):
+    key = "broker.tls.expired"
+
+
+class CertificateNotYetValid(BrokerTlsFailed):
+    key = "broker.tls.not_yet_valid"
 
 
 class CodeExpired(BrokerError):
@@ -192,6 +219,45 @@ class OtpNotEnrolled(IdentityFailed):
     key = "broker.otp.not_enrolled"
 
 
+# -- the citizen's contact for notices (seed 000: 選擇主要聯絡方式發送驗證密碼驗證) --------------------------------
+class ContactPhoneInvalid(ValidationFailed):
+    key = "broker.contact.phone_invalid"
+
+
+class ContactEmailInvalid(ValidationFailed):
+    key = "broker.contact.email_invalid"
+
+
+class ContactNoCode(BrokerError):
+    """Verify was asked before a code was sent (or after it was used)."""
+
+    key = "broker.contact.no_code"
+
+
+class ContactCodeWrong(BrokerError):
+    key = "broker.contact.code_wrong"
+
+
+class ContactCodeExpired(BrokerError):
+    key = "broker.contact.code_expired"
+
+
+class ContactCodeUsedUp(BrokerError):
+    """Too many wrong tries for this code: a new one must be asked for."""
+
+    key = "broker.contact.code_used_up"
+
+
+class ContactCodesLimited(RateLimited):
+    """Too many codes asked for one citizen: nobody's phone or mailbox is flooded from a kiosk."""
+
+    key = "broker.contact.codes_limited"
+
+
+class ContactNotVerified(BrokerError):
+    key = "broker.contact.not_verified"
+
+
 ERRORS_BY_KEY: dict[str, type[BrokerError]] = {
     cls.key: cls
     for cls in (
@@ -201,6 +267,8 @@ ERRORS_BY_KEY: dict[str, type[BrokerError]] = {
         IdentityRequired, OtpWrong, PushDenied, PushExpired, UnknownCitizen, NotFound, ConsentMismatch,
         ChallengeRequired, IdentityNotAllowed, IdentityDetailsWrong, SameCredential, IdentityRateLimited,
         PromptsLimited, IdentityLocked, NhiPasswordWrong, NhiPasswordLocked, NhiCardNotRegistered, OtpNotEnrolled,
+        ContactPhoneInvalid, ContactEmailInvalid, ContactNoCode, ContactCodeWrong, ContactCodeExpired,
+        ContactCodeUsedUp, ContactCodesLimited, ContactNotVerified,
     )
 }  # fmt: skip
 
@@ -243,4 +311,12 @@ STATUS_BY_KEY: dict[str, int] = {
     "broker.nhi_card.locked": 429,
     "broker.nhi_card.not_registered": 403,
     "broker.otp.not_enrolled": 403,
+    "broker.contact.phone_invalid": 422,
+    "broker.contact.email_invalid": 422,
+    "broker.contact.no_code": 409,
+    "broker.contact.code_wrong": 403,
+    "broker.contact.code_expired": 410,
+    "broker.contact.code_used_up": 403,
+    "broker.contact.codes_limited": 429,
+    "broker.contact.not_verified": 409,
 }

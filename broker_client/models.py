@@ -6,51 +6,19 @@ only where the protocol needs them; ``repr`` of such models hides them.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
+from pydantic import Field, model_validator
 
+from broker_client.models_citizen import TermsDocument, TermsShown, check_released_fields
+from broker_client.protocol_base import LANGUAGE_TAG, Model, Text
 from counter_core.identity import METHOD_IDS, IdentityMethod
 
-__all__ = ["IdentityMethod"]  # the protocol's method names, listed once in counter_core.identity
+# the protocol's method names, listed once in counter_core.identity; the base model and texts, in protocol_base
+__all__ = ["LANGUAGE_TAG", "IdentityMethod", "Model", "TermsDocument", "TermsShown", "Text"]
 PushOutcome = Literal["pending", "approved", "denied", "wrong_number", "expired"]
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-LANGUAGE_TAG = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
-
-
-class Text(RootModel[dict[str, str]]):
-    """A text in the interface languages: language tag → text. zh-TW is always there; other languages are
-    optional, and a reader without its language falls back to zh-TW (a new language never breaks the
-    protocol)."""
-
-    model_config = ConfigDict(
-        frozen=True,
-        json_schema_extra={
-            "description": "A text in the interface languages: language tag → text. zh-TW is always there; other "
-            "languages are optional, and a reader without its language falls back to zh-TW.",
-            "required": ["zh-TW"],
-            "propertyNames": {"pattern": LANGUAGE_TAG},
-            "examples": [{"zh-TW": "花蓮縣政府", "en": "Hualien County Government"}],
-        },
-    )
-
-    @model_validator(mode="after")
-    def _has_zh_tw(self) -> Text:
-        if "zh-TW" not in self.root:
-            raise ValueError("a text needs its zh-TW form")
-        if not all(re.fullmatch(LANGUAGE_TAG, tag) for tag in self.root):
-            raise ValueError("keys are language tags such as zh-TW or en")
-        return self
-
-    def get(self, language: str) -> str:
-        return self.root.get(language) or self.root["zh-TW"]
+QrOutcome = Literal["waiting", "scanned", "expired"]
 
 
 class DatasetField(Model):
@@ -76,7 +44,17 @@ class CounterService(Model):
     agency_id: str
     name: Text
     description: Text
+    purpose: Text = Field(
+        description="Why the receiving agency needs the data (the specific purpose the citizen consents to, "
+        "個人資料保護法 §8), shown on the consent screen."
+    )
     dataset_ids: list[str] = Field(min_length=1)
+    released_fields: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Data minimisation: dataset id → the only field keys this service receives. A dataset not "
+        "listed is released whole. The consent screen, the clerk's table and the citizen's e-mail show exactly "
+        "these fields, and the broker releases nothing else.",
+    )
     allowed_methods: list[IdentityMethod] = Field(
         description="The methods good for every dataset of the service (the intersection of their "
         "`allowed_methods`, computed by the broker): one of them must pass before a code is issued."
@@ -112,6 +90,7 @@ def _unique(kind: str, ids: list[str]) -> None:
 
 class Catalogue(Model):
     terms_version: str
+    terms: TermsDocument
     support_line: str
     categories: list[Category]
     agencies: list[Agency]
@@ -149,6 +128,8 @@ class Catalogue(Model):
         _unique("agency", [a.id for a in self.agencies])
         _unique("dataset", [d.id for d in self.datasets])
         _unique("service", [s.id for a in self.agencies for s in a.services])
+        if self.terms.version != self.terms_version:
+            raise ValueError(f"terms.version {self.terms.version!r} is not terms_version {self.terms_version!r}")
         categories = {c.id for c in self.categories}
         datasets = {d.id: d for d in self.datasets}
         for dataset in self.datasets:
@@ -166,6 +147,7 @@ class Catalogue(Model):
                 if unknown:
                     raise ValueError(f"{where}: unknown datasets {unknown}")
                 _unique(f"dataset (in {where})", service.dataset_ids)
+                check_released_fields(where, service, datasets)
                 expected = methods_for_all([datasets[i].allowed_methods for i in service.dataset_ids])
                 if not expected:
                     raise ValueError(f"{where}: no identity method may release all of {service.dataset_ids}")
@@ -182,6 +164,11 @@ class Catalogue(Model):
     def dataset(self, dataset_id: str) -> Dataset | None:
         return next((d for d in self.datasets if d.id == dataset_id), None)
 
+    def released(self, service: CounterService, dataset: Dataset) -> list[DatasetField]:
+        """The fields of ``dataset`` that ``service`` receives (data minimisation), in the dataset's order."""
+        keys = service.released_fields.get(dataset.id)
+        return [f for f in dataset.fields if keys is None or f.key in keys]
+
 
 # --- kiosk ------------------------------------------------------------------------------------------
 
@@ -197,11 +184,23 @@ class KioskSession(Model):
     terms_version: str
     dataset_ids: list[str]
     expires_at: datetime
+    code_ttl_s: int = Field(600, description="How long the data code works once issued.")
+    view_window_s: int = Field(600, description="How long the clerk may see the data after scanning the code.")
 
 
 class Consent(Model):
     terms_version: str
     dataset_ids: list[str]
+    released_fields: dict[str, list[str]] | None = Field(
+        None,
+        description="The fields shown to the citizen per dataset (the service's `released_fields`); when given it "
+        "must be exactly the service's, else 409 broker.consent.mismatch.",
+    )
+    terms_shown: TermsShown | None = Field(
+        None,
+        description="How the terms were shown to their end before the citizen agreed: scrolled through on "
+        "screen, or read aloud by the audio guide. Kept with the consent record.",
+    )
 
 
 class Challenge(Model):
@@ -299,6 +298,22 @@ class PushState(Model):
     identity: IdentityStatus | None = None
 
 
+class QrStarted(Model):
+    qr_id: str
+    payload: str = Field(repr=False, description="What the kiosk shows as a QR code: a link with a one-time token.")
+    expires_at: datetime
+
+
+class QrState(Model):
+    qr_id: str
+    state: QrOutcome
+    push: PushStarted | None = Field(
+        None,
+        description="Once scanned: the push the app was sent, with the number the kiosk shows for number "
+        "matching; follow it with GET …/push/{push_id}.",
+    )
+
+
 class IssuedCode(Model):
     code: str = Field(repr=False)
     qr_payload: str = Field(repr=False)
@@ -380,7 +395,21 @@ class ErrorBody(Model):
     message: Text
     retry_after_s: int | None = None
     tries_left: int | None = None
+    # With broker.auth_failed: why the signature was refused (unsigned, malformed, unknown_terminal,
+    # bad_signature, digest, stale, replayed), so a technician's tool can say what to fix.
     dataset_id: str | None = Field(None, description="The dataset a refused identity method may not release.")
     allowed_methods: list[IdentityMethod] | None = Field(
         None, description="With broker.identity.not_allowed: the methods that would do for the service."
     )
+    # With broker.auth_failed: why the signature was refused (unsigned, malformed, unknown_terminal,
+    # bad_signature, digest, stale, replayed), so a technician's tool can say what to fix.
+    reason: str | None = None
+
+
+class TerminalInfo(Model):
+    """``GET /terminal``: who the broker takes the signing terminal for. An unknown terminal, a key other than
+    the registered one or a stale signature never gets here: it is refused with 401 and a ``reason``."""
+
+    terminal_id: str
+    registered: bool
+    server_time: datetime  # the broker's clock when it answered (the terminal's skew, without Date's 1 s steps)

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from broker_client import models as m
+from broker_client import models_citizen as c
 from broker_client.errors import STATUS_BY_KEY
 
 REF = "#/components/schemas/{model}"
@@ -21,6 +22,7 @@ _ERROR_STATUSES = sorted({str(code) for code in STATUS_BY_KEY.values()} | {"401"
 # fmt: off
 Operation = tuple[str, str, str, type[BaseModel] | None, int, type[BaseModel] | None, str]
 OPERATIONS: list[Operation] = [
+    ("get", "/terminal", "Who am I: the signing terminal's id as the broker knows it, and the broker's time", None, 200, m.TerminalInfo, "terminal"),
     ("get", "/catalogue", "Agencies, counter services, datasets and field meanings", None, 200, m.Catalogue, "catalogue"),
     ("post", "/kiosk/sessions", "Start a kiosk session for a counter service", m.StartSession, 201, m.KioskSession, "kiosk"),
     ("delete", "/kiosk/sessions/{session_id}", "Cancel a kiosk session", None, 204, None, "kiosk"),
@@ -36,6 +38,13 @@ OPERATIONS: list[Operation] = [
     ("post", "/kiosk/sessions/{session_id}/multi_factor", "Multi-factor without a card: ID, birthday, NHI card number, household number or ID card issue date", m.MultiFactor, 200, m.IdentityStatus, "identity"),
     ("post", "/kiosk/sessions/{session_id}/otp", "Send an SMS one-time password", m.OtpRequest, 200, m.OtpSent, "identity"),
     ("post", "/kiosk/sessions/{session_id}/otp/verify", "Check the one-time password", m.OtpBody, 200, m.IdentityStatus, "identity"),
+    ("post", "/kiosk/sessions/{session_id}/qr", "A short-lived QR code that starts a mobile-certificate sign-in (no ID typed)", None, 201, m.QrStarted, "identity"),
+    ("get", "/kiosk/sessions/{session_id}/qr/{qr_id}", "State of a QR sign-in: waiting, scanned (with its push) or expired", None, 200, m.QrState, "identity"),
+    ("get", "/kiosk/sessions/{session_id}/contact", "The citizen's contacts for notices, masked", None, 200, c.ContactStatus, "citizen"),
+    ("post", "/kiosk/sessions/{session_id}/contact/code", "Send a code to prove a mobile number or e-mail address", c.ContactCodeRequest, 200, c.ContactCodeSent, "citizen"),
+    ("post", "/kiosk/sessions/{session_id}/contact/verify", "Prove the contact with its code", c.ContactVerify, 200, c.ContactStatus, "citizen"),
+    ("post", "/kiosk/sessions/{session_id}/contact/primary", "Choose where notices go (a verified contact)", c.ContactPrimary, 200, c.ContactStatus, "citizen"),
+    ("get", "/kiosk/sessions/{session_id}/records", "Records of use (使用紀錄) of the last 12 months, without values", None, 200, c.UsageRecords, "citizen"),
     ("post", "/kiosk/sessions/{session_id}/code", "Issue the data code", None, 201, m.IssuedCode, "kiosk"),
     ("post", "/clerk/login", "Clerk login (agency account)", m.ClerkLogin, 200, m.ClerkSession, "clerk"),
     ("post", "/clerk/logout", "Clerk logout", None, 204, None, "clerk"),
@@ -78,23 +87,38 @@ DESCRIPTIONS = {
         "Three wrong passwords in a row lock the password like a PIN (429 `broker.nhi_card.locked`); an NHI card "
         "never registered for the network service gets 403 `broker.nhi_card.not_registered`."
     ),
+    "/kiosk/sessions/{session_id}/qr": (
+        "The QR carries a link with a one-time token bound to this session and terminal; it lives 60 s. The citizen's "
+        "mobile-certificate app scans it and is sent a push with number matching for this session; a scanned, "
+        "expired or foreign QR starts nothing. Follow it with GET …/qr/{qr_id}, then the push."
+    ),
     "/kiosk/sessions/{session_id}/bank_card/verify": (
         "The sandbox plays the third-party verification centre: the certificate must come from its card issuer, "
         "the signature must verify over the challenge, and the card's account must belong to `national_id`."
     ),
 }
 
+CITIZEN_RULES = (
+    "Only once the session's identity check is complete (first use: both methods), else 409 "
+    '`broker.identity.required`; it concerns the citizen that check proved. Notices ("your data was accessed") '
+    "go only to the verified primary contact. A contact code lives 10 minutes and allows 3 wrong tries "
+    "(`broker.contact.code_wrong` with `tries_left`, then `broker.contact.code_used_up`); 5 codes per citizen an "
+    "hour (429 `broker.contact.codes_limited`). Records of use never carry values."
+)
+
 _MODELS: list[type[BaseModel]] = [
     m.Catalogue, m.StartSession, m.KioskSession, m.Consent, m.Challenge, m.MoicaProof, m.NationalIdBody,
     m.NhiHousehold, m.NhiCardPassword, m.MultiFactor, m.BankCardProof, m.OtpRequest, m.OtpBody, m.OtpSent,
-    m.IdentityStatus, m.PushStarted, m.PushState, m.IssuedCode,
-    m.ClerkLogin, m.ClerkSession, m.RedeemBody, m.Redemption, m.PurgeAck, m.ErrorBody,
+    m.IdentityStatus, m.PushStarted, m.PushState, m.IssuedCode, m.QrStarted, m.QrState,
+    c.ContactStatus, c.ContactCodeRequest, c.ContactCodeSent, c.ContactVerify, c.ContactPrimary, c.UsageRecords,
+    m.ClerkLogin, m.ClerkSession, m.RedeemBody, m.Redemption, m.PurgeAck, m.ErrorBody, m.TerminalInfo,
 ]  # fmt: skip
 
 
 _PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     "session_id": {"type": "string", "minLength": 1},
     "push_id": {"type": "string", "minLength": 1},
+    "qr_id": {"type": "string", "minLength": 1},
     "request_id": {"type": "string", "pattern": m.REQUEST_ID_PATTERN},
 }
 
@@ -146,6 +170,8 @@ def build_spec() -> dict[str, Any]:
             notes.insert(0, "Needs the clerk's bearer token (Authorization: Bearer …) from /clerk/login.")
         if tag == "identity" and method == "post":
             notes.append(IDENTITY_RULES)
+        if tag == "citizen":
+            notes.append(CITIZEN_RULES)
         if any(notes):
             operation["description"] = " ".join(filter(None, notes))
         if parameters:
@@ -164,7 +190,7 @@ def build_spec() -> dict[str, Any]:
                 "covered components @method, @authority, @target-uri and content-digest; parameters created, "
                 "keyid (the terminal id), alg=ed25519 and a unique nonce. Unsigned and unknown-key requests, a "
                 "`created` more than 60 s from the broker's clock either way, and a nonce seen before (the broker "
-                "keeps them across restarts) get 401 with a reason. Errors carry a message key (`error`) and zh-TW/en text."
+                "keeps them across restarts) get 401 with a reason (`reason`). Errors carry a message key (`error`) and zh-TW/en text."
             ),
         },
         "servers": [{"url": "/api/v1"}],

@@ -34,7 +34,12 @@ _KEYID = re.compile(r';keyid="([^"]{1,128})"')
 
 
 class SignatureRejected(Exception):
-    """Why a request's signature was refused (the reason goes back in the 401 body)."""
+    """Why a request's signature was refused: the text and a ``code`` (``ErrorBody.reason``) go back in the
+    401 body."""
+
+    def __init__(self, text: str, code: str = "malformed") -> None:
+        super().__init__(text)
+        self.code = code
 
 
 def load_private_key(path: Path) -> Ed25519PrivateKey:
@@ -140,13 +145,13 @@ class RequestVerifier:
     def verify(self, request: Any, body: bytes) -> str:
         """The terminal id of a valid request; raises ``SignatureRejected`` with the reason."""
         if "Signature" not in request.headers or "Signature-Input" not in request.headers:
-            raise SignatureRejected("unsigned request")
+            raise SignatureRejected("unsigned request", "unsigned")
         key_id = _KEYID.search(request.headers["Signature-Input"])
         if key_id is None:
             raise SignatureRejected("signature has no keyid")
         key = self._lookup(key_id.group(1))
         if key is None:
-            raise SignatureRejected("unknown terminal")
+            raise SignatureRejected("unknown terminal", "unknown_terminal")
         verifier = HTTPMessageVerifier(signature_algorithm=algorithms.ED25519, key_resolver=_OneKey(key))
         verifier.max_clock_skew = timedelta(seconds=self._max_age_s)  # accepted: created within ± max_age_s
         try:
@@ -156,22 +161,22 @@ class RequestVerifier:
         except HTTPMessageSignaturesException as exc:
             text = str(exc).lower()
             if "digest" in text:
-                raise SignatureRejected("body does not match its digest") from exc
+                raise SignatureRejected("body does not match its digest", "digest") from exc
             if "maximum allowable age" in text or "created" in text or "expire" in text or "future" in text:
-                raise SignatureRejected("stale or future-dated signature") from exc
-            raise SignatureRejected("invalid signature") from exc
+                raise SignatureRejected("stale or future-dated signature", "stale") from exc
+            raise SignatureRejected("invalid signature", "bad_signature") from exc
         except Exception as exc:  # malformed structured fields and the like
             raise SignatureRejected("malformed signature") from exc
         result = results[0]
         if len(results) != 1 or str(result.parameters.get("keyid")) != key_id.group(1):
             # the key was looked up by the keyid found first; the verified signature must name that very key
-            raise SignatureRejected("invalid signature")
+            raise SignatureRejected("invalid signature", "bad_signature")
         covered = set(result.covered_components)
         if not {'"@method"', '"@target-uri"', '"content-digest"'} <= covered:
             raise SignatureRejected("signature does not cover method, target and body")
         created = int(result.parameters.get("created", 0))
         if abs(created - time.time()) > self._max_age_s:
-            raise SignatureRejected("stale or future-dated signature")
+            raise SignatureRejected("stale or future-dated signature", "stale")
         nonce = result.parameters.get("nonce")
         if not nonce:
             raise SignatureRejected("signature has no nonce")
@@ -181,4 +186,4 @@ class RequestVerifier:
     def _remember(self, nonce: str) -> None:
         now = time.time()
         if not self._nonces.first_seen(nonce, now, now - 2 * self._max_age_s):
-            raise SignatureRejected("replayed request")
+            raise SignatureRejected("replayed request", "replayed")

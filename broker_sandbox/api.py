@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import Blueprint, Response, g, jsonify, request
@@ -28,9 +29,11 @@ from broker_client.models import (
     PurgeAck,
     RedeemBody,
     StartSession,
+    TerminalInfo,
     Text,
 )
 from broker_client.signing import RequestVerifier, SignatureRejected
+from broker_sandbox.api_citizen import CitizenServices, citizen_routes
 from broker_sandbox.clerk_flow import ClerkFlow
 from broker_sandbox.identity_cards import CardMethods
 from broker_sandbox.identity_details import DetailMethods
@@ -62,6 +65,7 @@ def error_response(error: BrokerError) -> Response:
         tries_left=numbers.get("tries_left"),
         dataset_id=dataset_id if isinstance(dataset_id, str) else None,
         allowed_methods=allowed if isinstance(allowed, list) else None,
+        reason=str(error.params["cause"]) if "cause" in error.params else None,
     )
     response = jsonify(body.model_dump(mode="json", by_alias=True, exclude_none=True))
     response.status_code = STATUS_BY_KEY.get(error.key, 400)
@@ -99,6 +103,7 @@ def api_blueprint(
     methods: IdentityMethods,
     clerk: ClerkFlow,
     catalogue: Callable[[], BaseModel],
+    citizen: CitizenServices,
 ) -> Blueprint:
     bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -107,12 +112,16 @@ def api_blueprint(
         try:
             g.terminal = verifier.verify(request, request.get_data(cache=True))
         except SignatureRejected as exc:
-            return error_response(errors.AuthFailed(reason=str(exc)))
+            return error_response(errors.AuthFailed(reason=str(exc), cause=exc.code))
         return None
 
     @bp.errorhandler(BrokerError)
     def _broker_error(error: BrokerError) -> Response:
         return error_response(error)
+
+    @bp.get("/terminal")
+    def who_am_i() -> Response:
+        return _json(TerminalInfo(terminal_id=g.terminal, registered=True, server_time=datetime.now(UTC)))
 
     @bp.get("/catalogue")
     def get_catalogue() -> Response:
@@ -130,8 +139,7 @@ def api_blueprint(
 
     @bp.post("/kiosk/sessions/<session_id>/consent")
     def consent(session_id: str) -> tuple[str, int]:
-        body = _body(Consent)
-        kiosk.consent(g.terminal, session_id, body.terms_version, body.dataset_ids)
+        kiosk.consent(g.terminal, session_id, _body(Consent))
         return "", 204
 
     @bp.post("/kiosk/sessions/<session_id>/moica/challenge")
@@ -188,6 +196,8 @@ def api_blueprint(
     @bp.post("/kiosk/sessions/<session_id>/code")
     def issue_code(session_id: str) -> Response:
         return _json(kiosk.issue_code(g.terminal, session_id), 201)
+
+    citizen_routes(bp, citizen, _body, _json)
 
     # -- clerk -----------------------------------------------------------------------------------
     @bp.post("/clerk/login")

@@ -6,9 +6,11 @@ from flask import Blueprint, Flask, Response, jsonify, request
 
 from broker_client.signing import RequestVerifier
 from broker_sandbox.api import IdentityMethods, api_blueprint
+from broker_sandbox.api_citizen import CitizenServices
 from broker_sandbox.audit import AuditLog
 from broker_sandbox.catalogue import Catalogues
 from broker_sandbox.clerk_flow import ClerkFlow
+from broker_sandbox.contacts import Contacts
 from broker_sandbox.durable import SqliteNonces
 from broker_sandbox.identity_cards import CardMethods
 from broker_sandbox.identity_details import DetailMethods
@@ -16,8 +18,12 @@ from broker_sandbox.identity_phone import PhoneMethods
 from broker_sandbox.kiosk_flow import KioskFlow
 from broker_sandbox.outbox import Outbox
 from broker_sandbox.pages import pages_blueprint
+from broker_sandbox.phone_scan import scan_blueprint
+from broker_sandbox.proxies import ForwardedFromTrustedProxies
+from broker_sandbox.qr_signin import QrSignIn
 from broker_sandbox.store import Store
 from broker_sandbox.terminals import Terminals
+from broker_sandbox.usage import Usage
 from counter_core.clock import AdjustableClock, Clock, SystemClock
 from counter_core.settings import Settings
 from counter_web.base import health_blueprint, new_flask_app
@@ -56,6 +62,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Flask:
     methods = IdentityMethods(CardMethods(kiosk), DetailMethods(kiosk), PhoneMethods(kiosk))
     clerk = ClerkFlow(settings.sandbox, store, audit, catalogue, outbox, clock)
     clerk.ensure_demo_clerks()
+    contacts = Contacts(kiosk)
+    citizen = CitizenServices(contacts, Usage(kiosk, contacts), QrSignIn(kiosk, methods.phone))
+    clerk.usage = citizen.usage
     if settings.sandbox.demo_mode and settings.broker.key_file is not None:
         terminals.register_demo_key(settings.broker.terminal_id, settings.broker.key_file)
     app.extensions["mydata.sandbox"] = {
@@ -64,12 +73,15 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Flask:
         "outbox": outbox,
         "kiosk": kiosk,
         "clerk": clerk,
+        "citizen": citizen,
         "clock": clock,
     }
     verifier = RequestVerifier(terminals.public_key, nonces=SqliteNonces(store))
     app.register_blueprint(health_blueprint("sandbox"))
-    app.register_blueprint(api_blueprint(verifier, kiosk, methods, clerk, lambda: catalogue.catalogue))
+    app.register_blueprint(api_blueprint(verifier, kiosk, methods, clerk, lambda: catalogue.catalogue, citizen))
     app.register_blueprint(pages_blueprint(settings, catalogue.catalogue, methods.phone, outbox))
+    app.register_blueprint(scan_blueprint(citizen.qr))
     if isinstance(clock, AdjustableClock) and settings.sandbox.adjustable_clock:
         app.register_blueprint(_clock_blueprint(clock))
+    app.wsgi_app = ForwardedFromTrustedProxies(app.wsgi_app, settings.sandbox.trusted_proxies)  # type: ignore[method-assign]
     return app

@@ -6,26 +6,24 @@ import hashlib
 import json
 import secrets
 import threading
-from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 
 from broker_client import errors
 from broker_client.models import Applicant, Catalogue, ClerkSession, RedeemedDataset, RedeemedField, Redemption
-from broker_sandbox.audit import AuditLog, code_hash
-from broker_sandbox.catalogue import Catalogues
+from broker_sandbox.audit import code_hash
 from broker_sandbox.citizens import find_citizen
 from broker_sandbox.durable import SqliteJournal
 from broker_sandbox.flow_base import SandboxFlow, timestamp
 from broker_sandbox.limits import EventLimiter
-from broker_sandbox.outbox import Outbox
 from broker_sandbox.store import Store
-from counter_core.clock import Clock
 from counter_core.datacode import is_valid_code, normalise_typed
 from counter_core.national_id import masked
-from counter_core.settings import SandboxSettings
+
+if TYPE_CHECKING:
+    from broker_sandbox.usage import Usage
 
 CLERK_SESSION_S = 8 * 3600
 VIEW_WINDOW_S = 600
@@ -57,16 +55,8 @@ def password_hasher() -> PasswordHasher:
 
 
 class ClerkFlow(SandboxFlow):
-    def __init__(
-        self,
-        settings: SandboxSettings,
-        store: Store,
-        audit: AuditLog,
-        catalogue: Catalogues,
-        outbox: Outbox,
-        clock: Clock,
-    ) -> None:
-        super().__init__(settings, store, audit, catalogue, outbox, clock)
+    def setup(self) -> None:
+        store, clock = self.store, self.clock
         self.limiter = EventLimiter(
             BURST, WINDOW_S, LOCKOUT_AFTER, LOCKOUT_WINDOW_S, LOCKOUT_S,
             clock=clock, journal=SqliteJournal(store, "clerk.codes"),
@@ -79,6 +69,7 @@ class ClerkFlow(SandboxFlow):
         )
         self._redeeming = threading.Lock()  # a request id asked twice at once gets one redemption
         self._hasher = password_hasher()
+        self.usage: Usage | None = None  # records of use and notices (set by the app)
 
     def ensure_demo_clerks(self) -> None:
         self.seed_demo_clerks(self.store, self.catalogue.catalogue)
@@ -174,7 +165,7 @@ class ClerkFlow(SandboxFlow):
                     "terminal_id": terminal, "clerk": clerk["username"], "request_id": request_id,
                     "code_hash": row["code_hash"], "transaction_id": redemption.transaction_id, "at": self.clock.now(),
                 })  # fmt: skip
-        self._notify(row["national_id"], redemption, self.clock.now())
+        self._notify(row, redemption, self.clock.now())
         return redemption
 
     def redemption(self, terminal: str, token: str, request_id: str) -> Redemption:
@@ -236,6 +227,7 @@ class ClerkFlow(SandboxFlow):
         citizen = find_citizen(self.settings.seed, self.settings.citizens, row["national_id"])
         assert citizen is not None
         catalogue = self.catalogue.catalogue
+        service = self.catalogue.service(row["service_id"])
         datasets = []
         for dataset_id in dataset_ids:
             dataset = catalogue.dataset(dataset_id)
@@ -245,9 +237,8 @@ class ClerkFlow(SandboxFlow):
             datasets.append(RedeemedDataset(
                 id=dataset.id, name=dataset.name, source_agency=dataset.source_agency, retrieved_at=timestamp(now),
                 fields=[RedeemedField(key=f.key, name=f.name, value=values.get(f.key, ""), meaning=f.meaning)
-                        for f in dataset.fields],
+                        for f in (catalogue.released(service, dataset) if service else [])],  # only what it may
             ))  # fmt: skip
-        service = self.catalogue.service(row["service_id"])
         agency = catalogue.agency(row["agency_id"])
         assert service is not None and agency is not None
         return Redemption(
@@ -260,22 +251,10 @@ class ClerkFlow(SandboxFlow):
             view_deadline=timestamp(now + VIEW_WINDOW_S),
         )
 
-    def _notify(self, national_id: str, redemption: Redemption, now: float) -> None:
-        citizen = find_citizen(self.settings.seed, self.settings.citizens, national_id)
-        if citizen is None:
-            return
-        when = datetime.fromtimestamp(now).strftime("%Y-%m-%d %H:%M:%S")
-        names = "、".join(d.name.get("zh-TW") for d in redemption.datasets)
-        names_en = ", ".join(d.name.get("en") for d in redemption.datasets)
-        agency_zh, agency_en = redemption.agency.get("zh-TW"), redemption.agency.get("en")
-        body = (
-            f"{citizen.name} 您好：\n\n您於 MyData 平臺同意提供的資料已由 {agency_zh} 臨櫃核驗取用。\n"
-            f"服務：{redemption.service.get('zh-TW')}\n資料集：{names}\n時間：{when}\n交易序號：{redemption.transaction_id}\n\n"
-            "如有任何疑問或非您本人申辦，請洽客服電話：0800-009-868，或寄信至客服信箱：mydata@moda.gov.tw\n\n"
-            f"Your data ({names_en}) was accessed at the counter of "
-            f"{agency_en} on {when}; transaction {redemption.transaction_id}. Questions: 0800-009-868."
-        )
-        self.outbox.send_email(citizen.email, "MyData 資料取用通知 / Your data was accessed", body)
+    def _notify(self, row: dict[str, str], redemption: Redemption, now: float) -> None:
+        """The release goes on the citizen's records of use and the notice to their verified contact (``usage``)."""
+        if self.usage is not None:
+            self.usage.after_redemption(row["national_id"], row["agency_id"], row["service_id"], redemption, now)
 
     def purge(self, terminal: str, token: str, transaction_id: str) -> None:
         clerk = self._clerk(terminal, token)

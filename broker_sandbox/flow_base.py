@@ -32,3 +32,7 @@ class SandboxFlow:
         self.catalogue = catalogue
         self.outbox = outbox
         self.clock = clock
+        self.setup()
+
+    def setup(self) -> None:
+        """What a flow builds on these parts (limiters, locks, keys)."""

@@ -99,7 +99,7 @@ class PhoneMethods:
     def pending_pushes(self, national_id: str) -> list[dict[str, Any]]:
         now = self.flow.clock.now()
         rows = self.flow.store.db.query(
-            "SELECT p.id, p.choices, p.expires_at, s.service_id FROM pushes p JOIN kiosk_sessions s "
+            "SELECT p.id, p.choices, p.expires_at, s.service_id, s.terminal_id FROM pushes p JOIN kiosk_sessions s "
             "ON s.id = p.session_id WHERE p.national_id = ? AND p.state = 'pending' AND p.expires_at > ? "
             "AND s.state = 'open' ORDER BY p.created_at DESC",  # a session closed at the kiosk takes its push along
             [national_id.upper(), now],
@@ -111,6 +111,7 @@ class PhoneMethods:
                 "push_id": row["id"], "choices": json.loads(row["choices"]),
                 "seconds_left": int(row["expires_at"] - now),
                 "service": service.name.model_dump(by_alias=True) if service else {},
+                "kiosk": row["terminal_id"],  # which kiosk asks: a QR photographed from elsewhere shows up here
             })  # fmt: skip
         return result
 

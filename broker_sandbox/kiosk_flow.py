@@ -21,21 +21,17 @@ import threading
 from typing import Any
 
 from broker_client import errors
-from broker_client.models import CounterService, IdentityMethod, IdentityStatus, IssuedCode, KioskSession
+from broker_client.models import Consent, CounterService, IdentityMethod, IdentityStatus, IssuedCode, KioskSession
 from broker_sandbox.attempts import Attempts
-from broker_sandbox.audit import AuditLog, code_hash
-from broker_sandbox.catalogue import Catalogues
+from broker_sandbox.audit import code_hash
 from broker_sandbox.citizens import Citizen, find_citizen
+from broker_sandbox.clerk_flow import VIEW_WINDOW_S
 from broker_sandbox.durable import sandbox_secret
 from broker_sandbox.flow_base import SandboxFlow, timestamp
-from broker_sandbox.outbox import Outbox
-from broker_sandbox.store import Store
-from counter_core.clock import Clock
 from counter_core.datacode import CODE_LENGTH, damm_check_digit, qr_payload
 from counter_core.i18n import languages, translate
 from counter_core.identity import credential
 from counter_core.national_id import masked
-from counter_core.settings import SandboxSettings
 
 
 def method_names(methods: list[IdentityMethod]) -> dict[str, str]:
@@ -46,17 +42,13 @@ def method_names(methods: list[IdentityMethod]) -> dict[str, str]:
     }
 
 
+def _sorted(fields: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {dataset: sorted(keys) for dataset, keys in fields.items()}
+
+
 class KioskFlow(SandboxFlow):
-    def __init__(
-        self,
-        settings: SandboxSettings,
-        store: Store,
-        audit: AuditLog,
-        catalogue: Catalogues,
-        outbox: Outbox,
-        clock: Clock,
-    ) -> None:
-        super().__init__(settings, store, audit, catalogue, outbox, clock)
+    def setup(self) -> None:
+        store, clock = self.store, self.clock
         self.attempts = Attempts(clock, store)
         self._issuing = threading.Lock()
         self._code_key = sandbox_secret(store, "code_key")
@@ -174,17 +166,33 @@ class KioskFlow(SandboxFlow):
             terms_version=self.catalogue.catalogue.terms_version,
             dataset_ids=service.dataset_ids,
             expires_at=timestamp(now + self.settings.session_ttl_s),
+            code_ttl_s=self.settings.code_ttl_s,
+            view_window_s=VIEW_WINDOW_S,
         )
 
-    def consent(self, terminal: str, session_id: str, terms_version: str, dataset_ids: list[str]) -> None:
+    def consent(self, terminal: str, session_id: str, body: Consent) -> None:
+        """The consent holds only for the terms version in force and exactly the service's datasets (and, when
+        the kiosk names them, exactly the fields it showed); it is kept with how the terms were shown."""
         session = self.session(session_id, terminal)
         service = self._service(session)
-        if terms_version != self.catalogue.catalogue.terms_version or sorted(dataset_ids) != sorted(
-            service.dataset_ids
+        catalogue = self.catalogue.catalogue
+        fields = {
+            d: [f.key for f in catalogue.released(service, dataset)]
+            for d in service.dataset_ids if (dataset := catalogue.dataset(d)) is not None
+        }  # fmt: skip
+        shown = body.released_fields
+        if (
+            body.terms_version != catalogue.terms_version
+            or sorted(body.dataset_ids) != sorted(service.dataset_ids)
+            or (shown is not None and _sorted(shown) != _sorted(fields))
         ):
             raise errors.ConsentMismatch()
-        self.update(session_id, consent_terms=terms_version, consent_datasets=json.dumps(sorted(dataset_ids)))
-        self.audit.append("consent", terminal=terminal, dataset_ids=dataset_ids)
+        self.update(session_id, consent_terms=body.terms_version, consent_datasets=json.dumps(sorted(body.dataset_ids)))
+        self.store.db.table("consents").upsert({
+            "session_id": session_id, "terms_version": body.terms_version, "terms_shown": body.terms_shown or "",
+            "released_fields": json.dumps(fields), "time": self.clock.now(),
+        }, pk="session_id")  # fmt: skip
+        self.audit.append("consent", terminal=terminal, dataset_ids=body.dataset_ids)
 
     @staticmethod
     def require_consent(session: dict[str, Any]) -> None:

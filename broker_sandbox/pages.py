@@ -29,7 +29,8 @@ def pages_blueprint(settings: Settings, catalogue: Catalogue, phone_methods: Pho
     def phone(national_id: str) -> str:
         if not is_valid_national_id(national_id):
             abort(404)
-        return render_template("sandbox/phone.html", national_id=national_id.upper())
+        scan = request.args.get("scan", "")[:64]  # a kiosk's QR link opened on this phone: scanned at once
+        return render_template("sandbox/phone.html", national_id=national_id.upper(), scan=scan)
 
     @bp.get("/phone/<national_id>/pushes")
     def pushes(national_id: str) -> Response:

@@ -51,6 +51,19 @@ SCHEMA: dict[str, tuple[dict[str, type], str | tuple[str, ...]]] = {
         ("terminal_id", "clerk", "request_id"),
     ),
     "sandbox_secrets": ({"name": str, "value": str}, "name"),
+    # the citizen's own (broker_sandbox/contacts.py, usage.py, qr_signin.py): verified contacts for notices and
+    # their pending codes, what each redemption released (records of use, no values), QR sign-ins, and each
+    # session's consent record (terms version, how the terms were shown, the fields consented to)
+    "contacts": ({"national_id": str, "phone": str, "phone_verified_at": float, "email": str,
+                  "email_verified_at": float, "primary_kind": str}, "national_id"),
+    "contact_codes": ({"id": str, "session_id": str, "national_id": str, "kind": str, "address": str,
+                       "code_hash": str, "expires_at": float, "tries": int}, "id"),
+    "releases": ({"transaction_id": str, "national_id": str, "agency_id": str, "service_id": str,
+                  "datasets": str, "accessed_at": float}, "transaction_id"),
+    "qr_signins": ({"id": str, "session_id": str, "terminal_id": str, "token_hash": str, "created_at": float,
+                    "expires_at": float, "state": str, "push_id": str}, "id"),
+    "consents": ({"session_id": str, "terms_version": str, "terms_shown": str, "released_fields": str,
+                  "time": float}, "session_id"),
     "mail_queue": ({"id": int, "recipient": str, "subject": str, "body": str, "queued_at": float}, "id"),
     "outbox": ({"id": int, "kind": str, "recipient": str, "subject": str, "body": str, "time": str}, "id"),
 }  # fmt: skip
@@ -69,6 +82,8 @@ class Store:
         db.table("codes").create_index(["transaction_id"], if_not_exists=True)
         db.table("codes").create_index(["session_id"], unique=True, if_not_exists=True)
         db.table("limit_events").create_index(["limiter", "key"], if_not_exists=True)
+        db.table("releases").create_index(["national_id", "accessed_at"], if_not_exists=True)
+        db.table("qr_signins").create_index(["token_hash"], if_not_exists=True)
         self._protect_audit()
 
     def _protect_audit(self) -> None:

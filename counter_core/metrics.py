@@ -1,11 +1,15 @@
 """Prometheus metrics for kiosks and clerk stations (served at /metrics by every service).
 
-Defined once here so each area increments the same series; labels never carry personal data.
+Defined once here so each area increments the same series; labels never carry personal data. The device,
+disk and station-certificate gauges are read when /metrics is scraped (``counter_web.station_metrics``);
+the alert rules and the site dashboard that use them are in ``deploy/prometheus`` and ``deploy/grafana``.
 """
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+import math
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -58,3 +62,32 @@ RECEIPTS = Counter(
     ["result"],
     registry=REGISTRY,
 )
+
+# The broker, as the broker client sees it (broker_client/observe.py).
+BROKER_REQUEST_SECONDS = Histogram(
+    "mydata_broker_request_seconds",
+    "Time for one request to the broker, answered or failed (retries included)",
+    buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0),
+    registry=REGISTRY,
+)
+BROKER_ERRORS = Counter(
+    "mydata_broker_errors_total",
+    "Broker requests that failed: unreachable (refused, DNS, TLS, timeout) or server_error (5xx answer)",
+    ["kind"],
+    registry=REGISTRY,
+)
+BROKER_ERROR_KINDS = ("unreachable", "server_error")
+for _kind in BROKER_ERROR_KINDS:
+    BROKER_ERRORS.labels(kind=_kind)  # present at 0 from the start: rate() needs a first sample
+BROKER_CLOCK_SKEW = Gauge(
+    "mydata_broker_clock_skew_seconds",
+    "This station's clock minus the broker's, from the Date of the broker's last answer (NaN before one)",
+    registry=REGISTRY,
+)
+BROKER_CLOCK_SKEW.set(math.nan)
+TLS_CERTIFICATE_EXPIRY = Gauge(
+    "mydata_tls_certificate_expiry_timestamp_seconds",
+    "When a TLS certificate stops being valid (Unix time): the broker's as last seen, this station's own",
+    ["certificate"],
+    registry=REGISTRY,
+)  # certificate: broker|station

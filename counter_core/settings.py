@@ -25,6 +25,9 @@ ENV_PREFIX = "MYDATA_COUNTER_"
 NOT_SETTINGS = frozenset({"MYDATA_COUNTER_CONFIG", "MYDATA_COUNTER_TEST_LOG_DIR"})
 
 Driver = Literal["real", "simulated"]
+# Values never printed (config check, hw doctor, error lines, the admin page): shown as REDACTED when set.
+SECRET_KEYS = frozenset({"admin_password_hash"})
+REDACTED = "<redacted>"
 
 
 class Section(BaseModel):
@@ -39,6 +42,9 @@ class BrokerSettings(Section):
     key_file: Path | None = None
     timeout_s: float = Field(5.0, gt=0, le=120)
     retries: int = Field(2, ge=0, le=10)
+    # The CAs the broker's certificate must chain to (PEM): a private CA, and nothing else is trusted. Unset:
+    # the system trust store (/etc/ssl/certs on Debian, kept by update-ca-certificates).
+    ca_bundle: Path | None = None
 
     @field_validator("url")
     @classmethod
@@ -46,6 +52,15 @@ class BrokerSettings(Section):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+
+def ip_networks(value: list[str]) -> list[str]:
+    for network in value:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ValueError(f"{network!r} is not an IP network such as 10.1.2.0/24 or 127.0.0.1") from None
+    return value
 
 
 class ServiceSettings(Section):
@@ -74,12 +89,7 @@ class ServiceSettings(Section):
     @field_validator("admin_from")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
-        for network in value:
-            try:
-                ipaddress.ip_network(network, strict=False)
-            except ValueError:
-                raise ValueError(f"{network!r} is not an IP network such as 10.1.2.0/24 or 127.0.0.1") from None
-        return value
+        return ip_networks(value)
 
 
 class KioskSettings(ServiceSettings):
@@ -129,6 +139,15 @@ class SandboxSettings(ServiceSettings):
     smtp_port: int = Field(0, ge=0, le=65535)  # the outbox's SMTP sink; 0 picks a free port
     session_ttl_s: int = Field(900, ge=30, le=7200)
     demo_mode: bool = False  # creates broker.key_file if missing and registers it (never in production)
+    # TLS-terminating proxies in front of the sandbox: only requests from these networks may say, in
+    # X-Forwarded-Proto / X-Forwarded-Host, which URL the terminal signed (docs/broker.md).
+    trusted_proxies: list[str] = []
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        return ip_networks(value)
+
     catalogue: Path | None = None  # agencies, services, datasets (JSON, protocol shape); None = the built-in one
     adjustable_clock: bool = False  # tests only: POST /testing/clock moves the sandbox's clock forward
 
@@ -217,6 +236,18 @@ class Settings(BaseSettings):
         return (env_settings, init_settings)
 
 
+def redacted_dump(settings: Settings) -> dict[str, Any]:
+    """The settings as JSON-ready data with every secret value replaced (empty ones stay empty: "not set")."""
+
+    def scrub(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: (REDACTED if k in SECRET_KEYS and v else scrub(v)) for k, v in value.items()}
+        return value
+
+    data: dict[str, Any] = scrub(settings.model_dump(mode="json"))
+    return data
+
+
 class ConfigError(Exception):
     """A config that cannot be used; ``problems`` are human-readable lines naming key and value."""
 
@@ -266,6 +297,8 @@ def describe_validation_error(error: ValidationError) -> list[str]:
             continue
         value = item.get("input")
         shown = repr(value) if not isinstance(value, dict) else "a table"
+        if any(str(part) in SECRET_KEYS for part in loc):
+            shown = REDACTED
         lines.append(f"{key} = {shown}: {item['msg']} (set in the file, or by {env})")
     return lines
 
@@ -310,8 +343,9 @@ def _unparsable_environment() -> list[str]:
         try:
             json.loads(value)
         except ValueError:
+            shown = REDACTED if any(key in value for key in SECRET_KEYS) else repr(value)
             lines.append(
-                f"{'.'.join(loc)} = {value!r}: a whole section set by {name} must be a JSON object"
+                f"{'.'.join(loc)} = {shown}: a whole section set by {name} must be a JSON object"
                 f" (set one key with {name}__<KEY>)"
             )
     return lines

@@ -4,6 +4,7 @@ closing the app's service when the worker exits."""
 from __future__ import annotations
 
 import secrets
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -15,15 +16,25 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from counter_core import __version__
 from counter_core.errors import CounterError
 from counter_core.i18n import every_language
-from counter_core.settings import ServiceSettings
+from counter_core.settings import ServiceSettings, Settings
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+def _static_dir() -> Path:
+    """The shared browser assets: ``static/`` beside the packages in a checkout; in the Debian package, where
+    the packages live in a virtual environment's site-packages, ``share/mydata-counter/static`` of that
+    environment (``deploy/debian/build.py`` puts it there)."""
+    beside = Path(__file__).resolve().parent.parent / "static"
+    return beside if beside.is_dir() else Path(sys.prefix) / "share" / "mydata-counter" / "static"
+
+
+STATIC_DIR = _static_dir()
 
 DeviceStates = Callable[[], dict[str, dict[str, object]]]
 
 
 def health_blueprint(service: str, device_states: DeviceStates | None = None) -> Blueprint:
-    """/healthz (status, version, device states) and /metrics (Prometheus) for one service."""
+    """/healthz (status, version, device states) and /metrics (Prometheus: the shared series, and the device,
+    disk and certificate gauges read at the scrape, ``counter_web.station_metrics``) for one service."""
     bp = Blueprint("health", __name__)
 
     @bp.get("/healthz")
@@ -40,11 +51,15 @@ def health_blueprint(service: str, device_states: DeviceStates | None = None) ->
 
     @bp.get("/metrics")
     def metrics() -> Response:
+        from flask import current_app
         from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
         from counter_core.metrics import REGISTRY
+        from counter_web.station_metrics import scrape
 
-        return Response(generate_latest(REGISTRY), mimetype=CONTENT_TYPE_LATEST)
+        settings = current_app.extensions.get("mydata.settings")
+        station = scrape(service, device_states, settings if isinstance(settings, Settings) else None)
+        return Response(station + generate_latest(REGISTRY), mimetype=CONTENT_TYPE_LATEST)
 
     return bp
 
@@ -58,7 +73,7 @@ def secret_key(settings: ServiceSettings) -> bytes:
 
 # No inline script or style anywhere (page config travels as JSON data); no framing; same-origin only.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self'; "
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )

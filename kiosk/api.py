@@ -24,13 +24,16 @@ def service() -> KioskService:
     return cast(KioskService, current_app.extensions["kiosk.service"])
 
 
-def _current() -> KioskSession:
+def current() -> KioskSession:
     return service().session(session.get(COOKIE_KEY))
 
 
-def _body() -> dict[str, Any]:
+def body() -> dict[str, Any]:
     data = request.get_json(silent=True)
     return data if isinstance(data, dict) else {}
+
+
+_current, _body = current, body
 
 
 def _text(name: str) -> str:
@@ -38,7 +41,7 @@ def _text(name: str) -> str:
 
 
 @bp.errorhandler(CounterError)
-def _counter_error(error: CounterError) -> tuple[Response, int]:
+def counter_error(error: CounterError) -> tuple[Response, int]:
     if isinstance(error, errors.SessionExpired):
         status = 409
     elif isinstance(error, errors.BrokerUnavailable):
@@ -71,13 +74,16 @@ def get_catalogue() -> Response:
 def choose_service() -> Response:
     state = _current()
     service().choose_service(state, _text("service_id"))
-    return jsonify({"dataset_ids": state.dataset_ids, "terms_version": state.terms_version})
+    return jsonify({
+        "dataset_ids": state.dataset_ids, "terms_version": state.terms_version, "code_ttl_s": state.code_ttl_s,
+        "view_window_s": state.view_window_s,
+    })  # fmt: skip
 
 
 @bp.post("/consent")
 def consent() -> Response:
     state = _current()
-    service().consent(state, bool(_body().get("accepted")))
+    service().consent(state, bool(_body().get("accepted")), _text("terms_version")[:32], _text("shown"))
     return jsonify(state.public())
 
 

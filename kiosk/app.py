@@ -13,7 +13,7 @@ from counter_core.i18n import page_languages, subset
 from counter_core.settings import Settings
 from counter_web.admin import TechnicianGate, admin_blueprint
 from counter_web.base import SocketEvents, health_blueprint, new_flask_app, new_socketio, on_close, register_socket
-from kiosk import api, demo
+from kiosk import api, api_citizen, demo
 from kiosk.devices import KioskDevices, build_kiosk_devices
 from kiosk.help import HelpDesk
 from kiosk.service import KioskService
@@ -49,6 +49,7 @@ def create_app(
 
     app.register_blueprint(health_blueprint("kiosk", devices.states))
     app.register_blueprint(api.bp)
+    app.register_blueprint(api_citizen.bp)
     if devices.demo_reader is not None:
         app.extensions["kiosk.demo_reader"] = devices.demo_reader
         app.register_blueprint(demo.bp)

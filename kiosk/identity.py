@@ -5,13 +5,17 @@ Personal values pass through here on their way to the broker and are not kept.""
 
 from __future__ import annotations
 
+import io
 import time
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+import qrcode
+from qrcode.image.svg import SvgPathImage
+
 from broker_client import BrokerClient, errors
-from broker_client.models import IdentityStatus, OtpSent, PushStarted
+from broker_client.models import IdentityStatus, OtpSent, PushStarted, QrStarted
 from counter_core.errors import CounterError
 from counter_core.events import EventSink
 from counter_core.i18n import every_language
@@ -173,6 +177,47 @@ class IdentitySteps:
 
     def cancel_push(self, state: KioskSession) -> None:
         state.push = None
+        state.qr = None
+
+    # -- the phone app, started by a QR on screen (no ID typed) -----------------------------------------
+    def qr_start(self, state: KioskSession) -> QrStarted:
+        """A fresh sign-in QR for this session; a watcher tells the page when the app scanned it (then it is the
+        push of ``mobile_push``, with its number) or when it expired."""
+        started = self.broker.qr_start(state.broker_session)
+        state.qr, state.push = started, None
+        self._spawn(self._watch_qr, "qr-watch", state.id, started.qr_id)
+        return started
+
+    def qr_svg(self, state: KioskSession) -> bytes:
+        """The session's QR as SVG, drawn here (the page's policy allows no script from elsewhere)."""
+        if state.qr is None:
+            raise errors.NotFound(what="qr")
+        image = qrcode.make(state.qr.payload, image_factory=SvgPathImage, box_size=10, border=4)
+        buffer = io.BytesIO()
+        image.save(buffer)
+        return buffer.getvalue()
+
+    def _watch_qr(self, session_id: str, qr_id: str) -> None:
+        while not self._stopped(PUSH_POLL_S):
+            state = self.store.get(session_id)
+            if state is None or state.qr is None or state.qr.qr_id != qr_id:
+                return
+            try:
+                result = self.broker.qr_state(state.broker_session, qr_id)
+            except errors.BrokerError:
+                continue
+            if result.state == "waiting":
+                continue
+            state.qr = None
+            if result.state == "scanned" and result.push is not None:
+                state.push, state.push_started = result.push, time.monotonic()
+                seconds = int(result.push.expires_at.timestamp() - time.time())
+                self.events("qr", {"state": "scanned", "match_number": result.push.match_number, "seconds": seconds},
+                            to=state.id)  # fmt: skip
+                self._watch_push(session_id)
+            else:
+                self.events("qr", {"state": "expired"}, to=state.id)
+            return
 
     def _watch_push(self, session_id: str) -> None:
         while not self._stopped(PUSH_POLL_S):

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from broker_client import BrokerClient, errors
-from broker_client.models import Catalogue, IssuedCode
+from broker_client.models import Catalogue, IssuedCode, TermsShown
 from counter_core.errors import CounterError
 from counter_core.events import EventSink
 from counter_core.i18n import DEFAULT_LANGUAGE, languages, page_languages
@@ -28,6 +28,7 @@ from counter_core.settings import KioskSettings
 from hardware.cards.interface import CardError, CardEvent
 from hardware.printer.interface import PrinterError
 from hardware.printer.receipt import Receipt, sample_receipt
+from kiosk.citizen import CitizenSteps
 from kiosk.devices import KioskDevices
 from kiosk.help import HelpCall, HelpDesk
 from kiosk.identity import IdentitySteps
@@ -39,7 +40,8 @@ SWEEP_EVERY_S = 2.0
 PUSH_POLL_S = 0.5
 CATALOGUE_TTL_S = 300.0
 SPEECH_PER_MINUTE = 120
-SCREENS = ("welcome", "takecard", "services", "terms", "identity", "print", "done")  # the page's, for help calls
+SCREENS = ("welcome", "takecard", "services", "terms", "identity", "contact", "records", "print", "done")
+TERMS_SHOWN = ("scrolled", "read_aloud")  # how the page showed the terms to their end  # the page's, for help calls
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class KioskService:
         self._threads: list[threading.Thread] = []
         self._unsubscribe = devices.reader.subscribe(self._on_card)
         self.identity = IdentitySteps(devices, broker, self.store, events, self._spawn, self._stop.wait)
+        self.citizen = CitizenSteps(broker)
         self.speech = Speech()
         self.speech_limit = AttemptLimiter(SPEECH_PER_MINUTE, 60.0)
         self.help = help_desk or HelpDesk(settings.name, [], None)
@@ -157,14 +160,37 @@ class KioskService:
         started = self.broker.start_session(service_id)
         state.service_id, state.broker_session = service_id, started.session_id
         state.terms_version, state.dataset_ids = started.terms_version, started.dataset_ids
+        state.code_ttl_s, state.view_window_s = started.code_ttl_s, started.view_window_s
         state.consented, state.identity = False, None
+        cached = self._catalogue
+        if cached and cached[1].terms_version != started.terms_version:  # new terms: the page fetches them again
+            self._catalogue = None
 
-    def consent(self, state: KioskSession, accepted: bool) -> None:
+    def consent(self, state: KioskSession, accepted: bool, terms_version: str = "", shown: str = "") -> None:
+        """Consent to the terms the page showed (``terms_version``), shown to their end (``shown``: scrolled or
+        read aloud), and to exactly the fields on screen; a newer version at the broker is refused, and the page
+        shows the new one."""
         if not accepted:
             raise errors.ConsentRequired()
-        self.broker.record_consent(
-            state.broker_session, state.terms_version or self.settings.terms_version, state.dataset_ids
-        )
+        if shown not in TERMS_SHOWN:
+            raise CounterError("kiosk.terms.unread")
+        catalogue = self.catalogue()
+        service = catalogue.service(state.service_id)
+        if service is None:
+            raise errors.SessionExpired()
+        fields = {
+            dataset.id: [f.key for f in catalogue.released(service, dataset)]
+            for dataset in (catalogue.dataset(i) for i in service.dataset_ids) if dataset is not None
+        }  # fmt: skip
+        version = terms_version or state.terms_version or self.settings.terms_version
+        how: TermsShown = "read_aloud" if shown == "read_aloud" else "scrolled"
+        try:
+            self.broker.record_consent(
+                state.broker_session, version, state.dataset_ids, released_fields=fields, terms_shown=how
+            )
+        except errors.ConsentMismatch:
+            self._catalogue = None  # the terms changed: the page asks for the catalogue again and shows them
+            raise
         state.consented = True
 
     def choose_method(self, state: KioskSession, method: str) -> None:
@@ -201,7 +227,7 @@ class KioskService:
         local_expiry = issued.expires_at.astimezone()
         code, expires = issued.code, local_expiry.strftime("%H:%M")
         try:
-            self.devices.printer.print_receipt(_receipt(issued, local_expiry))
+            self.devices.printer.print_receipt(_receipt(issued, local_expiry, state.notice_to()))
         except PrinterError as error:
             PRINTER_FAULTS.labels(error.key.split(".")[-1]).inc()
             RECEIPTS.labels("failed").inc()
@@ -273,7 +299,7 @@ class KioskService:
         return {"readers": [r.__dict__ for r in self.devices.reader.readers()]}
 
 
-def _receipt(issued: IssuedCode, local_expiry: datetime) -> Receipt:
+def _receipt(issued: IssuedCode, local_expiry: datetime, notice_to: str = "") -> Receipt:
     """The receipt is bilingual whatever the screen's language: zh-TW and English, as the counter reads it."""
     return Receipt(
         issued.agency.get("zh-TW"),
@@ -285,4 +311,5 @@ def _receipt(issued: IssuedCode, local_expiry: datetime) -> Receipt:
         [d.get("zh-TW") for d in issued.dataset_names],
         [d.get("en") for d in issued.dataset_names],
         issued.support_line,
+        notice_to=notice_to,
     )

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from broker_client.models import IdentityStatus, IssuedCode, PushStarted
+from broker_client.models import IdentityStatus, IssuedCode, PushStarted, QrStarted
+from broker_client.models_citizen import ContactStatus
 from counter_core.identity import method
 
 
@@ -27,10 +28,14 @@ class KioskSession:
     broker_session: str = ""
     terms_version: str = ""
     dataset_ids: list[str] = field(default_factory=list)
+    code_ttl_s: int = 600
+    view_window_s: int = 600
     consented: bool = False
     identity: IdentityStatus | None = None
     push: PushStarted | None = field(default=None, repr=False)
     push_started: float = 0.0
+    qr: QrStarted | None = field(default=None, repr=False)  # the sign-in QR on screen
+    contact: ContactStatus | None = field(default=None, repr=False)  # where notices go (masked), once asked
     issued: IssuedCode | None = field(default=None, repr=False)
     printed: bool = False
     active_method: str = ""  # the identity method on screen now
@@ -64,7 +69,15 @@ class KioskSession:
             "masked_id": self.identity.citizen_masked_id if self.identity else "",
             "verified": self.verified,
             "printed": self.printed,
+            "notice_to": self.notice_to(),
         }
+
+    def notice_to(self) -> str:
+        """Where the notice of this code's use will go, masked; "" when no verified contact is registered."""
+        contact = self.contact
+        if contact is None or contact.primary is None:
+            return ""
+        return (contact.phone if contact.primary == "phone" else contact.email) or ""
 
 
 class SessionStore:
@@ -105,6 +118,8 @@ class SessionStore:
         if session is not None:  # drop references to everything the citizen gave
             session.identity = None
             session.push = None
+            session.qr = None
+            session.contact = None
             session.issued = None
             session.prints.clear()
         return session

@@ -76,6 +76,7 @@ def _leaves(model: type[BaseModel], prefix: Loc = ()) -> list[Leaf]:
 LEAVES = _leaves(Settings)
 LANGUAGE: Loc = ("kiosk", "default_language")
 TLS_PAIR = ("tls_cert_file", "tls_key_file")
+NETWORK_LISTS = ("admin_from", "trusted_proxies")
 SECTIONS: list[Loc] = sorted({leaf.loc[:-1] for leaf in LEAVES})
 FIELDS_BY_SECTION = {section: {leaf.loc[-1] for leaf in LEAVES if leaf.loc[:-1] == section} for section in SECTIONS}
 SECTION_NAMES = {loc[0] for loc in SECTIONS}
@@ -99,7 +100,7 @@ def valid_value(leaf: Leaf) -> st.SearchStrategy[Any]:
         return st.builds(lambda scheme, rest: scheme + rest, st.sampled_from(["http://", "https://"]), text)
     if leaf.loc == LANGUAGE:  # a tag of counter_core/messages/languages.json
         return st.sampled_from(languages())
-    if leaf.loc[-1] == "admin_from":  # IP networks
+    if leaf.loc[-1] in NETWORK_LISTS:  # IP networks
         return st.lists(st.sampled_from(["127.0.0.0/8", "::1/128", "10.1.0.0/16", "192.168.3.7"]), max_size=3)
     if get_origin(kind) is list:
         return st.lists(words, max_size=3)
@@ -154,7 +155,7 @@ def invalid_value(leaf: Leaf) -> st.SearchStrategy[Any]:
         never.append(text.filter(lambda v: not v.startswith(("http://", "https://"))))
     elif leaf.loc == LANGUAGE:
         never.append(text.filter(lambda v: v not in languages()))
-    elif leaf.loc[-1] == "admin_from":
+    elif leaf.loc[-1] in NETWORK_LISTS:
         never = [st.integers(), st.booleans(), st.just(["not a network"])]
     elif get_origin(kind) in (list, dict):
         never = [st.integers(), st.booleans(), st.datetimes()]

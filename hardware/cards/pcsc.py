@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from smartcard.Exceptions import CardConnectionException, NoCardException
@@ -57,6 +58,35 @@ def _readers(name_filter: str) -> list[Any]:
             raise CardServiceDown() from exc
         raise
     return [r for r in found if name_filter in str(r)]
+
+
+def _release(connection: Any) -> None:
+    """Disconnect and give back the connection's own PC/SC context, now rather than in ``__del__``.
+
+    pyscard releases the context in a destructor that raises when pcscd has gone away meanwhile (a
+    restart mid-read); the context died with pcscd, so it is forgotten instead of raised at a random
+    garbage collection.
+    """
+    try:
+        connection.disconnect()
+    except Exception:
+        log.debug("card reader: disconnect after an error")
+    try:
+        connection.release()
+    except Exception:
+        log.debug("card reader: PC/SC context already gone with pcscd")
+        connection.hcontext = None
+
+
+@contextmanager
+def _connected(reader: Any) -> Iterator[Any]:
+    """A connection to the card in ``reader``, released on the way out whatever happened."""
+    connection = reader.createConnection()
+    try:
+        connection.connect()
+        yield connection
+    finally:
+        _release(connection)
 
 
 def _transmit(connection: Any, apdu: bytes) -> tuple[bytes, bytes]:
@@ -124,10 +154,13 @@ class PcscReader:
             self._stop.wait(SUPERVISE_EVERY_S)
 
     def _start_monitor(self) -> None:
-        monitor = StatusMonitor(self._readers_changed, self._cards_changed)
+        # Started under the lock, and never after close(): close() then finds either no monitor or a running one.
         with self._lock:
+            if self._stop.is_set():
+                return
+            monitor = StatusMonitor(self._readers_changed, self._cards_changed)
+            monitor.start()
             self._monitor = monitor
-        monitor.start()
 
     def _readers_changed(self, added: list[str], removed: list[str]) -> None:
         for name in added:
@@ -157,12 +190,8 @@ class PcscReader:
     def _type_of(self, reader_name: str) -> CardType:
         try:
             reader = next(r for r in _readers(reader_name) if str(r) == reader_name)
-            connection = reader.createConnection()
-            connection.connect()
-            try:
+            with _connected(reader) as connection:
                 return _card_type(connection)
-            finally:
-                connection.disconnect()
         except Exception:
             return "unknown"
 
@@ -170,17 +199,12 @@ class PcscReader:
     def readers(self) -> list[ReaderInfo]:
         result = []
         for reader in _readers(self.settings.reader_name):
-            connection = reader.createConnection()
             try:
-                connection.connect()
+                with _connected(reader) as connection:
+                    atr = bytes(connection.getATR()).hex(" ").upper()
+                    result.append(ReaderInfo(str(reader), True, _card_type(connection), atr))
             except (NoCardException, CardConnectionException):
                 result.append(ReaderInfo(str(reader), False, None, ""))
-                continue
-            try:
-                atr = bytes(connection.getATR()).hex(" ").upper()
-                result.append(ReaderInfo(str(reader), True, _card_type(connection), atr))
-            finally:
-                connection.disconnect()
         return result
 
     def _connect(self) -> Any:
@@ -193,6 +217,7 @@ class PcscReader:
                 connection.connect()
                 return connection
             except (NoCardException, CardConnectionException):
+                _release(connection)
                 continue
         raise NoCard()
 
@@ -214,10 +239,7 @@ class PcscReader:
                 raise ReaderUnplugged() from exc
             raise CardRemoved() from exc
         finally:
-            try:
-                connection.disconnect()
-            except Exception:
-                log.debug("card reader: disconnect after an error")
+            _release(connection)
 
     def moica_sign(self, pin: Personal[str], challenge: bytes) -> MoicaSignature:
         return sign_with_token(self.settings.pkcs11_module, pin, challenge)
@@ -257,3 +279,5 @@ class PcscReader:
     def close(self) -> None:
         self._stop.set()
         self._stop_monitor()
+        if self._supervisor is not None and self._supervisor is not threading.current_thread():
+            self._supervisor.join(timeout=5)

@@ -18,10 +18,23 @@ from hardware.cards.nhi_card import OK, READ_BASIC, SELECT_NHI
 VPCD_HOST = "127.0.0.1"
 VPCD_PORTS = (35963, 35964)  # "Virtual PCD 00 00" and "Virtual PCD 00 01"
 NHI_ATR = bytes.fromhex("3B 9F 95 81 31 FE 9F 00 66 46 53 05 10 00 11 71 DF 00 00 00 6A 82 5E".replace(" ", ""))
+# A MOICA (HiCOS) card's ATR: its historical bytes carry "CNS", which is how the reader tells the card type. The
+# card's key is reached through PKCS#11 (SoftHSM2 standing in for the vendor module), never through APDUs here.
+MOICA_ATR = bytes.fromhex("3BDF18008131FE7D006B150C0181011101434E53103180E8")
 SW_NOT_SUPPORTED = b"\x6d\x00"
 SW_FILE_NOT_FOUND = b"\x6a\x82"
 
 Responder = Callable[[bytes], bytes]
+
+
+def vpcd_reader_name(slot: int) -> str:
+    """The name pcscd gives vpcd's reader ``slot`` (0 or 1)."""
+    return f"Virtual PCD 00 {slot:02d}"
+
+
+def moica_responder(apdu: bytes) -> bytes:
+    """A MOICA card in the reader: its key and certificate are used through the PKCS#11 module."""
+    return SW_NOT_SUPPORTED
 
 
 def nhi_responder(basic_data: bytes, slow_read_s: float = 0.0) -> Responder:
@@ -53,7 +66,13 @@ class VirtualCard:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
 
+    @property
+    def inserted(self) -> bool:
+        return self._sock is not None
+
     def insert(self, timeout_s: float = 5.0) -> VirtualCard:
+        """Put the card in the reader (again, after ``remove()``: the same card)."""
+        self._stop.clear()
         self._sock = socket.create_connection((VPCD_HOST, self.port), timeout=timeout_s)
         self._sock.settimeout(None)
         self._thread = threading.Thread(target=self._serve, daemon=True, name="virtual-card")

@@ -31,6 +31,7 @@ class Receipt:
     datasets_zh: list[str]
     datasets_en: list[str]
     support_line: str = SUPPORT_LINE
+    notice_to: str = ""  # where the notice of use goes (masked); "" = the citizen registered no contact
 
 
 Align = Literal["left", "center"]
@@ -94,12 +95,24 @@ def layout(receipt: Receipt, narrow: bool = False) -> list[Block]:
         RuleBlock(),
         TextBlock("請將此收據交給櫃台人員掃描，條碼只能使用一次。", 0.9),
         TextBlock("Give this receipt to the clerk to scan. The code works once.", 0.8),
-        TextBlock("資料查驗後，您會收到 MyData 通知信。", 0.9),
-        TextBlock("You will get a MyData e-mail when your data is viewed.", 0.8),
+        *_notice(receipt.notice_to),
         TextBlock(f"客服專線 Support: {receipt.support_line}", 0.9, align="center"),
         SpaceBlock(1.0),
     ]
     return blocks
+
+
+def _notice(notice_to: str) -> list[Block]:
+    """Where the notice of use goes: the citizen's verified contact (masked), or that none will be sent."""
+    if notice_to:
+        return [
+            TextBlock(f"資料查驗後，通知將寄至 {notice_to}。", 0.9),
+            TextBlock(f"When your data is viewed, a notice goes to {notice_to}.", 0.8),
+        ]
+    return [
+        TextBlock("未登記通知方式：資料查驗後不會通知您，可在自助機登記。", 0.9),
+        TextBlock("No contact registered: you will not be notified. Register one at the kiosk.", 0.8),
+    ]
 
 
 def sample_receipt(expires_at: datetime, code: str = TEST_CODE) -> Receipt:
@@ -114,6 +127,7 @@ def sample_receipt(expires_at: datetime, code: str = TEST_CODE) -> Receipt:
         expires_at=expires_at,
         datasets_zh=["個人戶籍資料", "身心障礙證明", "車籍資料"],
         datasets_en=["Personal household registration", "Disability certificate", "Vehicle registration"],
+        notice_to="0912-***-678",
     )
 
 

@@ -65,7 +65,7 @@ def bench_kiosk(base: Settings) -> BenchResult:
                             f"{url}/api/service", json={"service_id": "moe-tuition-waiver"}
                         ).raise_for_status()
                         t0 = time.perf_counter()
-                        page.post(f"{url}/api/consent", json={"accepted": True}).raise_for_status()
+                        page.post(f"{url}/api/consent", json={"accepted": True, "shown": "scrolled"}).raise_for_status()
                         page.post(f"{url}/api/method", json={"method": "nhi_household"}).raise_for_status()
                         page.post(
                             f"{url}/api/identity/nhi",

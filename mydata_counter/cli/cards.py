@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import shutil
 import signal
+import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -12,6 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from counter_core.errors import CounterError
+from counter_core.i18n import every_language
 from mydata_counter.cli.support import config_option, load_or_exit
 
 if TYPE_CHECKING:
@@ -27,12 +33,16 @@ def readers(config_path: Path, as_json: bool) -> None:
     """Card readers (PC/SC), whether a card is in each, its type and ATR."""
     from hardware.cards import build_reader
 
-    settings = load_or_exit(config_path)
+    settings = load_or_exit(config_path, as_json)
     reader = build_reader(settings.devices.reader)
     try:
         found = reader.readers()
     except CounterError as error:
-        click.echo(error.bilingual(), err=True)
+        if as_json:
+            report = {"readers": [], "error": error.key, "message": every_language(error.key, **error.params)}
+            click.echo(json.dumps(report, ensure_ascii=False))
+        else:
+            click.echo(error.bilingual(), err=True)
         raise SystemExit(1) from None
     finally:
         reader.close()
@@ -46,9 +56,16 @@ def readers(config_path: Path, as_json: bool) -> None:
         click.echo(f"{info.name}: {card}")
 
 
+VPCD_DOWN = (
+    "無法連上 vpcd：pcscd 與 vsmartcard-vpcd 是否已啟動？ / cannot reach vpcd: is pcscd running with "
+    "vsmartcard-vpcd installed?"
+)
+
+
 @click.group("virtual-card")
 def virtual_card() -> None:
-    """Virtual cards on vsmartcard's vpcd (tests, demos): Ctrl-C removes the card."""
+    """Virtual cards on vsmartcard's vpcd (tests, demos): Enter pulls the card out or puts it back; Ctrl-C
+    removes it and ends."""
 
 
 def _citizen(config_path: Path, national_id: str) -> tuple[Settings, Citizen]:
@@ -61,10 +78,40 @@ def _citizen(config_path: Path, national_id: str) -> tuple[Settings, Citizen]:
     return settings, citizen
 
 
+def _toggle_on_enter(card: VirtualCard) -> None:
+    """Each Enter pulls the card out or puts it back, as a citizen would (insert/remove events, a card pulled
+    mid-step); nothing happens when there is no terminal to read from."""
+    # os.read, not sys.stdin: a daemon thread inside sys.stdin's buffer would hold its lock at interpreter exit
+    while chunk := _read_stdin():
+        for _enter in range(chunk.count(b"\n")):
+            _toggle(card)
+
+
+def _read_stdin() -> bytes:
+    try:
+        return os.read(sys.stdin.fileno(), 1024)
+    except (OSError, ValueError):  # no stdin at all
+        return b""
+
+
+def _toggle(card: VirtualCard) -> None:
+    if card.inserted:
+        card.remove()
+        click.echo("卡片已拔出（Enter 再插入）/ card pulled out (Enter puts it back)")
+        return
+    try:
+        card.insert()
+    except OSError:
+        click.echo(VPCD_DOWN, err=True)
+        return
+    click.echo("卡片已插入（Enter 拔出）/ card inserted (Enter pulls it out)")
+
+
 def _serve_until_interrupted(card: VirtualCard) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    threading.Thread(target=_toggle_on_enter, args=(card,), daemon=True, name="card-toggle").start()
     stop.wait()
     card.remove()
     click.echo("卡片已移除 / card removed")
@@ -91,13 +138,9 @@ def nhi(config_path: Path, national_id: str, reader: int) -> None:
     try:
         card = VirtualCard(nhi_responder(data), port=VPCD_PORTS[reader]).insert()
     except OSError:
-        click.echo(
-            "無法連上 vpcd：pcscd 與 vsmartcard-vpcd 是否已啟動？ / cannot reach vpcd: is pcscd running "
-            "with vsmartcard-vpcd installed?",
-            err=True,
-        )
+        click.echo(VPCD_DOWN, err=True)
         raise SystemExit(1) from None
-    click.echo(f"健保卡已插入 / NHI card inserted in Virtual PCD 00 0{reader} (Ctrl-C removes it)")
+    click.echo(f"健保卡已插入 / NHI card inserted in Virtual PCD 00 0{reader} (Enter pulls it out; Ctrl-C ends)")
     _serve_until_interrupted(card)
 
 
@@ -105,21 +148,52 @@ def nhi(config_path: Path, national_id: str, reader: int) -> None:
 @config_option
 @click.option("--citizen", "national_id", required=True, help="National ID of a sandbox citizen.")
 @click.option("--pin", default="123456", show_default=True, help="The token's user PIN.")
-@click.option("--folder", type=click.Path(path_type=Path), default=None, help="Where the token lives.")
-def moica(config_path: Path, national_id: str, pin: str, folder: Path | None) -> None:
-    """Create a SoftHSM2 token (PKCS#11) with the citizen's sandbox certificate and key; prints the
-    SOFTHSM2_CONF to give the kiosk. Ctrl-C ends."""
+@click.option("--folder", type=click.Path(path_type=Path), default=None, help="Where the token lives [a temp folder].")
+@click.option("--reader", type=click.IntRange(0, 1), default=0, show_default=True, help="vpcd reader slot.")
+def moica(config_path: Path, national_id: str, pin: str, folder: Path | None, reader: int) -> None:
+    """Insert a virtual MOICA card: a card with the MOICA ATR in vsmartcard's reader (pcscd sees it inserted),
+    whose key and certificate — the citizen's, from the sandbox CA — live in a SoftHSM2 token reached by
+    PKCS#11. Prints the settings a kiosk with the real reader driver needs; Ctrl-C removes the card (and the
+    token, when it was made in a temporary folder)."""
     from broker_sandbox.ca import citizen_credentials
     from hardware.cards.softhsm import MODULE, create_token
+    from hardware.cards.vpcd import MOICA_ATR, VPCD_PORTS, VirtualCard, moica_responder, vpcd_reader_name
 
     settings, citizen = _citizen(config_path, national_id)
-    key, certificate = citizen_credentials(settings.sandbox.seed, citizen.national_id)
     place = folder or Path(tempfile.mkdtemp(prefix="moica-"))
-    token = create_token(place, "MOICA", pin, key, certificate)
-    click.echo(
-        f"自然人憑證（SoftHSM）已建立 / MOICA token ready: SOFTHSM2_CONF={token.config} "
-        f"devices.reader.pkcs11_module={MODULE}"
-    )
+    if (place / "softhsm2.conf").exists():
+        raise click.BadParameter(f"{place} already holds a token; give an empty folder", param_hint="--folder")
+    key, certificate = citizen_credentials(settings.sandbox.seed, citizen.national_id)
+    try:
+        try:
+            token = create_token(place, "MOICA", pin, key, certificate)
+        except (OSError, RuntimeError, subprocess.CalledProcessError):
+            click.echo("無法建立 SoftHSM2 權杖 / cannot create the SoftHSM2 token: is softhsm2 installed?", err=True)
+            raise SystemExit(1) from None
+        try:
+            card = VirtualCard(moica_responder, atr=MOICA_ATR, port=VPCD_PORTS[reader]).insert()
+        except OSError:
+            click.echo(VPCD_DOWN, err=True)
+            raise SystemExit(1) from None
+        name = vpcd_reader_name(reader)
+        variables = {
+            "SOFTHSM2_CONF": str(token.config),
+            "MYDATA_COUNTER_DEVICES__READER__DRIVER": "real",
+            "MYDATA_COUNTER_DEVICES__READER__READER_NAME": name,
+            "MYDATA_COUNTER_DEVICES__READER__PKCS11_MODULE": str(MODULE),
+        }
+        click.echo(f"自然人憑證已插入 / MOICA card inserted in {name}, PIN {pin} (Enter pulls it out; Ctrl-C ends)")
+        click.echo("啟動自助機時設定 / start the kiosk with:")
+        for variable, value in variables.items():
+            click.echo(f"  export {variable}={shlex.quote(value)}")
+        click.echo(
+            f'  (or in [devices.reader]: driver = "real", reader_name = "{name}", pkcs11_module = "{MODULE}";'
+            " SOFTHSM2_CONF stays in the environment: the PKCS#11 module reads it)"
+        )
+        _serve_until_interrupted(card)
+    finally:
+        if folder is None:
+            shutil.rmtree(place, ignore_errors=True)
 
 
 @virtual_card.command("bank")

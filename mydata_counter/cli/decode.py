@@ -8,17 +8,31 @@ from pathlib import Path
 
 import click
 
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"})
+
+
+def _images(paths: tuple[Path, ...]) -> list[Path]:
+    """Files as given; a folder stands for the images directly in it, by name (its other files are skipped,
+    so ``hw decode corpus/`` reads the frames and not manifest.json)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+        else:
+            found.append(path)
+    return found
+
 
 @click.command("decode")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 def decode(files: tuple[Path, ...]) -> None:
-    """Decode MyData codes in image files: one JSON object per line per file
+    """Decode MyData codes in image files, or in every image of a folder: one JSON object per line per file
     ({"file", "text", "format", "ms"}); text and format are null when no valid code is found."""
     import cv2  # heavy: only this command needs it, not every `mydata-counter` start
 
     from hardware.decode.pipeline import decode_frame
 
-    for path in files:
+    for path in _images(files):
         started = time.perf_counter()
         image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE) if path.is_file() else None
         record: dict[str, object] = {"file": str(path), "text": None, "format": None}

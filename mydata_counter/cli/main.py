@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from counter_core.logs import configure_logging
-from counter_core.settings import Settings
+from counter_core.settings import Settings, redacted_dump
 from mydata_counter import __version__
 from mydata_counter.bench import bench
 from mydata_counter.cli.support import config_option, load_or_exit
@@ -93,12 +93,14 @@ def config_group() -> None:
 
 @config_group.command("check")
 @config_option
-@click.option("--json", "as_json", is_flag=True, help="Print the effective settings as JSON.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the effective settings (secrets redacted), or the problems, as JSON."
+)
 def config_check(config_path: Path, as_json: bool) -> None:
     """Validate the config file (and environment overrides); exit 2 naming each problem."""
-    settings = load_or_exit(config_path)
+    settings = load_or_exit(config_path, as_json)
     if as_json:
-        click.echo(json.dumps(settings.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(redacted_dump(settings), ensure_ascii=False, indent=2))
     else:
         click.echo(f"設定正確 / config OK: {config_path}")
 
@@ -116,9 +118,11 @@ def _register_subcommands() -> None:
     from mydata_counter.cli.doctor import doctor
     from mydata_counter.cli.hw import hw
     from mydata_counter.cli.sandbox_tools import commands as sandbox_commands
+    from mydata_counter.cli.terminal import terminal
 
     hw.add_command(doctor)
     main.add_command(hw)
+    main.add_command(terminal)
     main.add_command(bench)
     for command in sandbox_commands:
         sandbox.add_command(command)

@@ -20,8 +20,9 @@ from mydata_counter.cli.support import config_option, load_or_exit
 @config_option
 @click.option("--json", "as_json", is_flag=True, help="JSON instead of a line.")
 def printers(config_path: Path, as_json: bool) -> None:
-    """The configured printer, its driver and status (ready, paper low/out, cover open, offline)."""
-    settings = load_or_exit(config_path).devices.printer
+    """The configured printer, its driver and status (ready, paper low/out, cover open, offline); exits 1 when
+    it cannot print."""
+    settings = load_or_exit(config_path, as_json).devices.printer
     printer = build_printer(settings)
     try:
         health = printer.health()
@@ -34,6 +35,8 @@ def printers(config_path: Path, as_json: bool) -> None:
             f"{settings.kind:<15} {health.driver:<22} {health.state:<5} {bilingual(health.message_key)}"
             + (f"  [{health.detail}]" if health.detail else "")
         )
+    if health.state == "fail":
+        raise SystemExit(1)
 
 
 @click.command("print-test")

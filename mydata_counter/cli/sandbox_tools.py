@@ -26,21 +26,37 @@ def reset(config_path: Path) -> None:
 
 
 @click.command("register-terminal")
-@click.option("--id", "terminal_id", required=True, help="Terminal id the terminal signs with (keyid).")
+@click.option("--id", "terminal_id", help="Terminal id the terminal signs with (keyid).")
 @click.option(
     "--public-key",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    required=True,
     help="The terminal's Ed25519 public key, PEM.",
 )
+@click.option(
+    "--request",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Instead of --id and --public-key: the registration request `mydata-counter terminal init|show` wrote.",
+)
 @click.pass_obj
-def register_terminal(config_path: Path, terminal_id: str, public_key: Path) -> None:
-    """Trust a terminal's public key (what the central broker's registration does)."""
+def register_terminal(
+    config_path: Path, terminal_id: str | None, public_key: Path | None, request: Path | None
+) -> None:
+    """Trust a terminal's public key (what the central broker's registration does); a key registered again for
+    the same id replaces the old one (key rotation)."""
+    import json
+
     from broker_sandbox.store import Store
     from broker_sandbox.terminals import Terminals
 
+    if request is not None:
+        asked = json.loads(request.read_text(encoding="utf-8"))
+        terminal_id, pem = str(asked["terminal_id"]), str(asked["public_key"])
+    elif terminal_id and public_key is not None:
+        pem = public_key.read_text()
+    else:
+        raise click.UsageError("give --request FILE, or --id and --public-key")
     settings = load_or_exit(config_path)
-    Terminals(Store(settings.sandbox.database)).register(terminal_id, public_key.read_text())
+    Terminals(Store(settings.sandbox.database)).register(terminal_id, pem)
     click.echo(f"registered terminal {terminal_id}")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -34,10 +35,15 @@ def report_config_error(error: ConfigError) -> None:
         click.echo(f"  - {line}", err=True)
 
 
-def load_or_exit(config_path: Path) -> Settings:
-    """Load settings; on a bad config, name each problem on stderr and exit with status 2."""
+def load_or_exit(config_path: Path, as_json: bool = False) -> Settings:
+    """Load settings; on a bad config, name each problem (on stderr, or as a JSON document on stdout for a
+    command's ``--json``) and exit with status 2."""
     try:
         return load_settings(config_path)
     except ConfigError as error:
-        report_config_error(error)
+        if as_json:
+            report = {"ok": False, "error": "config.invalid", "source": error.source, "problems": error.problems}
+            click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        else:
+            report_config_error(error)
         sys.exit(CONFIG_EXIT_STATUS)

@@ -5,6 +5,7 @@ for load runs."""
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import time
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from broker_client import BrokerClient
 from broker_client.models import IssuedCode
+from broker_client.models_citizen import ContactKind
 from broker_sandbox.audit import code_hash
 from broker_sandbox.ca import citizen_credentials, sign_challenge
 from broker_sandbox.citizens import Citizen, generate_citizens
@@ -24,6 +26,7 @@ from broker_sandbox.store import Store
 from counter_core.datacode import new_code
 from counter_core.settings import Settings
 from mydata_counter.servicerunner import free_port, running_service
+from mydata_counter.testing import wait_for
 
 
 def sandbox_settings(base: Settings, folder: Path, **sandbox: Any) -> Settings:
@@ -50,10 +53,16 @@ def citizens(settings: Settings) -> tuple[Citizen, ...]:
 
 
 def issue_code(
-    client: BrokerClient, settings: Settings, citizen: Citizen, service_id: str = "hualien-disabled-parking"
+    client: BrokerClient,
+    settings: Settings,
+    citizen: Citizen,
+    service_id: str = "hualien-disabled-parking",
+    *,
+    contact: ContactKind | None = None,
 ) -> IssuedCode:
     """Walk ``citizen`` through the kiosk flow with the MOICA card (+ NHI card and household number when
-    it is their first use) and return the code."""
+    it is their first use) and return the code. ``contact``: register and prove the citizen's e-mail or phone
+    for notices first, as the kiosk asks on first use (without it no notice is sent)."""
     session = client.start_session(service_id)
     client.record_consent(session.session_id, session.terms_version, session.dataset_ids)
     challenge = client.moica_challenge(session.session_id)
@@ -63,7 +72,45 @@ def issue_code(
     )
     if status.needs_another_method:
         client.nhi_household(session.session_id, citizen.nhi_card_number, citizen.household_number)
+    if contact is not None:
+        register_contact(client, settings.broker.url, session.session_id, citizen, contact)
     return client.issue_code(session.session_id)
+
+
+def register_contact(client: BrokerClient, url: str, session_id: str, citizen: Citizen, kind: ContactKind) -> None:
+    """Prove the citizen's e-mail (over the sandbox's SMTP relay) or phone with the code sent there."""
+    address = citizen.email if kind == "email" else citizen.phone
+    client.contact_send_code(session_id, kind, address)
+    code = wait_for_code(url, address)
+    assert code is not None, f"no code reached {kind}"
+    client.contact_verify(session_id, kind, code)
+
+
+def wait_for_code(url: str, recipient: str, timeout_s: float = 15.0, after: int = 0) -> str | None:
+    """The newest 6-digit code sent to ``recipient`` (SMS or e-mail) with an outbox id above ``after``."""
+    found: list[str] = []
+
+    def arrived() -> bool:
+        for message in requests.get(f"{url}/outbox.json", timeout=5).json()["messages"]:  # newest first
+            if message["recipient"] == recipient and message["id"] > after:
+                codes = re.findall(r"(?<!\d)\d{6}(?!\d)", message["body"])
+                if codes:
+                    found.append(codes[0])
+                    return True
+        return False
+
+    return found[0] if wait_for(arrived, timeout_s) else None
+
+
+def seed_contacts(settings: Settings, people: list[Citizen] | tuple[Citizen, ...]) -> None:
+    """Verified e-mail contacts as the kiosk leaves them once each citizen proved theirs (for load runs)."""
+    store = Store(settings.sandbox.database)
+    now = time.time()
+    store.db.table("contacts").upsert_all(
+        ({"national_id": c.national_id, "phone": "", "phone_verified_at": 0.0, "email": c.email,
+          "email_verified_at": now, "primary_kind": "email"} for c in people),
+        pk="national_id",
+    )  # fmt: skip
 
 
 def advance_clock(broker_url: str, seconds: float) -> None:
@@ -80,10 +127,13 @@ def approve_push(broker_url: str, national_id: str, push_id: str, choice: str, a
     return str(response.json()["state"])
 
 
-def seed_codes(settings: Settings, count: int) -> list[str]:
-    """Codes as the kiosk flow leaves them (issuing each through HTTP would dominate the run)."""
+def seed_codes(settings: Settings, count: int, *, contacts: bool = True) -> list[str]:
+    """Codes as the kiosk flow leaves them (issuing each through HTTP would dominate the run); with
+    ``contacts`` the citizens have a verified e-mail, so each redemption sends its notice as in the field."""
     store = Store(settings.sandbox.database)
     people = citizens(settings)
+    if contacts:
+        seed_contacts(settings, people[: min(count, len(people))])
     now = time.time()
     codes = [new_code() for _ in range(count)]
     batch = secrets.token_hex(4)

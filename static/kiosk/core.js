@@ -3,18 +3,18 @@
 // errors next to the field they concern, and announcements (screen readers; speech in audio mode).
 export const config = JSON.parse(document.getElementById("config").textContent);
 export const $ = (id) => document.getElementById(id);
-export const SCREENS = ["welcome", "takecard", "services", "terms", "identity", "print", "done"];
-const STEP_OF = {services: "1", terms: "2", identity: "3", print: "4", done: "5"};
+export const SCREENS = ["welcome", "takecard", "services", "terms", "identity", "contact", "records", "print", "done"];
+const STEP_OF = {services: "1", terms: "2", identity: "3", contact: "4", records: "4", print: "5", done: "6"};
 export const METHODS = config.methods.map((m) => m.id);  // counter_core/identity.py, listed once
 
 export const state = {
   lang: config.defaultLanguage, scale: "1", screen: "welcome", catalogue: null, category: "",
   service: null, session: null, method: "",
   inputs: {pin: "", nhipw: "", nid: "", hh: "", nhinum: "", otpid: "", otpphone: "", otp: "",
-           multiid: "", multibirth: "", multicard: "", multihh: "", multiissued: ""},
+           multiid: "", multibirth: "", multicard: "", multihh: "", multiissued: "", cphone: "", cemail: "", ccode: ""},
   push: null, card: null, result: null, error: null, waitUntil: 0, locked: [], substep: "",
 };
-export const timers = {idle: null, idleTick: null, done: null, push: null, keepAlive: null};
+export const timers = {idle: null, idleTick: null, done: null, push: null, qr: null, keepAlive: null};
 
 export function t(key, params) {
   let text = (config.messages[state.lang] || {})[key] || (config.messages["zh-TW"] || {})[key] || key;
@@ -52,19 +52,24 @@ export function toast(text) {
 }
 
 // ---- errors: shown next to the field on screen (under its entry, above the keypad), never under the bar ----
+const ERRORS = ["identity-error", "contact-error"];  // each screen with fields has its own
+function errorElement() {
+  const screen = $("screen-" + state.screen);
+  return (screen && screen.querySelector("p.error[role=alert]")) || $("identity-error");
+}
 export function showError(body) {
   state.error = body;
-  const el = $("identity-error");
+  const el = errorElement();
   const screen = $("screen-" + state.screen);
   const field = [...screen.querySelectorAll(".pane:not([hidden]) .entry, .pane:not([hidden]) .match")]
     .find((entry) => entry.offsetParent !== null);
-  (field || $("identity-note")).after(el);
+  (field || screen.querySelector("[data-error-home]") || $("identity-note")).after(el);
   el.textContent = errorText(body);
   el.hidden = false;
   el.scrollIntoView({block: "nearest"});
   announce(el.textContent);
 }
-export function hideError() { state.error = null; $("identity-error").hidden = true; }
+export function hideError() { state.error = null; ERRORS.forEach((id) => { $(id).hidden = true; }); }
 export function busy(on) { $("identity-busy").hidden = !on; }
 
 // ---- screens ------------------------------------------------------------------------------------
@@ -82,7 +87,7 @@ export function applyText() {
   const step = STEP_OF[state.screen];
   $("step").textContent = step ? t("kiosk.step", {n: step + state.substep}) : "";
   render();
-  if (state.error && !$("identity-error").hidden) $("identity-error").textContent = errorText(state.error);
+  if (state.error && !errorElement().hidden) errorElement().textContent = errorText(state.error);
 }
 export function setScale(scale) {
   state.scale = scale;

@@ -84,9 +84,15 @@ export function renderIdentity() {
     .forEach((k) => { $(k + "-display").textContent = state.inputs[k]; });
   const known = s.masked_id ? t("kiosk.identity.same_person", {masked: s.masked_id}) : "";
   document.querySelectorAll(".known-id").forEach((el) => { el.textContent = known; });
+  $("mobile-qr").hidden = second() || Boolean(state.push) || state.mobileTyped;
   $("mobile-known").hidden = !second() || Boolean(state.push);
-  $("mobile-id").hidden = second() || Boolean(state.push);
+  $("mobile-id").hidden = second() || Boolean(state.push) || !state.mobileTyped;
   $("mobile-wait").hidden = !state.push;
+  $("qr-image").alt = t("kiosk.qr.alt");
+  $("qr-image").hidden = !state.qr || state.qr.expired;
+  $("qr-expired").hidden = !(state.qr && state.qr.expired);
+  $("qr-renew").hidden = Boolean(state.qr) && !state.qr.expired;
+  $("qr-left").textContent = state.qr && !state.qr.expired ? t("kiosk.qr.left", {seconds: Math.max(0, state.qr.left)}) : "";
   if (state.push) $("match-number").textContent = state.push.match_number;
   $("otp-known").hidden = !second() || state.otpStep === "code";
   $("otp-id").hidden = state.otpStep !== "id" || second();
@@ -120,6 +126,42 @@ async function chooseMethod(method) {
   // the "card" comes from instead of waiting at "insert your card".
   const info = INFO[method];
   if (config.simulatedReader && info && info.card && !(state.card && state.card.kind === "card_inserted")) $("demo").open = true;
+  if (method === "mobile" && !second()) startQr();  // no ID typed on a public screen: the app scans a QR
+}
+
+// ---- the phone app started by a QR code on screen (as Singpass's face-to-face flow) -----------------------
+function stopQr() { clearInterval(timers.qr); state.qr = null; waitDone("qr"); }
+
+async function startQr() {
+  hideError();
+  stopQr();
+  try {
+    const started = await api("POST", "/identity/qr");
+    state.qr = {id: started.qr_id, left: started.seconds, expired: false};
+    $("qr-image").src = "/api/identity/qr.svg?qr=" + encodeURIComponent(started.qr_id);
+    waitFor("qr", started.seconds);
+    timers.qr = setInterval(() => {
+      if (!state.qr) return;
+      state.qr.left -= 1;
+      if (state.qr.left >= 0) $("qr-left").textContent = t("kiosk.qr.left", {seconds: state.qr.left});
+    }, 1000);
+    renderIdentity();
+    announce(t("kiosk.qr.prompt"));
+  } catch (e) { showError(e.body); }
+}
+
+// The kiosk heard from the broker: the app scanned the QR (now it is a push with its number), or it expired.
+export function qrAnswered(event) {
+  if (state.method !== "mobile" || !state.qr) return;
+  if (event.state === "scanned") {
+    stopQr();
+    awaitPhone(event);
+    return;
+  }
+  clearInterval(timers.qr); waitDone("qr");
+  state.qr.expired = true;
+  renderIdentity();
+  announce(t("kiosk.qr.expired"));
 }
 
 async function identityStep(path, body) {
@@ -167,21 +209,26 @@ async function startPush() {
   hideError();
   try {
     const started = await api("POST", "/identity/mobile", {national_id: second() ? "" : state.inputs.nid});
-    state.push = started;
     state.inputs.nid = "";  // off the screen once used
-    const total = started.seconds;
-    let left = total;
-    waitFor("push", total);
-    const tick = () => {
-      pushMeter(Math.max(0, left), total);
-      $("mobile-countdown").textContent = t("kiosk.mobile.waiting", {seconds: Math.max(0, left)});
-      if (left > 0 && (left % 30 === 0 || left === 10)) announce($("mobile-countdown").textContent);
-      left -= 1;
-    };
-    clearInterval(timers.push); tick(); timers.push = setInterval(tick, 1000);
-    renderIdentity();
-    announce(t("kiosk.mobile.say_number", {number: started.match_number.split("").join(" ")}));
+    awaitPhone(started);
   } catch (e) { showError(e.body); }
+}
+
+// A push is on the citizen's phone: its number on screen, a countdown, the idle clock held meanwhile.
+function awaitPhone(started) {
+  state.push = started;
+  const total = started.seconds;
+  let left = total;
+  waitFor("push", total);
+  const tick = () => {
+    pushMeter(Math.max(0, left), total);
+    $("mobile-countdown").textContent = t("kiosk.mobile.waiting", {seconds: Math.max(0, left)});
+    if (left > 0 && (left % 30 === 0 || left === 10)) announce($("mobile-countdown").textContent);
+    left -= 1;
+  };
+  clearInterval(timers.push); tick(); timers.push = setInterval(tick, 1000);
+  renderIdentity();
+  announce(t("kiosk.mobile.say_number", {number: started.match_number.split("").join(" ")}));
 }
 
 async function sendOtp() {
@@ -215,6 +262,7 @@ function checkedId(typed) {
 }
 
 function resetSteps() {
+  stopQr(); state.mobileTyped = false;
   state.otpStep = "id"; state.otpId = ""; state.otpPhone = "";
   state.multi = {step: "multi-id", answers: {}};
   $("nhi-number-entry").hidden = true; $("hh-entry").hidden = false;
@@ -227,7 +275,7 @@ function activeKeypad() {
   if (state.screen !== "identity" || !state.method) return null;
   const m = state.method;
   if (m === "moica") return $("moica-pin").hidden ? null : "pin";
-  if (m === "mobile") return state.push || second() ? null : "nid";
+  if (m === "mobile") return state.push || second() || !state.mobileTyped ? null : "nid";
   if (m === "nhi_household") return $("nhi-number-entry").hidden ? "hh" : "nhinum";
   if (m === "nhi_card") return $("nhicard-password").hidden ? null : "nhipw";
   if (m === "bank_card") return bankCardKeypad();
@@ -246,6 +294,7 @@ export function setUpIdentity({verified, fatal, keyPressed}) {
   const multiSend = () => identityStep("/identity/multi_factor", state.multi.answers);
   const bankSubmit = setUpBankCard({redraw: renderIdentity, identityStep, checkedId, second});
   buildKeypads({
+    root: $("screen-identity"),
     redraw: renderIdentity,
     active: activeKeypad,
     onKey: (target, key) => onKey(target, key),
@@ -276,11 +325,17 @@ export function setUpIdentity({verified, fatal, keyPressed}) {
   $("multi-household").onclick = () => multiNext("household_number", "", "multi-hh");
   $("multi-issue").onclick = () => multiNext("id_card_issue_date", "", "multi-issued");
   $("mobile-send").onclick = () => startPush();
+  $("qr-renew").onclick = () => startQr();
+  $("mobile-typed").onclick = async () => {  // the fallback: the typed ID, pushed to the phone
+    if (state.qr) { try { await api("DELETE", "/identity/mobile"); } catch (e) { /* gone */ } }
+    stopQr(); state.mobileTyped = true; hideError(); renderIdentity();
+    announce(t("kiosk.national_id.prompt"));
+  };
   $("nhi-no-card").onclick = () => { $("hh-entry").hidden = true; $("nhi-number-entry").hidden = false; renderIdentity(); };
   $("otp-resend").onclick = () => { state.inputs.otp = ""; sendOtp(); };
   $("identity-back").onclick = async () => {
     if (state.method) {
-      if (state.method === "mobile" && state.push) { try { await api("DELETE", "/identity/mobile"); } catch (e) { /* gone */ } }
+      if (state.method === "mobile" && (state.push || state.qr)) { try { await api("DELETE", "/identity/mobile"); } catch (e) { /* gone */ } }
       clearInterval(timers.push); state.method = ""; state.push = null; hideError(); waitDone("push"); waitDone("otp");
       resetSteps();
       try { state.session = await api("POST", "/method", {method: ""}); } catch (e) { /* shown later */ }

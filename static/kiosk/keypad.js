@@ -5,9 +5,9 @@ import {$, state, t} from "./core.js";
 const LETTER_PADS = ["nid", "hh", "otpid", "nhipw", "multiid", "multihh", "bankid"];  // the pads with a letter row
 const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "delete", "ok"];
 
-export function buildKeypads({submit, redraw, active, onKey}) {
+export function buildKeypads({submit, redraw, active, onKey, root = document}) {
   function press(target, key) {
-    const max = Number(document.querySelector(`.keypad[data-target="${target}"]`).dataset.max);
+    const max = Number(root.querySelector(`.keypad[data-target="${target}"]`).dataset.max);
     if (key === "clear") state.inputs[target] = "";
     else if (key === "delete") state.inputs[target] = state.inputs[target].slice(0, -1);
     else if (key === "ok") { submit[target](); return; }
@@ -15,7 +15,7 @@ export function buildKeypads({submit, redraw, active, onKey}) {
     redraw();
     onKey(target, key);
   }
-  document.querySelectorAll(".keypad").forEach((pad) => {
+  root.querySelectorAll(".keypad").forEach((pad) => {
     const target = pad.dataset.target;
     pad.setAttribute("role", "group");
     KEYS.forEach((key) => {

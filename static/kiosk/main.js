@@ -1,5 +1,6 @@
 // MyData kiosk: a server-side session, live events over Socket.IO, and the screens in order: welcome → (take a
-// card left in the reader out) → service → terms → identity → print → done → take your card.
+// card left in the reader out) → service → terms → identity → contact for notices (and records of use) → print →
+// done → take your card.
 // Nothing personal is kept in the browser: no storage, inputs cleared on every screen change.
 import {
   $, announce, api, applyText, config, errorText, pick, registerRenderer, setScale, show, sleep, state, t, timers, toast,
@@ -7,7 +8,9 @@ import {
 import {setUpAudio, speakKey} from "./audio.js";
 import {setUpHelp} from "./help.js";
 import {startIdleClock, waitDone, waitFor} from "./idle.js";
-import {pushAnswered, renderIdentity, resetIdentity, setUpIdentity} from "./identity.js";
+import {noticeTo, resetContact, setUpContact, showContact} from "./contact.js";
+import {pushAnswered, qrAnswered, renderIdentity, resetIdentity, setUpIdentity} from "./identity.js";
+import {newerTerms, resetTerms, setUpTerms} from "./terms.js";
 
 const cardIn = () => Boolean(state.card && state.card.kind === "card_inserted");
 
@@ -62,34 +65,14 @@ function renderServices() {
   $("services").replaceChildren(...groups);
 }
 
-function renderTerms() {
-  if (!state.service) return;
-  const {agency, service} = state.service;
-  $("terms-body").textContent = t("kiosk.terms.body", {agency: pick(agency.name), service: pick(service.name)});
-  $("datasets").replaceChildren(...service.dataset_ids.map((id) => {
-    const d = state.catalogue.datasets.find((x) => x.id === id);
-    const table = document.createElement("table");
-    const caption = table.createCaption(); caption.textContent = `${pick(d.name)} — ${pick(d.source_agency)}`;
-    const head = table.createTHead().insertRow();
-    ["kiosk.terms.field", "kiosk.terms.meaning"].forEach((k) => {
-      const th = document.createElement("th"); th.scope = "col"; th.textContent = t(k); head.appendChild(th);
-    });
-    const body = table.createTBody();
-    d.fields.forEach((f) => {
-      const row = body.insertRow();
-      row.insertCell().textContent = pick(f.name);
-      row.insertCell().textContent = pick(f.meaning);
-    });
-    return table;
-  }));
-}
-
 function renderCode() {
   const r = state.result;
   if (!r) return;
   const grouped = (r.code || "").replace(/(\d{4})(?=\d)/g, "$1 ");
   $("done-code").textContent = grouped; $("fallback-code").textContent = grouped;
   $("done-valid").textContent = t("kiosk.done.valid", {time: r.expires});
+  const to = noticeTo();
+  $("done-notice").textContent = to ? t("kiosk.done.notice", {to}) : t("kiosk.done.no_notice");
   $("fallback-valid").textContent = t("kiosk.done.valid", {time: r.expires});
   if (r.error) $("print-error").textContent = errorText(r);
 }
@@ -134,17 +117,13 @@ async function start() {
 
 async function chooseService(agency, service) {
   try {
-    await api("POST", "/service", {service_id: service.id});
+    const chosen = await api("POST", "/service", {service_id: service.id});
     state.service = {agency, service};
+    state.windows = {code: chosen.code_ttl_s, view: chosen.view_window_s};
+    state.termsUpdated = "";
+    resetTerms();
+    if (chosen.terms_version !== state.catalogue.terms_version) await newerTerms();  // shown the version in force
     show("terms");
-  } catch (e) { handleFatal(e); }
-}
-
-async function agree() {
-  try {
-    state.session = await api("POST", "/consent", {accepted: true});
-    state.method = ""; state.push = null;
-    show("identity");
   } catch (e) { handleFatal(e); }
 }
 
@@ -194,7 +173,7 @@ async function printReceipt() {
 
 function showDone() {
   show("done");
-  announce(`${t("kiosk.done.title")} ${t("kiosk.done.valid", {time: state.result.expires})}`);
+  announce(`${t("kiosk.done.title")} ${t("kiosk.done.valid", {time: state.result.expires})} ${$("done-notice").textContent}`);
   let left = config.doneReturnS;
   const tick = () => { $("done-countdown").textContent = t("kiosk.done.back", {seconds: left}); left -= 1; if (left < 0) finish(""); };
   clearInterval(timers.done); tick(); timers.done = setInterval(tick, 1000);
@@ -211,6 +190,8 @@ function reset(reason) {
   state.service = null; state.session = null; state.method = ""; state.push = null; state.result = null;
   $("done-code").textContent = ""; $("fallback-code").textContent = "";
   resetIdentity();
+  resetContact();
+  state.termsUpdated = "";
   setScale("1");  // the next citizen starts with the normal text size
   if (cardIn()) { askForCard(() => show("welcome"), "kiosk.takecard.after"); }
   else show("welcome");
@@ -224,10 +205,11 @@ function handleFatal(e) {
 
 // ---- set up -------------------------------------------------------------------------------------
 registerRenderer(["services"], renderServices);
-registerRenderer(["terms"], renderTerms);
 registerRenderer(["print", "done"], renderCode);
 const audio = setUpAudio();
-setUpIdentity({verified: printReceipt, fatal: handleFatal, keyPressed: audio.keyPressed});
+setUpTerms({agreed: () => { state.method = ""; state.push = null; show("identity"); }, fatal: handleFatal});
+setUpIdentity({verified: showContact, fatal: handleFatal, keyPressed: audio.keyPressed});
+setUpContact({print: printReceipt, fatal: handleFatal, keyPressed: audio.keyPressed});
 startIdleClock(finish);
 setUpHelp();
 
@@ -244,13 +226,13 @@ socket.on("wiped", async (event) => {
   clearInterval(timers.push); reset(event.reason === "card.removed" ? "kiosk.card.removed" : "kiosk.idle.wiped");
 });
 socket.on("push", pushAnswered);
+socket.on("qr", qrAnswered);
 socket.on("disconnect", () => { $("offline").hidden = false; });
 socket.on("hello", () => { $("offline").hidden = true; });
 
 document.querySelectorAll("[data-lang]").forEach((b) => { b.onclick = () => { state.lang = b.dataset.lang; applyText(); }; });
 document.querySelectorAll("[data-size]").forEach((b) => { b.onclick = () => setScale(b.dataset.size); });
 $("start").onclick = start;
-$("agree").onclick = agree;
 $("terms-back").onclick = () => show("services");
 document.querySelectorAll(".cancel").forEach((b) => { b.onclick = () => finish(""); });
 $("print-retry").onclick = printReceipt;

@@ -15,9 +15,9 @@ from broker_sandbox.citizens import Citizen
 from counter_core.settings import Settings, load_settings
 from mydata_counter.servicerunner import free_port, running_service
 from mydata_counter.testing.sandbox import citizens, running_sandbox, sandbox_settings
-from tests.kiosk.kiosk_rig import insert, to_identity, type_keys
+from tests.kiosk.kiosk_rig import agree, insert, past_contact, to_identity, type_keys
 
-__all__ = ["insert", "to_identity", "type_keys"]
+__all__ = ["agree", "insert", "past_contact", "to_identity", "type_keys"]
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = (ROOT / "tests" / "vendor" / "axe.min.js").read_text(encoding="utf-8")

@@ -12,7 +12,19 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, Request, ViewportSize, expect
 
-from tests.a11y.a11y_rig import VIEWPORTS, Counter, axe_violations, counter, insert, open_kiosk, to_identity, type_keys
+from broker_client import BrokerClient
+from mydata_counter.testing.sandbox import issue_code, wait_for_code
+from tests.a11y.a11y_rig import (
+    VIEWPORTS,
+    Counter,
+    agree,
+    axe_violations,
+    counter,
+    insert,
+    open_kiosk,
+    to_identity,
+    type_keys,
+)
 
 pytestmark = pytest.mark.e2e
 __all__ = ["counter"]
@@ -33,7 +45,7 @@ def test_axe_finds_nothing_on_any_kiosk_screen(page: Page, counter: Counter, vie
     _clean(page, "services")
     page.click('.service[data-service-id="hualien-disabled-parking"]')
     _clean(page, "terms")
-    page.click("#agree")
+    agree(page)
     expect(page.locator("#methods-why")).to_contain_text("健保卡")  # why the NHI card ways are not offered here
     _clean(page, "identity: the methods")
     page.click('.method[data-method="moica"]')
@@ -47,6 +59,9 @@ def test_axe_finds_nothing_on_any_kiosk_screen(page: Page, counter: Counter, vie
     expect(page.locator("#screen-welcome")).to_be_visible()  # pulled at its own step: the session ends
     to_identity(page)
     page.click('.method[data-method="mobile"]')
+    expect(page.locator("#qr-image")).to_be_visible()
+    _clean(page, "identity: the sign-in QR")
+    page.click("#mobile-typed")
     type_keys(page, "nid", counter.citizen(31).national_id)
     expect(page.locator("#match-number")).to_have_text(re.compile(r"^\d\d$"))
     _clean(page, "identity: waiting for the phone")
@@ -108,7 +123,7 @@ def test_a_card_left_in_the_reader_is_asked_out_before_and_after(page: Page, cou
     page.request.delete(counter.kiosk_url + "/demo/card")
     expect(page.locator("#screen-services")).to_be_visible()  # out: the citizen goes on
     page.click('.service[data-service-id="moe-tuition-waiver"]')
-    page.click("#agree")
+    agree(page)
     page.click('.method[data-method="nhi_household"]')
     insert(page, counter, "nhi", counter.citizen(32))
     expect(page.locator("#nhi-card")).to_have_text("已讀到卡片")
@@ -123,6 +138,7 @@ def test_waiting_for_the_phone_holds_the_idle_clock_and_more_time_is_a_dialog(pa
     open_kiosk(page, counter)
     to_identity(page)
     page.click('.method[data-method="mobile"]')
+    page.click("#mobile-typed")
     type_keys(page, "nid", counter.citizen(33).national_id)
     expect(page.locator("#match-number")).to_be_visible()
     settings = counter.settings.kiosk
@@ -145,7 +161,7 @@ def test_a_screen_reader_hears_each_heading_the_pin_count_and_the_match_number(p
     expect(page.locator("#h-services")).to_be_focused()
     page.click('.service[data-service-id="hualien-disabled-parking"]')
     expect(page.locator("#h-terms")).to_be_focused()
-    page.click("#agree")
+    agree(page)
     expect(page.locator("#h-identity")).to_be_focused()
     page.click('.method[data-method="moica"]')
     insert(page, counter, "moica", counter.citizen(34))
@@ -156,6 +172,7 @@ def test_a_screen_reader_hears_each_heading_the_pin_count_and_the_match_number(p
     page.click("#identity-back")
     page.request.delete(counter.kiosk_url + "/demo/card")
     page.click('.method[data-method="mobile"]')
+    page.click("#mobile-typed")
     type_keys(page, "nid", counter.citizen(35).national_id)
     number = page.locator("#match-number")
     expect(number).to_have_attribute("aria-live", "assertive")
@@ -205,7 +222,7 @@ def test_the_audio_guide_speaks_every_screen_offline(page: Page, counter: Counte
     expect(page.locator("#audio")).to_have_attribute("aria-pressed", "true")
     page.click("#start")
     page.click('.service[data-service-id="hualien-disabled-parking"]')
-    page.click("#agree")
+    agree(page)
     page.click('.method[data-method="moica"]')
     insert(page, counter, "moica", counter.citizen(36))
     type_keys(page, "pin", "12", submit=False)
@@ -245,3 +262,57 @@ def test_calling_a_clerk_reaches_the_clerk_station_and_the_answer_comes_back(pag
     expect(page.locator("#help-status")).to_contain_text("正前來協助", timeout=10_000)
     expect(clerk.locator(".helpcall")).to_have_count(0)
     _clean(clerk, "clerk: after a help call")
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS, ids=lambda v: f"{v['width']}x{v['height']}")
+def test_axe_finds_nothing_on_the_consent_contact_and_records_screens(
+    page: Page, counter: Counter, viewport: ViewportSize
+) -> None:
+    citizen = counter.citizen(40 + VIEWPORTS.index(viewport))
+    client = BrokerClient(counter.settings.broker)
+    issued = issue_code(client, counter.settings, citizen)  # used MyData before, and an agency saw the data
+    client.redeem(client.clerk_login("clerk-hualien", "hualien-demo").token, issued.code)
+    client.close()
+    open_kiosk(page, counter, viewport)
+    page.click("#start")
+    page.click('.service[data-service-id="hualien-disabled-parking"]')
+    expect(page.locator("#agree")).to_be_disabled()
+    _clean(page, "terms: not yet read to the end")
+    page.locator("#terms-scroll").focus()
+    page.keyboard.press("End")
+    expect(page.locator("#agree")).to_be_enabled()
+    _clean(page, "terms: read to the end")
+    page.click("#agree")
+    page.click('.method[data-method="moica"]')
+    insert(page, counter, "moica", citizen)
+    type_keys(page, "pin", "123456")
+    expect(page.locator("#screen-contact")).to_be_visible(timeout=15_000)
+    page.request.delete(counter.kiosk_url + "/demo/card")
+    _clean(page, "contact: first registration")
+    page.click("#contact-add-phone")
+    type_keys(page, "cphone", "0212345678")
+    expect(page.locator("#contact-error")).to_be_visible()
+    _clean(page, "contact: the phone keypad with an error")
+    page.click('.keypad[data-target="cphone"] button[data-key="clear"]')
+    type_keys(page, "cphone", citizen.phone)
+    type_keys(page, "ccode", "000000")
+    expect(page.locator("#contact-error")).to_be_visible()
+    _clean(page, "contact: the code with an error")
+    code = wait_for_code(counter.broker_url, citizen.phone)
+    assert code is not None
+    type_keys(page, "ccode", code)
+    expect(page.locator("#contact-continue")).to_be_visible()
+    _clean(page, "contact: a verified phone")
+    page.click("#contact-add-email")
+    _clean(page, "contact: the e-mail keyboard")
+    page.click('[data-size="2"]')
+    _clean(page, "contact: the e-mail keyboard at text x2")
+    page.click('[data-size="1"]')
+    page.click("#contact-back")
+    page.click("#contact-records")
+    expect(page.locator("#records-list tbody tr")).to_have_count(1)
+    _clean(page, "records of use")
+    page.click("#records-back")
+    page.click("#contact-continue")
+    expect(page.locator("#done-notice")).to_contain_text(citizen.phone[-3:], timeout=15_000)
+    _clean(page, "done: where the notice goes")

@@ -20,7 +20,7 @@ def test_redeemed_code_shows_the_citizens_fields_with_meanings_once(
     settings, url = broker
     citizen = citizens(settings)[50]
     clerk = client.clerk_login("clerk-hualien", "hualien-demo")
-    issued = issue_code(client, settings, citizen)
+    issued = issue_code(client, settings, citizen, contact="email")  # the notice goes to the e-mail proved
     assert clerk.agency.get("zh-TW") == "花蓮縣政府"
     redemption = client.redeem(clerk.token, grouped(issued.code))  # typed with spaces works too
     household = next(d for d in redemption.datasets if d.id == "household_personal")
@@ -36,7 +36,7 @@ def test_redeemed_code_shows_the_citizens_fields_with_meanings_once(
         mails = [
             m
             for m in requests.get(f"{url}/outbox.json", timeout=5).json()["messages"]
-            if m["kind"] == "email" and m["recipient"] == citizen.email
+            if m["kind"] == "email" and m["recipient"] == citizen.email and "資料取用" in m["subject"]
         ]
         if mails:
             break

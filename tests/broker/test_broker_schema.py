@@ -17,7 +17,7 @@ from broker_client.signing import RequestSigner, load_private_key
 from counter_core.settings import Settings
 
 SPEC = Path(__file__).resolve().parents[2] / "docs" / "broker-api.yaml"
-EXAMPLES = int(os.environ.get("MYDATA_FUZZ_EXAMPLES", "40"))  # 20 operations × 40 = 800 cases in make test
+EXAMPLES = int(os.environ.get("MYDATA_FUZZ_EXAMPLES", "40"))  # 27 operations × 40 ≈ 1 080 cases in make test
 
 MIN_CASES = 2000 if EXAMPLES >= 150 else 500  # make test: >= 500; `make fuzz` (150 per operation): >= 2000
 schema = schemathesis.openapi.from_path(SPEC)

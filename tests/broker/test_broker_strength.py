@@ -32,12 +32,13 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, st
             "agency_id": "lab",
             "name": d["name"],
             "description": d["name"],
+            "purpose": d["name"],
             "dataset_ids": [d["id"]],
         }
         for d in raw["datasets"]
     ]
     services.append({"id": "mixed", "agency_id": "lab", "name": {"zh-TW": "混合"}, "description": {"zh-TW": "混合"},
-                     "dataset_ids": list(MIXED)})  # fmt: skip
+                     "purpose": {"zh-TW": "混合"}, "dataset_ids": list(MIXED)})  # fmt: skip
     raw["agencies"] = [{"id": "lab", "name": {"zh-TW": "測試機關"}, "category": "general", "services": services}]
     catalogue = folder / "catalogue.json"
     catalogue.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")

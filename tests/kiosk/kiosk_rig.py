@@ -57,8 +57,24 @@ def kiosk(page: Page, rig: KioskRig) -> Page:
 def to_identity(page: Page, service: str = "hualien-disabled-parking") -> None:
     page.click("#start")
     page.click(f'.service[data-service-id="{service}"]')
-    page.click("#agree")
+    agree(page)
     expect(page.locator("#methods")).to_be_visible()
+
+
+def agree(page: Page) -> None:
+    """Read the terms to their end, as the citizen must before agreeing: "scroll down" until the end shows."""
+    expect(page.locator("#screen-terms")).to_be_visible()
+    for _ in range(60):
+        if page.locator("#agree").is_enabled():
+            break
+        page.click("#terms-more")
+    page.click("#agree")
+
+
+def past_contact(page: Page) -> None:
+    """After the identity check: keep the contact registered before, or skip registering one, and print."""
+    expect(page.locator("#screen-contact")).to_be_visible(timeout=15_000)
+    page.click("#contact-continue, #contact-skip")
 
 
 class HasKiosk(Protocol):

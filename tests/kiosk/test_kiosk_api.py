@@ -34,7 +34,7 @@ WELFARE_ONLY = "moe-tuition-waiver"  # releases only the low-income certificate:
 def _at_identity(kiosk: Kiosk, service: str = SERVICE) -> None:
     assert kiosk.post("/start", {"language": "zh-TW"})["status"] == 200
     assert kiosk.post("/service", {"service_id": service})["status"] == 200
-    assert kiosk.post("/consent", {"accepted": True})["consented"]
+    assert kiosk.post("/consent", {"accepted": True, "shown": "scrolled"})["consented"]
 
 
 def _insert(kiosk: Kiosk, card: str, citizen: Citizen, pin: str = "123456") -> None:
@@ -80,7 +80,7 @@ def test_consent_must_be_given_and_is_recorded_with_the_services_datasets(kiosk:
     assert chosen["dataset_ids"] and chosen["terms_version"]
     refused = kiosk.post("/consent", {"accepted": False})
     assert refused["status"] == 400 and refused["error"] == "broker.consent.required"
-    assert kiosk.post("/consent", {"accepted": True})["consented"]
+    assert kiosk.post("/consent", {"accepted": True, "shown": "scrolled"})["consented"]
 
 
 def test_an_unknown_service_is_a_clear_error(kiosk: Kiosk) -> None:
@@ -339,7 +339,7 @@ def test_a_card_left_in_the_reader_by_someone_before_is_never_read_for_the_next_
     started = kiosk.post("/start", {"language": "zh-TW"})
     assert started["card"] == {"kind": "card_inserted", "card_type": "moica"}  # the page asks it out first
     kiosk.post("/service", {"service_id": SERVICE})
-    kiosk.post("/consent", {"accepted": True})
+    kiosk.post("/consent", {"accepted": True, "shown": "scrolled"})
     kiosk.post("/method", {"method": "moica"})
     refused = kiosk.post("/identity/moica", {"pin": "123456"})
     assert refused["status"] == 400 and refused["error"] == "card.remove_first"

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, Route, expect
 from broker_client import BrokerClient
 from broker_sandbox.citizens import Citizen
 from mydata_counter.testing.sandbox import issue_code
-from tests.kiosk.kiosk_rig import KioskRig, insert, to_identity, type_keys
+from tests.kiosk.kiosk_rig import KioskRig, agree, insert, past_contact, to_identity, type_keys
 
 pytestmark = pytest.mark.e2e
 
@@ -54,6 +54,7 @@ def test_first_use_moica_then_nhi_household_prints_a_decodable_receipt(kiosk: Pa
     insert(kiosk, rig, "nhi", citizen)
     expect(kiosk.locator("#nhi-card")).to_have_text("已讀到卡片")
     type_keys(kiosk, "hh", citizen.household_number)
+    past_contact(kiosk)
     expect(kiosk.locator("#screen-done")).to_be_visible(timeout=15_000)
     code = _screen_code(kiosk)
     assert len(code) == 16
@@ -66,6 +67,7 @@ def test_mobile_push_approved_on_the_phone_page(kiosk: Page, rig: KioskRig) -> N
     citizen = rig.citizen(100)  # not first use any more (previous test)
     to_identity(kiosk)
     kiosk.click('.method[data-method="mobile"]')
+    kiosk.click("#mobile-typed")  # the fallback: the ID typed, pushed to the phone
     type_keys(kiosk, "nid", citizen.national_id)
     number = kiosk.locator("#match-number")
     expect(number).to_have_text(re.compile(r"^\d\d$"))
@@ -73,6 +75,7 @@ def test_mobile_push_approved_on_the_phone_page(kiosk: Page, rig: KioskRig) -> N
     phone.goto(f"{rig.broker_url}/phone/{citizen.national_id}")
     phone.click(f'button[data-choice="{number.inner_text()}"]')
     phone.click("button.approve")
+    past_contact(kiosk)
     expect(kiosk.locator("#screen-done")).to_be_visible(timeout=15_000)
     assert len(_screen_code(kiosk)) == 16
 
@@ -81,6 +84,7 @@ def test_push_denied_then_expired(kiosk: Page, rig: KioskRig) -> None:
     citizen = rig.citizen(101)
     to_identity(kiosk)
     kiosk.click('.method[data-method="mobile"]')
+    kiosk.click("#mobile-typed")
     type_keys(kiosk, "nid", citizen.national_id)
     expect(kiosk.locator("#match-number")).to_have_text(re.compile(r"^\d\d$"))
     phone = kiosk.context.new_page()
@@ -116,6 +120,7 @@ def test_paper_out_shows_the_code_on_screen_and_retry_prints(kiosk: Page, rig: K
     rig.printer.state = "paper_out"
     to_identity(kiosk)
     _sms_code(kiosk, rig, citizen)
+    past_contact(kiosk)
     expect(kiosk.locator("#print-failed")).to_be_visible(timeout=15_000)
     expect(kiosk.locator("#print-error")).to_have_text("印表機缺紙，無法列印收據")
     shown = re.sub(r"\D", "", kiosk.locator("#fallback-code").inner_text())
@@ -144,6 +149,7 @@ def test_a_lost_print_answer_is_asked_again_and_shows_the_code_printed_once(kios
     before = len([job for job in rig.printer.jobs if job.images])
     to_identity(kiosk)
     _sms_code(kiosk, rig, citizen)
+    past_contact(kiosk)
     expect(kiosk.locator("#screen-done")).to_be_visible(timeout=20_000)
     assert lost and "request_id" in lost[0]
     code = _screen_code(kiosk)
@@ -197,7 +203,7 @@ def test_language_switch_on_every_screen(kiosk: Page, rig: KioskRig, viewport: d
     kiosk.click('.service[data-service-id="hualien-disabled-parking"]')
     _switch(kiosk, "#screen-terms h1", "服務條款與資料提供範圍", "Terms and the data to be released")
     _switch(kiosk, "#datasets caption >> nth=0", "個人戶籍資料", "Personal household registration")
-    kiosk.click("#agree")
+    agree(kiosk)
     _switch(kiosk, "#screen-identity h1", "請驗證身分", "Verify your identity")
     _switch(kiosk, '.method[data-method="otp"] strong', "手機簡訊驗證碼", "SMS code")
     small = kiosk.locator("#agree").bounding_box()
@@ -227,6 +233,7 @@ def test_sms_otp_method_and_language_switch_on_the_last_screens(kiosk: Page, rig
     body = kiosk.request.get(rig.broker_url + "/outbox.json").json()["messages"][0]["body"]
     otp = re.findall(r"\b\d{6}\b", body)[0]
     type_keys(kiosk, "otp", otp)
+    past_contact(kiosk)
     expect(kiosk.locator("#screen-done")).to_be_visible(timeout=15_000)
     _switch(kiosk, "#screen-done h1", "請取收據，到櫃台辦理", "Take your receipt and go to the counter")
     _switch(kiosk, "#done-valid", "此條碼於", "Valid until")

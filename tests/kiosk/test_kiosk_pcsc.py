@@ -20,7 +20,7 @@ from hardware.printer.capture import capture_printer
 from mydata_counter.servicerunner import running_service
 from mydata_counter.testing.sandbox import citizens, running_sandbox, sandbox_settings
 from tests.cards.cards_rig import Pcscd
-from tests.kiosk.kiosk_rig import type_keys
+from tests.kiosk.kiosk_rig import agree, past_contact, type_keys
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -49,7 +49,7 @@ def test_first_use_with_moica_pkcs11_then_nhi_card_through_pcscd(page: Page, rea
     expect(page.locator("html")).to_have_attribute("data-connection", "connected")
     page.click("#start")
     page.click('.service[data-service-id="hualien-disabled-parking"]')
-    page.click("#agree")
+    agree(page)
     page.click('.method[data-method="moica"]')
     with VirtualCard(lambda apdu: b"\x6d\x00", atr=MOICA_ATR):
         expect(page.locator("#moica-pin")).to_be_visible(timeout=10_000)  # the event came through pcscd
@@ -62,6 +62,7 @@ def test_first_use_with_moica_pkcs11_then_nhi_card_through_pcscd(page: Page, rea
     with VirtualCard(nhi_responder(nhi)):
         expect(page.locator("#nhi-card")).to_have_text("已讀到卡片", timeout=10_000)
         type_keys(page, "hh", citizen.household_number)
+        past_contact(page)
         expect(page.locator("#screen-done")).to_be_visible(timeout=15_000)
     assert len(re.sub(r"\D", "", page.locator("#done-code").inner_text())) == 16
 
@@ -78,7 +79,7 @@ def test_pcscd_restart_mid_session_wipes_it_with_a_message_and_the_next_citizen_
     def to_moica() -> None:
         page.click("#start")
         page.click('.service[data-service-id="hualien-disabled-parking"]')
-        page.click("#agree")
+        agree(page)
         page.click('.method[data-method="moica"]')
 
     to_moica()

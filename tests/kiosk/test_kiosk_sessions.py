@@ -83,4 +83,5 @@ def test_first_use_needs_a_second_method_before_the_session_is_verified() -> Non
         "masked_id",
         "verified",
         "printed",
+        "notice_to",  # where the notice of use goes, masked ("" until a verified contact is known)
     }

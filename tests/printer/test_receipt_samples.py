@@ -33,3 +33,19 @@ def test_receipt_samples_command_writes_every_sample_and_each_decodes(tmp_path: 
         image = np.asarray(Image.open(tmp_path / "receipts" / name).convert("L"))
         found = {(r.format.name, r.text) for r in zxingcpp.read_barcodes(image)}
         assert found >= {("QRCode", qr_payload(SAMPLE_CODE)), ("Code128", SAMPLE_CODE)}, name
+
+
+def test_the_receipt_says_where_the_notice_goes_or_that_none_will() -> None:
+    from datetime import datetime
+
+    from hardware.printer.receipt import TextBlock, layout, sample_receipt
+
+    def lines(notice_to: str) -> str:
+        receipt = sample_receipt(datetime(2026, 1, 1, 10, 0))
+        chosen = receipt.__class__(**{**receipt.__dict__, "notice_to": notice_to})
+        return "\n".join(b.text for b in layout(chosen) if isinstance(b, TextBlock))
+
+    told = lines("0912-***-678")
+    assert "通知將寄至 0912-***-678" in told and "a notice goes to 0912-***-678" in told
+    untold = lines("")
+    assert "不會通知您" in untold and "you will not be notified" in untold

@@ -141,7 +141,7 @@ def test_a_kiosk_sessions_phone_approval_reaches_only_its_own_page(tmp_path: Pat
             listener = Listener(url, http)
             listener.client.call("join", {"token": started["socket_token"]}, timeout=5)
             http.post(f"{url}/api/service", json={"service_id": "hualien-disabled-parking"}, timeout=5)
-            http.post(f"{url}/api/consent", json={"accepted": True}, timeout=5)
+            http.post(f"{url}/api/consent", json={"accepted": True, "shown": "scrolled"}, timeout=5).raise_for_status()
             pages.append((http, listener))
         stranger = Listener(url)
         assert stranger.client.call("join", {"token": "guessed-" + "x" * 24}, timeout=5) == {"joined": False}
