@@ -192,8 +192,13 @@ def test_a_pin_block_is_iso_9564_format_2_and_the_card_reads_it_back(pin: str) -
 def test_a_pin_of_the_wrong_form_never_reaches_the_card(pin: str) -> None:
     sent: list[bytes] = []
     secret = Personal(pin, "bank card PIN")
+
+    def card(apdu: bytes) -> tuple[bytes, bytes]:
+        sent.append(apdu)
+        return b"", bank_card.OK
+
     with pytest.raises(CounterError) as refused:
-        bank_card.sign_challenge(lambda apdu: (sent.append(apdu), (b"", bank_card.OK))[1], secret, b"c" * 32)
+        bank_card.sign_challenge(card, secret, b"c" * 32)
     assert refused.value.key == "card.bank_card.pin_format" and sent == [] and secret.wiped
 
 
@@ -213,7 +218,10 @@ def _doc_rows() -> dict[str, str]:
 
 def test_the_documented_apdus_are_the_ones_the_driver_sends_and_the_card_answers() -> None:
     rows = _doc_rows()
-    hexed = lambda apdu: apdu[:4].hex(" ").upper()  # noqa: E731
+
+    def hexed(apdu: bytes) -> str:
+        return apdu[:4].hex(" ").upper()
+
     assert rows["SELECT application"] == hexed(bank_card.SELECT_APP)
     assert rows["SELECT certificate file"] == hexed(bank_card.SELECT_CERTIFICATE)
     assert rows["VERIFY (card PIN)"] == hexed(bank_card.verify_command(bank_card.pin_block(PIN)))

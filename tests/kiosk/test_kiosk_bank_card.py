@@ -28,7 +28,7 @@ PIN = "80241357"
 def _at_identity(kiosk: Kiosk, service: str = ALLOWS) -> None:
     assert kiosk.post("/start", {"language": "zh-TW"})["status"] == 200
     assert kiosk.post("/service", {"service_id": service})["status"] == 200
-    assert kiosk.post("/consent", {"accepted": True})["consented"]
+    assert kiosk.post("/consent", {"accepted": True, "shown": "scrolled"})["consented"]
     kiosk.post("/method", {"method": "bank_card"})
 
 
