@@ -1,7 +1,7 @@
 """晶片金融卡 at the kiosk, every API path in-process (``tests/kiosk/api_rig.py``): the simulated reader holding
 the sandbox citizen's bank card, the real sandbox broker as the verification centre. The whole method, its
 faults each said in zh-TW and en, the service that does not allow it, the second method that never asks for the
-ID again, the card pulled at its own step."""
+ID again, the card pulled at its own step, the broker's attempt limits per citizen and per kiosk."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from broker_sandbox.attempts import CITIZEN_FAILURES, CITIZEN_LOCK_S, TERMINAL_FAILURES, TERMINAL_WINDOW_S
 from broker_sandbox.cards import SandboxCards
 from broker_sandbox.citizens import Citizen
 from counter_core.personal import Personal
@@ -17,6 +18,7 @@ from hardware.cards.bank_card import CardFault
 from hardware.cards.interface import ReaderUnplugged
 from hardware.cards.simulated import BankCardCredentials
 from mydata_counter.testing import wait_for
+from mydata_counter.testing.sandbox import advance_clock
 from tests.kiosk.api_rig import Broker, Kiosk, broker, kiosk
 
 __all__ = ["broker", "kiosk"]
@@ -219,3 +221,44 @@ def test_the_pin_is_wiped_once_used_whatever_the_outcome(kiosk: Kiosk, broker: B
             assert getattr(error, "key", "") == "card.bank_card.pin_wrong"
         assert secret.wiped and pin not in repr(secret)
     assert state.methods == ["bank_card"]
+
+
+@pytest.fixture
+def fresh_limits(broker: Broker) -> Any:
+    """The broker's attempt windows and locks start empty and end over (the broker is shared by the module)."""
+    advance_clock(broker.url, CITIZEN_LOCK_S + TERMINAL_WINDOW_S + 1)
+    yield
+    advance_clock(broker.url, CITIZEN_LOCK_S + TERMINAL_WINDOW_S + 1)
+
+
+def test_someone_elses_id_tried_again_and_again_locks_the_bank_card_way_for_that_citizen(
+    kiosk: Kiosk, broker: Broker, fresh_limits: None
+) -> None:
+    holder, claimed = broker.citizen(52), broker.citizen(53)
+    _at_identity(kiosk)
+    _insert(kiosk, holder)
+    left = []
+    for _ in range(CITIZEN_FAILURES - 1):
+        answer = _bank_card(kiosk, claimed.national_id)
+        _said(answer, "kiosk.bank_card.not_yours")
+        left.append(answer["params"]["tries_left"])
+    assert left == list(range(CITIZEN_FAILURES - 1, 0, -1))
+    locked = _bank_card(kiosk, claimed.national_id)
+    _said(locked, "broker.identity.locked")
+    assert "60 分鐘" in locked["message"]["zh-TW"] and "another way" in locked["message"]["en"]
+    _said(_bank_card(kiosk, claimed.national_id), "broker.identity.locked")  # the right card cannot open it now
+    assert _bank_card(kiosk, holder.national_id)["methods"] == ["bank_card"]  # the holder's own ID is not locked
+
+
+def test_too_many_failures_at_one_kiosk_hold_everyone_there_with_the_wait_said(
+    kiosk: Kiosk, broker: Broker, fresh_limits: None
+) -> None:
+    holder = broker.citizen(54)
+    _at_identity(kiosk)
+    _insert(kiosk, holder)
+    for index in range(TERMINAL_FAILURES):  # a different claimed ID each time: no citizen's lock, only the kiosk's
+        _said(_bank_card(kiosk, broker.citizen(60 + index).national_id), "kiosk.bank_card.not_yours")
+    limited = _bank_card(kiosk, holder.national_id)  # the right ID and card, but the kiosk must wait
+    _said(limited, "broker.identity.rate_limited")
+    assert "分鐘" in limited["message"]["zh-TW"] and "ask a clerk" in limited["message"]["en"]
+    assert kiosk.get("/state")["methods"] == []
