@@ -1,18 +1,31 @@
 """晶片金融卡 in a real Chromium at the kiosk's portrait 1080x1920, against a real sandbox broker and the simulated
 reader: offered only where the service's datasets allow it (and said why elsewhere), the card, the national ID on
 its keypad, the PIN never shown, a wrong PIN said with the tries left, then the second method of a first use and
-the receipt."""
+the receipt; and the same through pcscd with ``hw virtual-card bank`` in vpcd's reader and a real-driver kiosk."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.kiosk.kiosk_rig import KioskRig, insert, past_contact, to_identity, type_keys
+from counter_core.settings import Settings, load_settings
+from hardware.printer.capture import capture_printer
+from mydata_counter.servicerunner import running_service, write_config
+from mydata_counter.testing.sandbox import citizens, running_sandbox, sandbox_settings
+from tests.cards.cards_rig import Pcscd
+from tests.kiosk.kiosk_rig import KioskRig, agree, insert, past_contact, to_identity, type_keys
 
 pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
 PIN = "80241357"
 
 
@@ -61,3 +74,50 @@ def test_a_citizen_walks_through_the_bank_card_pane_to_a_receipt_in_portrait(kio
     past_contact(kiosk)
     expect(kiosk.locator("#screen-done")).to_be_visible(timeout=15_000)
     expect(kiosk.locator("#done-code")).to_have_text(re.compile(r"\d{4}"))
+
+
+@contextmanager
+def virtual_bank_card(config: Path, national_id: str, pin: str) -> Iterator[None]:
+    """``hw virtual-card bank``, the technician's command: the citizen's card in vpcd's reader until Ctrl-C."""
+    command = [sys.executable, "-m", "mydata_counter.cli", "hw", "virtual-card", "bank"]
+    process = subprocess.Popen(
+        [*command, "--citizen", national_id, "--pin", pin, "--config", str(config)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},  # its line as soon as the card is in
+    )
+    try:
+        assert process.stdout is not None
+        assert "chip bank card inserted" in process.stdout.readline()
+        yield
+    finally:
+        process.send_signal(signal.SIGINT)  # Ctrl-C
+        out, _ = process.communicate(timeout=30)
+        assert process.returncode == 0 and "card removed" in out
+
+
+def test_the_bank_card_through_pcscd_signs_for_a_real_driver_kiosk(
+    page: Page, pcscd: Pcscd, empty_reader: None, tmp_path: Path
+) -> None:
+    settings = sandbox_settings(load_settings(ROOT / "config" / "demo.toml"), tmp_path)
+    citizen = citizens(settings)[202]
+    config = write_config(settings, tmp_path / "config.toml")
+    with capture_printer() as printer, running_sandbox(settings):
+        data = settings.model_dump()
+        data["devices"]["reader"].update({"driver": "real", "reader_name": "Virtual PCD 00 00"})
+        data["devices"]["printer"].update({"driver": "real", "kind": "escpos-network", "port": printer.port})
+        with running_service("kiosk", Settings(**data)) as url:
+            page.set_viewport_size({"width": 1080, "height": 1920})
+            page.goto(url + "/")
+            expect(page.locator("html")).to_have_attribute("data-connection", "connected")
+            page.click("#start")
+            page.click('.service[data-service-id="moe-tuition-waiver"]')
+            agree(page)
+            page.click('.method[data-method="bank_card"]')
+            with virtual_bank_card(config, citizen.national_id, PIN):
+                expect(page.locator("#bank-id")).to_be_visible(timeout=15_000)  # pcscd named it a bank card
+                type_keys(page, "bankid", citizen.national_id)
+                type_keys(page, "bankpin", "13572468")
+                expect(page.locator("#identity-error")).to_contain_text("還可以再試 2 次", timeout=15_000)
+                type_keys(page, "bankpin", PIN)  # the card's own PIN check, then its signature the broker accepts
+                expect(page.locator("#identity-note")).to_contain_text("首次使用", timeout=15_000)
