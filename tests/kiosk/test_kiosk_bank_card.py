@@ -5,6 +5,7 @@ ID again, the card pulled at its own step, the broker's attempt limits per citiz
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -15,7 +16,7 @@ from broker_sandbox.cards import SandboxCards
 from broker_sandbox.citizens import Citizen
 from counter_core.personal import Personal
 from hardware.cards.bank_card import CardFault
-from hardware.cards.interface import ReaderUnplugged
+from hardware.cards.interface import CardRemoved, ReaderUnplugged
 from hardware.cards.simulated import BankCardCredentials
 from mydata_counter.testing import wait_for
 from mydata_counter.testing.sandbox import advance_clock
@@ -130,6 +131,7 @@ def test_a_card_the_verification_centre_does_not_accept_is_refused(kiosk: Kiosk,
         ("no card", "card.no_card"),
         ("an NHI card", "card.bank_card.wrong_card"),
         ("a reader pulled out", "card.reader_unplugged"),
+        ("the card pulled while it signs", "card.removed"),
         ("a chip answering nonsense", "card.bank_card.fault"),
         ("an ID with a typo", "kiosk.national_id.invalid"),
         ("a PIN of five digits", "card.bank_card.pin_format"),
@@ -147,6 +149,8 @@ def test_each_fault_says_what_to_do_in_both_languages_and_costs_no_try(
         _insert(kiosk, citizen)
     if situation == "a reader pulled out":
         kiosk.reader.plant_fault(ReaderUnplugged())
+    if situation == "the card pulled while it signs":  # the exchange broke (the removal event: its own test)
+        kiosk.reader.plant_fault(CardRemoved())
     if situation == "a chip answering nonsense":
         kiosk.reader.plant_fault(CardFault())
     if situation == "an ID with a typo":
@@ -262,3 +266,16 @@ def test_too_many_failures_at_one_kiosk_hold_everyone_there_with_the_wait_said(
     _said(limited, "broker.identity.rate_limited")
     assert "分鐘" in limited["message"]["zh-TW"] and "ask a clerk" in limited["message"]["en"]
     assert kiosk.get("/state")["methods"] == []
+
+
+def test_the_pin_and_the_id_never_reach_a_log_at_any_level(
+    kiosk: Kiosk, broker: Broker, caplog: pytest.LogCaptureFixture
+) -> None:
+    citizen = broker.citizen(55)
+    caplog.set_level(logging.DEBUG)
+    _at_identity(kiosk)
+    _insert(kiosk, citizen)
+    _said(_bank_card(kiosk, citizen.national_id, "97531864"), "card.bank_card.pin_wrong")
+    assert _bank_card(kiosk, citizen.national_id)["methods"] == ["bank_card"]
+    assert caplog.records  # the kiosk and the broker did log
+    assert "97531864" not in caplog.text and PIN not in caplog.text and citizen.national_id not in caplog.text
