@@ -252,7 +252,8 @@ class MultiFactor(Model):
 
 class BankCardProof(Model):
     """晶片金融卡: the card's certificate and its signature over the broker's challenge, for the third-party
-    verification centre, which also checks that the card's account belongs to ``national_id``."""
+    verification centre, which also checks that the card's account belongs to ``national_id`` ("" = the ID this
+    session's first method proved)."""
 
     national_id: str = Field(repr=False)
     certificate: str  # base64 DER

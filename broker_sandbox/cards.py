@@ -2,13 +2,10 @@
 card's data and the MOICA card's certificate and key from the sandbox CA, so the broker verifies them as
 it verifies a real card's chain. The demo and tests wire it in; the reader itself never imports the sandbox.
 
-``bank_card_credentials`` is the chip bank card (晶片金融卡) the same way, for a simulated reader that learns
-to hold one: its certificate from the sandbox card issuer and a signer over the broker's challenge."""
+``bank_card_credentials`` is the chip bank card (晶片金融卡) the same way: its certificate from the sandbox card
+issuer and a signer over the broker's challenge, for the simulated reader and the virtual card on vpcd."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
@@ -16,13 +13,9 @@ from broker_sandbox.ca import bank_card_credentials, citizen_credentials, sign_c
 from broker_sandbox.citizens import find_citizen, generate_citizens
 from counter_core.personal import Personal
 from hardware.cards.interface import NhiCard
-from hardware.cards.simulated import MoicaCredentials
+from hardware.cards.simulated import BankCardCredentials, MoicaCredentials
 
-
-@dataclass(frozen=True)
-class BankCardCredentials:
-    certificate_der: bytes = field(repr=False)
-    sign: Callable[[bytes], bytes] = field(repr=False)  # the card's signature over a challenge (ECDSA-SHA256, DER)
+__all__ = ["BankCardCredentials", "SandboxCards"]
 
 
 class SandboxCards:

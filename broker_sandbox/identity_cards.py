@@ -75,7 +75,8 @@ class CardMethods:
     def bank_card_verify(
         self, terminal: str, session_id: str, national_id: str, certificate_b64: str, signature_b64: str
     ) -> IdentityStatus:
-        claimed = national_id.strip().upper()
+        # "": the ID this session's first method proved (a second method never asks for it again)
+        claimed = national_id.strip().upper() or self.flow.session(session_id, terminal)["national_id"]
         session = self.flow.begin(terminal, session_id, "bank_card", claimed)
         challenge = self._take_challenge(session, "bank_card")
         try:

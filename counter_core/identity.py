@@ -41,7 +41,7 @@ ALL_METHODS: Final[tuple[MethodInfo, ...]] = (
     MethodInfo("nhi_household", "nhi", "household_details"),  # 健保卡 in the reader (its number) + 戶號
     MethodInfo("multi_factor", None, "household_details"),  # 多因子, no card: ID, birthday, NHI no., 戶號
     MethodInfo("otp", None, "phone"),  # SMS one-time password, open after one citizen-certificate check
-    MethodInfo("bank_card", "bank", "bank_card", kiosk=False),  # 晶片金融卡 signs a challenge
+    MethodInfo("bank_card", "bank", "bank_card"),  # 晶片金融卡 + its PIN signs a challenge; the ID is typed
 )
 METHODS: Final[tuple[MethodInfo, ...]] = tuple(m for m in ALL_METHODS if m.kiosk)  # what kiosk pages offer
 METHOD_IDS: Final[tuple[IdentityMethod, ...]] = tuple(m.id for m in ALL_METHODS)

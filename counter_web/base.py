@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from counter_core import __version__
 from counter_core.errors import CounterError
-from counter_core.i18n import every_language
+from counter_core.i18n import languages
 from counter_core.settings import ServiceSettings, Settings
 
 
@@ -187,8 +187,10 @@ def register_socket(
 def error_body(error: CounterError) -> dict[str, Any]:
     """How an error travels to a page: its key, its text in every language, its parameters."""
     params = {k: v for k, v in error.params.items() if isinstance(v, str | int)}
-    # Language maps (a dataset's name …) fill the message in each language; the page gets plain values only.
-    return {"error": error.key, "message": every_language(error.key, **error.params), "params": params}
+    # Language maps (a dataset's name …) fill the message in each language; the page gets plain values only. The
+    # error's own text: a few only the broker can fill (``IdentityNotAllowed`` names the dataset it refused).
+    message = {language: error.message(language) for language in languages()}
+    return {"error": error.key, "message": message, "params": params}
 
 
 class SocketEvents:

@@ -102,6 +102,14 @@ def moica() -> Response:
     return jsonify(state.public())
 
 
+@bp.post("/identity/bank_card")
+def bank_card() -> Response:
+    state = _current()
+    pin = Personal(str(_body().get("pin", ""))[:16], "bank card PIN")
+    service().identity.bank_card(state, _text("national_id"), pin)
+    return jsonify(state.public())
+
+
 @bp.post("/identity/mobile")
 def mobile() -> Response:
     started = service().identity.mobile_push(_current(), _text("national_id"))

@@ -21,7 +21,7 @@ def _reader() -> SimulatedReader:
 def insert() -> Response:
     data = request.get_json(silent=True) or {}
     kind = str(data.get("type", "moica"))
-    card_type: CardType = "moica" if kind == "moica" else "nhi" if kind == "nhi" else "unknown"
+    card_type: CardType = cast(CardType, kind) if kind in ("moica", "nhi", "bank") else "unknown"
     _reader().insert(card_type, str(data.get("national_id", "")), str(data.get("pin", "123456")))
     return jsonify({"ok": True})
 

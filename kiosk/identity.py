@@ -102,6 +102,39 @@ class IdentitySteps:
             password.wipe()
         self._passed(state, "nhi_card", status)
 
+    def bank_card(self, state: KioskSession, national_id: str, pin: Personal[str]) -> None:
+        """晶片金融卡: the card checks its own PIN and signs the broker's challenge; the verification centre checks
+        the card and that its account is the citizen's (the ID typed, or the one the first method proved). The
+        ID is checked and the PIN's form too before the card or the broker hears of either."""
+        try:
+            self._card(state)
+            claimed = _checked_id(national_id, state)
+            if not is_bank_card_pin(pin.reveal()):
+                raise CounterError("card.bank_card.pin_format")
+            challenge = self.broker.bank_card_challenge(state.broker_session)
+            signed = self.devices.reader.bank_card_sign(pin, challenge)
+        except (PinWrong, PinLocked) as error:
+            IDENTITY_RESULTS.labels("bank_card", "pin_locked" if isinstance(error, PinLocked) else "pin_wrong").inc()
+            if isinstance(error, PinWrong) and error.tries_left == 1:  # say so before the try that locks it
+                raise PinWrong("card.bank_card.pin_last_try", tries_left=1) from None
+            raise
+        except CardError as error:
+            CARD_ERRORS.labels(error.key).inc()
+            raise
+        finally:
+            pin.wipe()
+        try:
+            status = self.broker.bank_card_verify(
+                state.broker_session, claimed, signed.certificate_der, signed.signature_der
+            )
+        except errors.IdentityDetailsWrong as error:  # a good card, but its account is not this citizen's
+            IDENTITY_RESULTS.labels("bank_card", "not_holder").inc()
+            raise CounterError("kiosk.bank_card.not_yours", **error.params) from None
+        except errors.IdentityFailed:  # the verification centre did not accept the card or its signature
+            IDENTITY_RESULTS.labels("bank_card", "refused").inc()
+            raise CounterError("kiosk.bank_card.refused") from None
+        self._passed(state, "bank_card", status)
+
     # -- no card ---------------------------------------------------------------------------------
     def multi_factor(self, state: KioskSession, answers: dict[str, Any]) -> None:
         """多因子 without a card: national ID + birthday + NHI card number + household number, or the ID card's
@@ -211,6 +244,11 @@ class IdentitySteps:
             }
             self.events("push", payload, to=state.id)
             return
+
+
+def is_bank_card_pin(pin: str) -> bool:
+    """A chip bank card's PIN: 6 to 12 digits (the page's keypad checks the same)."""
+    return pin.isascii() and pin.isdigit() and 6 <= len(pin) <= 12
 
 
 def _checked_id(national_id: str, state: KioskSession | None = None) -> str:

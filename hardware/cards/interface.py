@@ -1,4 +1,4 @@
-"""Card readers: reader/card events, the NHI card, the MOICA citizen-certificate card."""
+"""Card readers: reader/card events, the NHI card, the MOICA citizen-certificate card, the chip bank card."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from counter_core.errors import CounterError
 from counter_core.personal import Personal
 from hardware.health import DeviceHealth
 
-CardType = Literal["nhi", "moica", "unknown"]
+CardType = Literal["nhi", "moica", "bank", "unknown"]
 EventKind = Literal["reader_added", "reader_removed", "card_inserted", "card_removed"]
 
 
@@ -42,6 +42,15 @@ class NhiCard:
 
 @dataclass(frozen=True)
 class MoicaSignature:
+    certificate_der: bytes = field(repr=False)
+    signature_der: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class BankCardSignature:
+    """What a chip bank card (晶片金融卡) gives the verification centre: its certificate and its signature over the
+    broker's challenge. The certificate names the card's account, not the holder."""
+
     certificate_der: bytes = field(repr=False)
     signature_der: bytes = field(repr=False)
 
@@ -100,6 +109,12 @@ class CardReader(Protocol):
 
     def moica_sign(self, pin: Personal[str], challenge: bytes) -> MoicaSignature:
         """Log in with ``pin`` (wiped afterwards), return the certificate and the signature."""
+
+    def bank_card_sign(self, pin: Personal[str], challenge: bytes) -> BankCardSignature:
+        """The chip bank card in the reader checks ``pin`` (wiped afterwards) and signs ``challenge``. Raises
+        ``PinWrong`` (tries left), ``PinLocked``, ``UnknownCard`` (not a bank card), ``NoCard``, ``CardRemoved``,
+        ``CardError`` (the card answered nonsense). How the card is spoken to is the driver's business: today our
+        stand-in APDUs (``hardware/cards/bank_card.py``, docs/bank-card.md), tomorrow a vendor's module."""
 
     def health(self) -> DeviceHealth: ...
 

@@ -1,4 +1,5 @@
-"""Real card readers through pcscd (pyscard): reader and card events, the NHI card, MOICA via PKCS#11.
+"""Real card readers through pcscd (pyscard): reader and card events, the NHI card, MOICA via PKCS#11, the chip
+bank card over our stand-in APDUs (``bank_card.py``).
 
 Events come from a monitor thread with its own PC/SC context (``pcsc_monitor``), not from pyscard's
 singleton monitors, whose threads die with pcscd and never come back. The monitor ends when pcscd goes
@@ -16,11 +17,15 @@ from typing import Any
 
 from smartcard.Exceptions import CardConnectionException, NoCardException
 from smartcard.pcsc.PCSCExceptions import BaseSCardException
+from smartcard.scard import SCARD_LEAVE_CARD, SCARD_S_SUCCESS, SCardBeginTransaction, SCardEndTransaction
 from smartcard.System import readers as system_readers
 
 from counter_core.personal import Personal
 from counter_core.settings import ReaderSettings
+from hardware.cards import bank_card
 from hardware.cards.interface import (
+    BankCardSignature,
+    CardError,
     CardEvent,
     CardRemoved,
     CardServiceDown,
@@ -97,7 +102,17 @@ def _card_type(connection: Any) -> CardType:
     if MOICA_ATR_MARK in bytes(connection.getATR()):
         return "moica"
     _, status = _transmit(connection, SELECT_NHI)
-    return "nhi" if status == OK else "unknown"
+    if status == OK:
+        return "nhi"
+    return "bank" if bank_card.is_bank_card(lambda apdu: _transmit(connection, apdu)) else "unknown"
+
+
+def _connection_lost(exc: CardConnectionException) -> CardError:
+    """What a PC/SC failure in the middle of an exchange means to the citizen."""
+    text = str(exc)
+    if "0x80100009" in text or "unknown reader" in text.lower():
+        return ReaderUnplugged()
+    return CardRemoved()
 
 
 class PcscReader:
@@ -228,6 +243,29 @@ class PcscReader:
 
     def moica_sign(self, pin: Personal[str], challenge: bytes) -> MoicaSignature:
         return sign_with_token(self.settings.pkcs11_module, pin, challenge)
+
+    def bank_card_sign(self, pin: Personal[str], challenge: bytes) -> BankCardSignature:
+        """The stand-in APDUs inside one PC/SC transaction, so nothing else (the insert watcher typing a card)
+        can select another application between VERIFY and the signature."""
+        connection: Any = None
+        try:
+            connection = self._connect()
+            handle = getattr(connection, "hcard", None)
+            locked = handle is not None and SCardBeginTransaction(handle) == SCARD_S_SUCCESS
+            try:
+                return bank_card.sign_challenge(lambda apdu: _transmit(connection, apdu), pin, challenge)
+            finally:
+                if locked:
+                    SCardEndTransaction(handle, SCARD_LEAVE_CARD)
+        except CardConnectionException as exc:
+            raise _connection_lost(exc) from exc
+        finally:
+            pin.wipe()
+            if connection is not None:
+                try:
+                    connection.disconnect()
+                except Exception:
+                    log.debug("card reader: disconnect after a bank card exchange")
 
     def health(self) -> DeviceHealth:
         try:

@@ -1,5 +1,6 @@
 """An in-process card reader that behaves like one: a card is inserted or removed (events ~0.4 s later,
-as pcscd polls), reading takes time, the MOICA card counts wrong PINs (3 tries, then locked).
+as pcscd polls), reading takes time, the MOICA card and the chip bank card count wrong PINs (3 tries, then
+locked), and a fault can be planted for the next card operation (a dying chip, a reader pulled out).
 
 What a card holds comes from an injected ``CardSource`` (the demo wires the sandbox's citizens and CA, so
 the broker still verifies the chain); the simulator stands in for the card at the device boundary and
@@ -16,7 +17,12 @@ from typing import Protocol
 
 from counter_core.personal import Personal
 from counter_core.settings import ReaderSettings
+from hardware.cards.bank_card import ATR as BANK_ATR
+from hardware.cards.bank_card import PIN_TRIES as BANK_CARD_TRIES
+from hardware.cards.bank_card import pin_block
 from hardware.cards.interface import (
+    BankCardSignature,
+    CardError,
     CardEvent,
     CardRemoved,
     CardType,
@@ -47,12 +53,22 @@ class MoicaCredentials:
     sign: Callable[[bytes], bytes] = field(repr=False)  # the challenge → DER ECDSA-SHA256 signature
 
 
+@dataclass(frozen=True)
+class BankCardCredentials:
+    """What a chip bank card holds: its certificate (naming its account) and its chip's signature."""
+
+    certificate_der: bytes = field(repr=False)
+    sign: Callable[[bytes], bytes] = field(repr=False)  # the challenge → DER ECDSA-SHA256 signature
+
+
 class CardSource(Protocol):
     """Where the simulated reader's cards come from, by the holder's national ID."""
 
     def nhi_card(self, national_id: str) -> NhiCard | None: ...
 
     def moica_credentials(self, national_id: str) -> MoicaCredentials | None: ...
+
+    def bank_card_credentials(self, national_id: str) -> BankCardCredentials | None: ...
 
     def sample_national_id(self) -> str:
         """A holder whose cards the source has (the demo panel offers it); "" when there is none."""
@@ -65,6 +81,9 @@ class NoCards:
         return None
 
     def moica_credentials(self, national_id: str) -> MoicaCredentials | None:
+        return None
+
+    def bank_card_credentials(self, national_id: str) -> BankCardCredentials | None:
         return None
 
     def sample_national_id(self) -> str:
@@ -96,6 +115,7 @@ class SimulatedReader:
         self._card: _Card | None = None
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
+        self._fault: CardError | None = None
 
     def sample_citizen(self) -> str:
         """A national ID whose cards this simulator can play (shown in the demo panel)."""
@@ -103,9 +123,20 @@ class SimulatedReader:
 
     # -- what a person does at the reader ---------------------------------------------------------
     def insert(self, card_type: CardType, national_id: str, pin: str = DEFAULT_PIN) -> None:
+        tries = BANK_CARD_TRIES if card_type == "bank" else MOICA_TRIES
         with self._lock:
-            self._card = _Card(card_type, national_id.upper(), pin)
+            self._card = _Card(card_type, national_id.upper(), pin, tries)
         self._emit(CardEvent("card_inserted", READER_NAME, card_type))
+
+    def plant_fault(self, fault: CardError | None) -> None:
+        """The next card operation fails with ``fault`` (once): a chip that answers nonsense, a reader pulled out
+        mid-exchange. What a device does that a test cannot make a healthy one do."""
+        self._fault = fault
+
+    def _planted(self) -> None:
+        fault, self._fault = self._fault, None
+        if fault is not None:
+            raise fault
 
     def remove(self) -> None:
         with self._lock:
@@ -132,7 +163,7 @@ class SimulatedReader:
                 READER_NAME,
                 card is not None,
                 card.card_type if card else None,
-                "3B DF 18 00 81 31 FE 7D 00 6B 15 0C 01 81 01 11 01 43 4E 53 10 31 80 E8" if card else "",
+                _atr(card.card_type) if card else "",
             )
         ]
 
@@ -144,6 +175,7 @@ class SimulatedReader:
 
     def read_nhi(self) -> NhiCard:
         card = self._present()
+        self._planted()
         if card.card_type != "nhi":
             raise UnknownCard()
         time.sleep(self.timing.read_s)
@@ -157,6 +189,7 @@ class SimulatedReader:
     def moica_sign(self, pin: Personal[str], challenge: bytes) -> MoicaSignature:
         try:
             card = self._present()
+            self._planted()
             if card.card_type != "moica":
                 raise UnknownCard()
             if card.tries_left <= 0:
@@ -175,8 +208,42 @@ class SimulatedReader:
         finally:
             pin.wipe()
 
+    def bank_card_sign(self, pin: Personal[str], challenge: bytes) -> BankCardSignature:
+        """As the card does it (``bank_card.py``): a PIN that is not 6-12 digits never reaches the card, a fault
+        costs no try, a wrong PIN counts down to a lock no right PIN opens, a card pulled mid-signature is said."""
+        try:
+            block = pin_block(pin.reveal())  # the format check the driver makes before the card sees anything
+            block[:] = bytes(len(block))
+            card = self._present()
+            self._planted()
+            if card.card_type != "bank":
+                raise UnknownCard("card.bank_card.wrong_card")
+            if card.tries_left <= 0:
+                raise PinLocked("card.bank_card.pin_locked")
+            time.sleep(self.timing.sign_s)
+            if self._card is not card:
+                raise CardRemoved()
+            if pin.reveal() != card.pin:
+                card.tries_left -= 1
+                if card.tries_left <= 0:
+                    raise PinLocked("card.bank_card.pin_locked")
+                raise PinWrong("card.bank_card.pin_wrong", tries_left=card.tries_left)
+            card.tries_left = BANK_CARD_TRIES
+            credentials = self.cards.bank_card_credentials(card.national_id)
+            if credentials is None:  # a card no issuer the source knows made: the verification centre decides
+                raise UnknownCard("card.bank_card.wrong_card")
+            return BankCardSignature(credentials.certificate_der, credentials.sign(challenge))
+        finally:
+            pin.wipe()
+
     def health(self) -> DeviceHealth:
         return DeviceHealth("reader", "simulated", "ok", "card.reader_ready", READER_NAME)
 
     def close(self) -> None:
         self._listeners.clear()
+
+
+def _atr(card_type: CardType) -> str:
+    if card_type == "bank":
+        return BANK_ATR.hex(" ").upper()
+    return "3B DF 18 00 81 31 FE 7D 00 6B 15 0C 01 81 01 11 01 43 4E 53 10 31 80 E8"

@@ -1,4 +1,4 @@
-"""``mydata-counter hw readers`` and ``hw virtual-card nhi|moica``."""
+"""``mydata-counter hw readers`` and ``hw virtual-card nhi|moica|bank``."""
 
 from __future__ import annotations
 
@@ -194,6 +194,40 @@ def moica(config_path: Path, national_id: str, pin: str, folder: Path | None, re
     finally:
         if folder is None:
             shutil.rmtree(place, ignore_errors=True)
+
+
+@virtual_card.command("bank")
+@config_option
+@click.option("--citizen", "national_id", required=True, help="National ID of a sandbox citizen.")
+@click.option("--pin", default="123456", show_default=True, help="The card's PIN (6-12 digits).")
+@click.option("--reader", type=click.IntRange(0, 1), default=0, show_default=True, help="vpcd reader slot.")
+def bank(config_path: Path, national_id: str, pin: str, reader: int) -> None:
+    """Insert a virtual chip bank card (晶片金融卡, our stand-in APDUs: docs/bank-card.md) holding the sandbox
+    citizen's bank-card key and certificate."""
+    from broker_sandbox.cards import SandboxCards
+    from hardware.cards.bank_card import ATR, PIN_DIGITS
+    from hardware.cards.bank_card_applet import BankCardApplet
+    from hardware.cards.vpcd import VPCD_PORTS, VirtualCard
+
+    settings, citizen = _citizen(config_path, national_id)
+    if not (pin.isdigit() and PIN_DIGITS[0] <= len(pin) <= PIN_DIGITS[1]):
+        raise click.BadParameter("6 to 12 digits", param_hint="--pin")
+    credentials = SandboxCards(settings.sandbox.seed, settings.sandbox.citizens).bank_card_credentials(
+        citizen.national_id
+    )
+    assert credentials is not None
+    applet = BankCardApplet(credentials.certificate_der, credentials.sign, pin)
+    try:
+        card = VirtualCard(applet, atr=ATR, port=VPCD_PORTS[reader]).insert()
+    except OSError:
+        click.echo(
+            "無法連上 vpcd：pcscd 與 vsmartcard-vpcd 是否已啟動？ / cannot reach vpcd: is pcscd running "
+            "with vsmartcard-vpcd installed?",
+            err=True,
+        )
+        raise SystemExit(1) from None
+    click.echo(f"晶片金融卡已插入 / chip bank card inserted in Virtual PCD 00 0{reader} (Ctrl-C removes it)")
+    _serve_until_interrupted(card)
 
 
 commands: list[click.Command] = [readers, virtual_card]

@@ -5,12 +5,13 @@
 import {
   $, METHODS, announce, api, busy, config, hideError, list, registerRenderer, show, showError, state, t, timers,
 } from "./core.js";
+import {bankCardKeypad, renderBankCard, resetBankCard, setUpBankCard} from "./bank_card.js";
 import {waitDone, waitFor} from "./idle.js";
 import {buildKeypads} from "./keypad.js";
 import {validNationalId} from "./national_id.js";
 
 const OTP_WAIT_S = 300;
-export const SECRET_PADS = ["pin", "nhipw"];  // never echoed: only how many were entered
+export const SECRET_PADS = ["pin", "nhipw", "bankpin"];  // never echoed: only how many were entered
 const INFO = Object.fromEntries(config.methods.map((m) => [m.id, m]));
 let afterVerified = () => {};
 let onFatal = () => {};
@@ -77,6 +78,8 @@ export function renderIdentity() {
   $("nhicard-password").hidden = !inserted("nhi");
   secret("pin-display", state.inputs.pin.length);
   secret("nhipw-display", state.inputs.nhipw.length);
+  secret("bankpin-display", state.inputs.bankpin.length);
+  renderBankCard({second: second(), inserted, cardText});
   ["nid", "hh", "nhinum", "otpid", "otpphone", "otp", "multiid", "multibirth", "multicard", "multihh", "multiissued"]
     .forEach((k) => { $(k + "-display").textContent = state.inputs[k]; });
   const known = s.masked_id ? t("kiosk.identity.same_person", {masked: s.masked_id}) : "";
@@ -168,7 +171,8 @@ async function identityStep(path, body) {
   } catch (e) {
     const error = e.body && e.body.error;
     if (error === "broker.session.expired") { onFatal(e); return; }
-    if (error === "card.pin_locked" || error === "broker.nhi_card.locked" || error === "broker.identity.locked") {
+    const locked = ["card.pin_locked", "card.bank_card.pin_locked", "broker.nhi_card.locked", "broker.identity.locked"];
+    if (locked.includes(error)) {
       state.locked = [...state.locked, state.method]; state.method = "";  // offer every other way in
       renderIdentity();
     }
@@ -263,6 +267,7 @@ function resetSteps() {
   state.multi = {step: "multi-id", answers: {}};
   $("nhi-number-entry").hidden = true; $("hh-entry").hidden = false;
   state.nhiNumber = "";
+  resetBankCard();
 }
 export function resetIdentity() { resetSteps(); state.locked = []; }
 
@@ -273,6 +278,7 @@ function activeKeypad() {
   if (m === "mobile") return state.push || second() || !state.mobileTyped ? null : "nid";
   if (m === "nhi_household") return $("nhi-number-entry").hidden ? "hh" : "nhinum";
   if (m === "nhi_card") return $("nhicard-password").hidden ? null : "nhipw";
+  if (m === "bank_card") return bankCardKeypad();
   if (m === "otp") return {id: second() ? "otpphone" : "otpid", phone: "otpphone", code: "otp"}[state.otpStep];
   if (m === "multi_factor") {
     const pad = {"multi-id": "multiid", "multi-birth": "multibirth", "multi-card": "multicard", "multi-hh": "multihh", "multi-issued": "multiissued"};
@@ -286,6 +292,7 @@ export function setUpIdentity({verified, fatal, keyPressed}) {
   resetSteps();
   registerRenderer(["identity"], renderIdentity);
   const multiSend = () => identityStep("/identity/multi_factor", state.multi.answers);
+  const bankSubmit = setUpBankCard({redraw: renderIdentity, identityStep, checkedId, second});
   buildKeypads({
     root: $("screen-identity"),
     redraw: renderIdentity,
@@ -312,6 +319,7 @@ export function setUpIdentity({verified, fatal, keyPressed}) {
       multicard: () => multiNext("nhi_card_number", state.inputs.multicard, "multi-which"),
       multihh: () => { state.multi.answers.household_number = state.inputs.multihh; multiSend(); },
       multiissued: () => { state.multi.answers.id_card_issue_date = state.inputs.multiissued; multiSend(); },
+      ...bankSubmit,
     },
   });
   $("multi-household").onclick = () => multiNext("household_number", "", "multi-hh");

@@ -2,7 +2,7 @@
 // A keyboard plugged in (a technician's, or a keypad for blind users) drives the keypad on screen.
 import {$, state, t} from "./core.js";
 
-const LETTER_PADS = ["nid", "hh", "otpid", "nhipw", "multiid", "multihh"];  // the pads with a letter row
+const LETTER_PADS = ["nid", "hh", "otpid", "nhipw", "multiid", "multihh", "bankid"];  // the pads with a letter row
 const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "clear", "0", "delete", "ok"];
 
 export function buildKeypads({submit, redraw, active, onKey, root = document}) {

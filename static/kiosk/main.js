@@ -246,6 +246,7 @@ if (config.simulatedReader) {
     body: JSON.stringify({type, national_id: $("demo-id").value.trim()})});
   $("demo-moica").onclick = () => insert("moica");
   $("demo-nhi").onclick = () => insert("nhi");
+  $("demo-bank").onclick = () => insert("bank");
   $("demo-remove").onclick = () => fetch("/demo/card", {method: "DELETE"});
 }
 window.addEventListener("pageshow", (event) => { if (event.persisted) window.location.reload(); });

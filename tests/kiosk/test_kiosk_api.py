@@ -245,7 +245,9 @@ def test_the_page_carries_its_config_as_json_with_methods_and_languages(kiosk: K
     config = re.search(r'<script id="config" type="application/json">(.*?)</script>', html, re.S)
     assert config is not None
     data = json.loads(config.group(1))
-    assert [m["id"] for m in data["methods"]] == ["moica", "mobile", "nhi_card", "nhi_household", "multi_factor", "otp"]
+    assert [m["id"] for m in data["methods"]] == [
+        "moica", "mobile", "nhi_card", "nhi_household", "multi_factor", "otp", "bank_card",
+    ]  # fmt: skip
     assert {m["id"]: m["credential"] for m in data["methods"]}["mobile"] == "citizen_certificate"
     assert data["languages"][0]["tag"] == "zh-TW" and data["simulatedReader"]
     assert data["messages"]["en"]["kiosk.welcome.start"]
