@@ -11,15 +11,18 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from prometheus_client.parser import text_string_to_metric_families
 
 from broker_client import BrokerClient
 from broker_sandbox.cards import SandboxCards
+from broker_sandbox.citizens import Citizen
 from counter_core.settings import Settings
 from hardware.cards.simulated import SimulatedReader, Timing
 from hardware.printer.capture import CapturePrinter, capture_printer
 from hardware.printer.escpos_driver import EscposPrinter
 from kiosk import create_app
 from kiosk.devices import KioskDevices
+from mydata_counter.testing import wait_for
 from mydata_counter.testing.inprocess import PageClient
 from tests.inprocess_rig import Broker, broker
 
@@ -65,3 +68,33 @@ def kiosk(broker: Broker) -> Iterator[Kiosk]:
 
 
 __all__ = ["FAST", "Broker", "Kiosk", "broker", "kiosk"]
+
+
+SERVICE = "hualien-disabled-parking"
+
+
+def at_identity(kiosk: Kiosk, service: str = SERVICE) -> None:
+    """A fresh session at the identity step of ``service``, its terms shown and agreed."""
+    assert kiosk.post("/start", {"language": "zh-TW"})["status"] == 200
+    assert kiosk.post("/service", {"service_id": service})["status"] == 200
+    assert kiosk.post("/consent", {"accepted": True, "shown": "scrolled"})["consented"]
+
+
+def insert_card(kiosk: Kiosk, card: str, citizen: Citizen, pin: str = "123456") -> None:
+    kiosk.client.post("/demo/card", json={"type": card, "national_id": citizen.national_id, "pin": pin})
+    assert wait_for(lambda: any(e["kind"] == "card_inserted" for e in kiosk.events("card")), 2)
+
+
+def moica(kiosk: Kiosk, citizen: Citizen, pin: str = "123456") -> Any:
+    kiosk.post("/method", {"method": "moica"})
+    insert_card(kiosk, "moica", citizen, pin)
+    return kiosk.post("/identity/moica", {"pin": "123456"})
+
+
+def metric(kiosk: Kiosk, name: str, **labels: str) -> float:
+    text = kiosk.client.get("/metrics").get_data(as_text=True)
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                return float(sample.value)
+    return 0.0
