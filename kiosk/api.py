@@ -57,7 +57,10 @@ def start() -> Response:
     fresh = service().start_session(session.get(COOKIE_KEY), str(_body().get("language", "")))
     session[COOKIE_KEY] = fresh.id
     # The page joins its session's event room with this token (its socket connected before the session).
-    return jsonify({"ok": True, "socket_token": fresh.socket_token, "card": service().reader_card()})
+    return jsonify({
+        "ok": True, "socket_token": fresh.socket_token, "card": service().reader_card(),
+        "reader_problem": service().reader_problem(),
+    })  # fmt: skip
 
 
 @bp.get("/state")

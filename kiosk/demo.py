@@ -1,5 +1,5 @@
-"""The demo card panel's endpoints: insert or remove a card in the simulated reader. Registered only when
-the reader is simulated, so a kiosk with a real reader has no such routes."""
+"""The demo card panel's endpoints: insert or remove a card in the simulated reader, unplug it or plug it in.
+Registered only when the reader is simulated, so a kiosk with a real reader has no such routes."""
 
 from __future__ import annotations
 
@@ -29,4 +29,14 @@ def insert() -> Response:
 @bp.delete("/card")
 def remove() -> Response:
     _reader().remove()
+    return jsonify({"ok": True})
+
+
+@bp.post("/reader")
+def plug() -> Response:
+    """The reader's cable pulled out (``{"plugged": false}``) or put back: what the kiosk does without a reader."""
+    if (request.get_json(silent=True) or {}).get("plugged", True):
+        _reader().plug_in()
+    else:
+        _reader().unplug()
     return jsonify({"ok": True})

@@ -22,7 +22,7 @@ from counter_core.datacode import code_from_symbol
 from counter_core.errors import CounterError
 from counter_core.events import EventSink
 from counter_core.i18n import DEFAULT_LANGUAGE, languages, page_languages
-from counter_core.identity import METHOD_IDS, METHODS
+from counter_core.identity import METHOD_IDS, METHODS, method
 from counter_core.limits import AttemptLimiter
 from counter_core.metrics import PRINTER_FAULTS, RECEIPTS
 from counter_core.settings import KioskSettings
@@ -120,7 +120,16 @@ class KioskService:
                 self.events("wiped", {"reason": "card.removed"}, to=wiped.id)
             for live in self.store.all():  # the earlier citizen's card is out: this citizen's may go in
                 live.card_left = live.card_here = False
-        self.events("card", {"kind": event.kind, "card_type": event.card_type})
+        payload: dict[str, object] = {"kind": event.kind, "card_type": event.card_type}
+        if event.kind in ("reader_added", "reader_removed"):  # the page pauses or offers again the card methods
+            payload["reader_problem"] = self.reader_problem()
+        self.events("card", payload)
+
+    def reader_problem(self) -> str:
+        """"" while the card reader works; else the key of what is wrong (``card.service_down``: pcscd is not
+        running, ``card.no_reader``): the page then pauses the methods that need a card and offers the others."""
+        health = self.devices.reader.health()
+        return health.message_key if health.state == "fail" else ""
 
     # -- session, catalogue, consent -------------------------------------------------------------
     def start_session(self, previous_id: str | None, language: str) -> KioskSession:
@@ -194,9 +203,14 @@ class KioskService:
             raise
         state.consented = True
 
-    def choose_method(self, state: KioskSession, method: str) -> None:
-        """The method on screen now ("" = the list of methods)."""
-        state.active_method = method if method in METHOD_IDS else ""
+    def choose_method(self, state: KioskSession, method_id: str) -> None:
+        """The method on screen now ("" = the list of methods). A method that needs a card is refused while the
+        reader does not work (pcscd down, reader unplugged), with what to do instead."""
+        info = method(method_id)
+        if info is not None and info.card is not None and self.reader_problem():
+            state.active_method = ""
+            raise CounterError("kiosk.identity.reader_down_pick")
+        state.active_method = method_id if method_id in METHOD_IDS else ""
 
     # -- code and receipt ------------------------------------------------------------------------
     def print_receipt(self, state: KioskSession, request_id: str = "") -> PrintOutcome:

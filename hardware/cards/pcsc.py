@@ -138,6 +138,7 @@ class PcscReader:
             listener(event)
 
     def _supervise(self) -> None:
+        announced_down = False
         while not self._stop.is_set():
             with self._lock:
                 monitor = self._monitor
@@ -147,6 +148,13 @@ class PcscReader:
                     alive = True
                 except CardServiceDown:
                     alive = False
+                if not alive and monitor is not None and not announced_down:
+                    # pcscd went away: its readers with it (the kiosk pauses the card methods); once it is back the
+                    # new monitor announces the readers again
+                    announced_down = True
+                    self._emit(CardEvent("reader_removed", ""))
+                if alive:
+                    announced_down = False
                 if alive and not self._stop.is_set():
                     if monitor is not None:
                         log.warning("card reader: pcscd is back; watching the readers again")

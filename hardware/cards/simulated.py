@@ -30,6 +30,7 @@ from hardware.cards.interface import (
     MoicaSignature,
     NhiCard,
     NoCard,
+    NoReader,
     PinLocked,
     PinWrong,
     ReaderInfo,
@@ -116,6 +117,7 @@ class SimulatedReader:
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
         self._fault: CardError | None = None
+        self._plugged = True
 
     def sample_citizen(self) -> str:
         """A national ID whose cards this simulator can play (shown in the demo panel)."""
@@ -127,6 +129,20 @@ class SimulatedReader:
         with self._lock:
             self._card = _Card(card_type, national_id.upper(), pin, tries)
         self._emit(CardEvent("card_inserted", READER_NAME, card_type))
+
+    def unplug(self) -> None:
+        """The reader's cable pulled out: a card in it is gone with it, health fails until ``plug_in``."""
+        with self._lock:
+            self._plugged, card = False, self._card
+            self._card = None
+        if card is not None:
+            self._emit(CardEvent("card_removed", READER_NAME, card.card_type))
+        self._emit(CardEvent("reader_removed", READER_NAME))
+
+    def plug_in(self) -> None:
+        with self._lock:
+            self._plugged = True
+        self._emit(CardEvent("reader_added", READER_NAME))
 
     def plant_fault(self, fault: CardError | None) -> None:
         """The next card operation fails with ``fault`` (once): a chip that answers nonsense, a reader pulled out
@@ -158,6 +174,8 @@ class SimulatedReader:
 
     def readers(self) -> list[ReaderInfo]:
         card = self._card
+        if not self._plugged:
+            return []
         return [
             ReaderInfo(
                 READER_NAME,
@@ -169,6 +187,8 @@ class SimulatedReader:
 
     def _present(self) -> _Card:
         card = self._card
+        if not self._plugged:
+            raise NoReader()
         if card is None:
             raise NoCard()
         return card
@@ -237,6 +257,8 @@ class SimulatedReader:
             pin.wipe()
 
     def health(self) -> DeviceHealth:
+        if not self._plugged:
+            return DeviceHealth("reader", "simulated", "fail", "card.no_reader", READER_NAME)
         return DeviceHealth("reader", "simulated", "ok", "card.reader_ready", READER_NAME)
 
     def close(self) -> None:

@@ -12,7 +12,7 @@ export const state = {
   service: null, session: null, method: "",
   inputs: {pin: "", nhipw: "", nid: "", hh: "", nhinum: "", otpid: "", otpphone: "", otp: "",
            multiid: "", multibirth: "", multicard: "", multihh: "", multiissued: "", cphone: "", cemail: "", ccode: ""},
-  push: null, card: null, result: null, error: null, waitUntil: 0, locked: [], substep: "",
+  push: null, card: null, result: null, error: null, waitUntil: 0, locked: [], substep: "", readerProblem: "",
 };
 export const timers = {idle: null, idleTick: null, done: null, push: null, qr: null, keepAlive: null};
 

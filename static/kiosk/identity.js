@@ -46,6 +46,8 @@ function cardText(kind, insertKey, wrongKey) {
 
 export function renderIdentity() {
   const s = state.session || {methods: []};
+  // the reader failed while its pane was open ("insert your card" would wait forever): back to the methods
+  if (state.readerProblem && state.method && INFO[state.method] && INFO[state.method].card) state.method = "";
   const note = $("identity-note");
   state.substep = second() ? "b" : (s.methods.length ? "" : "a");
   if (second()) {
@@ -56,16 +58,20 @@ export function renderIdentity() {
   const why = [];
   if (absent.length) why.push(t("kiosk.identity.not_offered", {methods: list(absent.map(methodName))}));
   if (state.locked.length) why.push(t("kiosk.identity.locked_others", {methods: list(state.locked.map(methodName))}));
+  // The reader does not work (pcscd down, unplugged): the card methods stay in view, greyed, with the reason.
+  const paused = state.readerProblem ? shown.filter((m) => INFO[m].card) : [];
+  if (paused.length) why.push(t("kiosk.identity.reader_down", {methods: list(paused.map(methodName))}));
   $("methods").hidden = Boolean(state.method);
   $("methods-why").hidden = Boolean(state.method) || !why.length;
-  $("methods-why").textContent = why.join(" ");
+  $("methods-why").textContent = why.join("\n");  // one reason a line (#methods-why keeps line breaks)
   $("methods").replaceChildren(...shown.map((m) => {
     const b = document.createElement("button");
     b.type = "button"; b.className = "card method"; b.dataset.method = m;
     const title = document.createElement("strong"); title.textContent = methodName(m);
     const hint = document.createElement("small"); hint.textContent = t("kiosk.method." + m + ".hint");
     b.append(title, hint);
-    b.onclick = () => chooseMethod(m);
+    if (paused.includes(m)) b.disabled = true;
+    else b.onclick = () => chooseMethod(m);
     return b;
   }));
   METHODS.forEach((m) => { const pane = $("pane-" + m); if (pane) pane.hidden = state.method !== m; });

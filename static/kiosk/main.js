@@ -108,6 +108,7 @@ async function start() {
     const started = await api("POST", "/start", {language: state.lang});
     window.counterSocket.emit("join", {token: started.socket_token});  // this session's events from now on
     state.card = started.card;  // what the reader holds now (card events before the session did not reach us)
+    state.readerProblem = started.reader_problem || "";  // pcscd down or no reader: the card methods are paused
     if (!state.catalogue) state.catalogue = await api("GET", "/catalogue");
     state.category = "";
     if (cardIn()) { askForCard(() => show("services"), "kiosk.takecard.before"); return; }
@@ -215,6 +216,11 @@ setUpHelp();
 
 const socket = window.counterSocket;
 socket.on("card", (event) => {
+  if ("reader_problem" in event) state.readerProblem = event.reader_problem;  // a reader came or went
+  if (event.kind === "reader_added" || event.kind === "reader_removed") {
+    if (state.screen === "identity") renderIdentity();
+    return;
+  }
   state.card = event;
   if (config.simulatedReader && event.kind === "card_inserted") $("demo").open = false;  // out of the way again
   if (state.screen === "identity") renderIdentity();
@@ -248,6 +254,12 @@ if (config.simulatedReader) {
   $("demo-nhi").onclick = () => insert("nhi");
   $("demo-bank").onclick = () => insert("bank");
   $("demo-remove").onclick = () => fetch("/demo/card", {method: "DELETE"});
+  $("demo-unplug").onclick = () => {  // the reader's cable out, or back in
+    const unplugged = $("demo-unplug").getAttribute("aria-pressed") !== "true";
+    $("demo-unplug").setAttribute("aria-pressed", String(unplugged));
+    fetch("/demo/reader", {method: "POST", headers: {"Content-Type": "application/json"},
+      body: JSON.stringify({plugged: !unplugged})});
+  };
 }
 window.addEventListener("pageshow", (event) => { if (event.persisted) window.location.reload(); });
 applyText();

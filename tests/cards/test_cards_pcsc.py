@@ -158,8 +158,12 @@ def test_same_reader_recovers_after_pcscd_restarts_mid_session(pcscd: Pcscd, emp
             pcscd.stop()
             assert reader.health().message_key == "card.service_down"
             assert wait_for(lambda: any(e.kind == "card_removed" and e.card_type == "nhi" for e in events))
+            # the readers went with pcscd: said once, so a kiosk pauses its card methods
+            assert wait_for(lambda: any(e.kind == "reader_removed" for e in events), 6)
             pcscd.start()
         assert wait_for(lambda: reader.health().state == "ok", 10)
+        assert wait_for(lambda: any(e.kind == "reader_added" for e in events), 10)  # and back, said again
+        assert sum(e.kind == "reader_removed" and e.reader == "" for e in events) <= 1, events  # not every 2 s
         assert wait_for(lambda: not any(r.card_present for r in reader.readers()), 5)
         events.clear()
         with VirtualCard(nhi_responder(DATA)):

@@ -67,9 +67,6 @@ def kiosk(broker: Broker) -> Iterator[Kiosk]:
             kiosk.close()
 
 
-__all__ = ["FAST", "Broker", "Kiosk", "broker", "kiosk"]
-
-
 SERVICE = "hualien-disabled-parking"
 
 
@@ -98,3 +95,6 @@ def metric(kiosk: Kiosk, name: str, **labels: str) -> float:
             if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
                 return float(sample.value)
     return 0.0
+
+
+__all__ = ["FAST", "SERVICE", "Broker", "Kiosk", "at_identity", "broker", "insert_card", "kiosk", "metric", "moica"]

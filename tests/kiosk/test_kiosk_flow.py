@@ -121,6 +121,25 @@ def test_wrong_pin_counts_down_then_locks(kiosk: Page, rig: KioskRig) -> None:
     expect(kiosk.locator("#methods-why")).to_contain_text("已鎖住")
 
 
+def test_a_reader_unplugged_mid_step_greys_the_card_methods_with_the_reason_and_back_when_plugged_in(
+    kiosk: Page, rig: KioskRig
+) -> None:
+    to_identity(kiosk)
+    kiosk.click('.method[data-method="moica"]')
+    expect(kiosk.locator("#moica-card")).to_be_visible()  # "insert your card", which would now wait forever
+    kiosk.request.post(rig.kiosk_url + "/demo/reader", data={"plugged": False})
+    expect(kiosk.locator("#pane-moica")).to_be_hidden()  # back at the methods, told why
+    expect(kiosk.locator('.method[data-method="moica"]')).to_be_disabled()
+    expect(kiosk.locator('.method[data-method="mobile"]')).to_be_enabled()  # the others are offered
+    expect(kiosk.locator("#methods-why")).to_contain_text("讀卡機目前無法使用")
+    expect(kiosk.locator("#methods-why")).to_contain_text("自然人憑證")
+    kiosk.click('.langbtn[data-lang="en"]')
+    expect(kiosk.locator("#methods-why")).to_contain_text("The card reader is not working right now")
+    kiosk.request.post(rig.kiosk_url + "/demo/reader", data={"plugged": True})
+    expect(kiosk.locator('.method[data-method="moica"]')).to_be_enabled()
+    expect(kiosk.locator("#methods-why")).not_to_contain_text("card reader")
+
+
 def test_paper_out_shows_the_code_on_screen_and_retry_prints(kiosk: Page, rig: KioskRig) -> None:
     citizen = rig.citizen(100)
     rig.printer.state = "paper_out"

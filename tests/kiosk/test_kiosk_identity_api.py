@@ -195,3 +195,23 @@ def test_multi_factor_without_a_card_by_household_number_or_issue_date(kiosk: Ki
         "household_number": citizen.household_number,
     }
     assert kiosk.post("/identity/multi_factor", by_roc)["methods"] == ["multi_factor"]
+
+
+def test_an_unplugged_reader_pauses_the_card_methods_with_a_reason_and_the_others_still_work(
+    kiosk: Kiosk, broker: Broker
+) -> None:
+    assert kiosk.post("/start", {"language": "en"})["reader_problem"] == ""
+    kiosk.reader.unplug()
+    event = kiosk.wait_event("card")  # device-wide: every page learns the reader went away, and why
+    assert event == {"kind": "reader_removed", "card_type": None, "reader_problem": "card.no_reader"}
+    assert kiosk.post("/start", {"language": "en"})["reader_problem"] == "card.no_reader"  # and a page started now
+    at_identity(kiosk)
+    for card_method in ("moica", "nhi_card", "nhi_household", "bank_card"):
+        refused = kiosk.post("/method", {"method": card_method})
+        assert refused["status"] >= 400 and refused["error"] == "kiosk.identity.reader_down_pick", refused
+        assert "needs no card" in refused["message"]["en"] and "請櫃台協助" in refused["message"]["zh-TW"]
+    assert kiosk.post("/method", {"method": "otp"})["status"] == 200  # the ways without a card stay open
+    kiosk.reader.plug_in()
+    assert wait_for(lambda: any(e.get("reader_problem") == "" for e in kiosk.events("card")), 2)
+    assert kiosk.post("/method", {"method": "moica"})["status"] == 200
+    assert moica(kiosk, broker.citizen(31))["methods"] == ["moica"]  # and a card is read again
