@@ -133,6 +133,7 @@ class _Shot:
     module_px: float
     module_dots: float
     steps: list[str]
+    smear_modules: float = 0.0  # set by ``_render``: the hand's path, in modules of the finest symbol
 
 
 def _receipt_shot(rng: random.Random, code: str, condition: str, layout: str, steps: list[str]) -> _Shot:
@@ -208,6 +209,7 @@ def _render(rng: random.Random, shot: _Shot, size: tuple[int, int], tilted: bool
     if "motion" in steps:
         smear += rng.uniform(*MOTION_MODULES) * module_scene
     moved = optics.shake_psf(rng, smear) if smear > 0.7 else np.ones((1, 1), np.float32)
+    shot.smear_modules = smear / module_scene
     defocus = optics.disc_psf(rng.uniform(*DEFOCUS_MODULES) * module_scene) if "defocus" in steps else None
     radiance_obj = optics.convolve(optics.convolve(radiance_obj * cover[..., None], moved), kernel_obj)
     cover = optics.convolve(optics.convolve(cover, moved), kernel_obj)
@@ -236,7 +238,8 @@ def _positive(rng: random.Random, size: tuple[int, int], condition: str, layout:
     else:
         shot = _receipt_shot(rng, code, condition, layout, steps)
     image = _render(rng, shot, size, condition == "tilted")
-    return image, code, f"{layout} {'+'.join(steps) or condition} module {shot.module_px:.1f}px"
+    detail = f"{layout} {'+'.join(steps) or condition} module {shot.module_px:.1f}px smear {shot.smear_modules:.1f}"
+    return image, code, detail
 
 
 def _negative(rng: random.Random, size: tuple[int, int], kind: str) -> tuple[Image, str]:
