@@ -42,10 +42,12 @@ SIGNED_ISSUED_AT = 1795999000  # 2026-11-30: the signed corpus's claims (the sig
 FOCAL = 0.714  # focal length / frame width: a 70° horizontal field of view
 QR_MODULE_PX, CODE128_MODULE_PX = (2.4, 6.0), (1.8, 3.6)  # finest module on the frame, px
 FAR_QR_MODULE_PX, FAR_CODE128_MODULE_PX = (1.7, 2.3), (1.4, 1.8)
-# Blur in modules of the finest symbol in view. A disc wider than about one module puts the module's own
-# frequency on the blur's first zero, and a smear much past three does the same: past those the code's
-# information is gone for any decoder, so the corpus stops there.
-DEFOCUS_MODULES, MOTION_MODULES = (0.4, 1.0), (1.0, 3.0)
+# Blur in modules of the symbol's module. A disc wider than about one module puts the module's own
+# frequency on the blur's first zero; a straight smear does so at two modules (a curved, uneven hand's path
+# a little later). Past those the code's information is gone for any decoder, so the corpus stops there:
+# motion frames generated up to 3 modules were read by a Wiener filter given the *true* kernel (which no
+# decoder has) in 100 % of frames under 2 modules, 71 % at 2-2.5 and 58 % at 2.5-3 (docs/scanning.md).
+DEFOCUS_MODULES, MOTION_MODULES = (0.4, 1.0), (1.0, 2.5)
 QR_ROWS, CODE128_ROWS = scenes.QR_ROWS, scenes.CODE128_ROWS
 
 
@@ -135,6 +137,7 @@ class _Shot:
     module_px: float
     module_dots: float
     steps: list[str]
+    smear_modules: float = 0.0  # set by ``_render``: the hand's path, in modules of the finest symbol
 
 
 def _receipt_shot(
@@ -212,6 +215,7 @@ def _render(rng: random.Random, shot: _Shot, size: tuple[int, int], tilted: bool
     if "motion" in steps:
         smear += rng.uniform(*MOTION_MODULES) * module_scene
     moved = optics.shake_psf(rng, smear) if smear > 0.7 else np.ones((1, 1), np.float32)
+    shot.smear_modules = smear / module_scene
     defocus = optics.disc_psf(rng.uniform(*DEFOCUS_MODULES) * module_scene) if "defocus" in steps else None
     radiance_obj = optics.convolve(optics.convolve(radiance_obj * cover[..., None], moved), kernel_obj)
     cover = optics.convolve(optics.convolve(cover, moved), kernel_obj)
@@ -249,7 +253,8 @@ def _positive(
     else:
         shot = _receipt_shot(rng, code, condition, layout, steps, qr_text)
     image = _render(rng, shot, size, condition == "tilted")
-    return image, code, f"{layout} {'+'.join(steps) or condition} module {shot.module_px:.1f}px"
+    detail = f"{layout} {'+'.join(steps) or condition} module {shot.module_px:.1f}px smear {shot.smear_modules:.1f}"
+    return image, code, detail
 
 
 def _negative(rng: random.Random, size: tuple[int, int], kind: str) -> tuple[Image, str]:

@@ -206,6 +206,11 @@ def gaussian_kernel_1d(sigma: float) -> Image:
 
 def wiener(grey: Image, kernel: Image, noise_to_signal: float = NOISE_TO_SIGNAL) -> Image:
     """``grey`` deconvolved by ``kernel`` (Wiener filter), as uint8."""
+    return np.clip(wiener_f(grey, kernel, noise_to_signal), 0, 255).astype(np.uint8)  # type: ignore[no-any-return]
+
+
+def wiener_f(grey: Image, kernel: Image, noise_to_signal: float = NOISE_TO_SIGNAL) -> Image:
+    """``grey`` deconvolved by ``kernel`` (Wiener filter), as float32 (unclipped)."""
     height, width = grey.shape
     spectrum, size = _padded_dft(_taper(grey))
     psf = np.zeros(size, np.float32)
@@ -218,4 +223,4 @@ def wiener(grey: Image, kernel: Image, noise_to_signal: float = NOISE_TO_SIGNAL)
     real = (spectrum[..., 0] * transfer[..., 0] + spectrum[..., 1] * transfer[..., 1]) / power
     imag = (spectrum[..., 1] * transfer[..., 0] - spectrum[..., 0] * transfer[..., 1]) / power
     restored = cv2.idft(np.dstack([real, imag]), flags=cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
-    return np.clip(restored[:height, :width], 0, 255).astype(np.uint8)  # type: ignore[no-any-return]
+    return restored[:height, :width]  # type: ignore[no-any-return]
