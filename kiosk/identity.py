@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -70,20 +71,10 @@ class IdentitySteps:
     # -- cards -----------------------------------------------------------------------------------
     def moica(self, state: KioskSession, pin: Personal[str]) -> None:
         """Sign the broker's challenge with the citizen-certificate card; the PIN goes only to the card."""
-        try:
+        with _spending(pin, "moica", "card.pin_last_try"):
             self._card(state)
             challenge = self.broker.moica_challenge(state.broker_session)
             signed = self.devices.reader.moica_sign(pin, challenge)
-        except (PinWrong, PinLocked) as error:
-            IDENTITY_RESULTS.labels("moica", "pin_locked" if isinstance(error, PinLocked) else "pin_wrong").inc()
-            if isinstance(error, PinWrong) and error.tries_left == 1:  # say so before the try that locks it
-                raise PinWrong("card.pin_last_try", tries_left=1) from None
-            raise
-        except CardError as error:
-            CARD_ERRORS.labels(error.key).inc()
-            raise
-        finally:
-            pin.wipe()
         status = self.broker.moica_verify(state.broker_session, signed.certificate_der, signed.signature_der)
         self._passed(state, "moica", status)
 
@@ -106,23 +97,13 @@ class IdentitySteps:
         """晶片金融卡: the card checks its own PIN and signs the broker's challenge; the verification centre checks
         the card and that its account is the citizen's (the ID typed, or the one the first method proved). The
         ID is checked and the PIN's form too before the card or the broker hears of either."""
-        try:
+        with _spending(pin, "bank_card", "card.bank_card.pin_last_try"):
             self._card(state)
             claimed = _checked_id(national_id, state)
             if not is_bank_card_pin(pin.reveal()):
                 raise CounterError("card.bank_card.pin_format")
             challenge = self.broker.bank_card_challenge(state.broker_session)
             signed = self.devices.reader.bank_card_sign(pin, challenge)
-        except (PinWrong, PinLocked) as error:
-            IDENTITY_RESULTS.labels("bank_card", "pin_locked" if isinstance(error, PinLocked) else "pin_wrong").inc()
-            if isinstance(error, PinWrong) and error.tries_left == 1:  # say so before the try that locks it
-                raise PinWrong("card.bank_card.pin_last_try", tries_left=1) from None
-            raise
-        except CardError as error:
-            CARD_ERRORS.labels(error.key).inc()
-            raise
-        finally:
-            pin.wipe()
         try:
             status = self.broker.bank_card_verify(
                 state.broker_session, claimed, signed.certificate_der, signed.signature_der
@@ -273,3 +254,21 @@ def _date(typed: str, key: str) -> date:
     except ValueError:
         pass
     raise CounterError(key)
+
+
+@contextmanager
+def _spending(pin: Personal[str], method: str, last_try_key: str) -> Iterator[None]:
+    """A card step that spends the PIN on the card: wrong and locked PINs counted by method, the last try said
+    before the one that locks the card, card faults counted by kind, and the PIN wiped whatever happened."""
+    try:
+        yield
+    except (PinWrong, PinLocked) as error:
+        IDENTITY_RESULTS.labels(method, "pin_locked" if isinstance(error, PinLocked) else "pin_wrong").inc()
+        if isinstance(error, PinWrong) and error.tries_left == 1:
+            raise PinWrong(last_try_key, tries_left=1) from None
+        raise
+    except CardError as error:
+        CARD_ERRORS.labels(error.key).inc()
+        raise
+    finally:
+        pin.wipe()
