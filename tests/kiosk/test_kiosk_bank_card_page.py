@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, ViewportSize, expect
+from playwright.sync_api import Page, expect
 
 from counter_core.settings import Settings, load_settings
 from hardware.printer.capture import capture_printer
@@ -94,22 +94,6 @@ def virtual_bank_card(config: Path, national_id: str, pin: str) -> Iterator[None
         process.send_signal(signal.SIGINT)  # Ctrl-C
         out, _ = process.communicate(timeout=30)
         assert process.returncode == 0 and "card removed" in out
-
-
-@pytest.mark.parametrize("viewport", [ViewportSize(width=1280, height=1024), ViewportSize(width=1920, height=1080)])
-def test_the_bank_cards_id_keypad_fits_above_the_bar_on_landscape_screens(
-    kiosk: Page, rig: KioskRig, viewport: ViewportSize
-) -> None:
-    """Once the card is read its insert picture gives way: the OK key is reachable without scrolling."""
-    kiosk.set_viewport_size(viewport)
-    to_identity(kiosk, "moe-tuition-waiver")
-    kiosk.click('.method[data-method="bank_card"]')
-    insert(kiosk, rig, "bank", rig.citizen(121), PIN)
-    expect(kiosk.locator("#bank-id")).to_be_visible()
-    ok = kiosk.locator('.keypad[data-target="bankid"] button[data-key="ok"]').bounding_box()
-    bar = kiosk.locator("#screen-identity .actions").bounding_box()
-    assert ok is not None and bar is not None
-    assert ok["y"] >= 0 and ok["y"] + ok["height"] <= bar["y"], (viewport, ok, bar)
 
 
 def test_the_bank_card_through_pcscd_signs_for_a_real_driver_kiosk(

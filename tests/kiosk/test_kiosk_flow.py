@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 import zxingcpp
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Page, Route, ViewportSize, expect
 
 from broker_client import BrokerClient
 from broker_sandbox.citizens import Citizen
@@ -138,6 +138,27 @@ def test_a_reader_unplugged_mid_step_greys_the_card_methods_with_the_reason_and_
     kiosk.request.post(rig.kiosk_url + "/demo/reader", data={"plugged": True})
     expect(kiosk.locator('.method[data-method="moica"]')).to_be_enabled()
     expect(kiosk.locator("#methods-why")).not_to_contain_text("card reader")
+
+
+@pytest.mark.parametrize("viewport", [ViewportSize(width=1280, height=1024), ViewportSize(width=1920, height=1080)])
+@pytest.mark.parametrize(
+    ("method", "card", "target"),
+    [("bank_card", "bank", "bankid"), ("nhi_card", "nhi", "nhipw"), ("nhi_household", "", "hh")],
+)
+def test_a_card_panes_keypad_keeps_its_ok_key_above_the_bar_on_landscape_screens(
+    kiosk: Page, rig: KioskRig, viewport: ViewportSize, method: str, card: str, target: str
+) -> None:
+    """A card's insert picture gives way to a keypad with letters: its OK key is reachable without scrolling."""
+    kiosk.set_viewport_size(viewport)
+    to_identity(kiosk, "moe-tuition-waiver")
+    kiosk.click(f'.method[data-method="{method}"]')
+    if card:
+        insert(kiosk, rig, card, rig.citizen(121))
+    ok = kiosk.locator(f'.keypad[data-target="{target}"] button[data-key="ok"]')
+    expect(ok).to_be_visible()
+    box, bar = ok.bounding_box(), kiosk.locator("#screen-identity .actions").bounding_box()
+    assert box is not None and bar is not None
+    assert box["y"] >= 0 and box["y"] + box["height"] <= bar["y"], (viewport, box, bar)
 
 
 def test_paper_out_shows_the_code_on_screen_and_retry_prints(kiosk: Page, rig: KioskRig) -> None:
