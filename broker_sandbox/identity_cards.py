@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hmac
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -45,15 +46,21 @@ class CardMethods:
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.flow.clock.now(), UTC)
 
-    # -- MOICA card ----------------------------------------------------------------------------------
-    def moica_challenge(self, terminal: str, session_id: str) -> str:
-        return self._challenge(terminal, session_id, "moica")
-
-    def moica_verify(self, terminal: str, session_id: str, certificate_b64: str, signature_b64: str) -> IdentityStatus:
-        session = self.flow.begin(terminal, session_id, "moica")
-        challenge = self._take_challenge(session, "moica")
+    def _signed(
+        self,
+        terminal: str,
+        session: dict[str, Any],
+        method: IdentityMethod,
+        verify: Callable[[int, bytes, bytes, bytes, datetime], str],
+        certificate_b64: str,
+        signature_b64: str,
+        claimed: str = "",
+    ) -> str:
+        """What the card's certificate names (national ID, or account), once its signature over this session's
+        challenge for ``method`` checks out; a refusal is audited, counted and ``IdentityFailed``."""
+        challenge = self._take_challenge(session, method)
         try:
-            national_id = verify_citizen_signature(
+            return verify(
                 self.flow.settings.seed,
                 base64.b64decode(certificate_b64, validate=True),
                 challenge,
@@ -61,9 +68,18 @@ class CardMethods:
                 self._now(),
             )
         except (CertificateRejected, ValueError) as exc:
-            self.flow.audit.append("identity.moica.failed", terminal=terminal)
-            self.flow.attempts.failed(terminal, "moica")  # the card counts its own PIN tries
+            self.flow.audit.append(f"identity.{method}.failed", terminal=terminal)
+            self.flow.attempts.failed(terminal, method, claimed)
             raise errors.IdentityFailed() from exc
+
+    # -- MOICA card ----------------------------------------------------------------------------------
+    def moica_challenge(self, terminal: str, session_id: str) -> str:
+        return self._challenge(terminal, session_id, "moica")
+
+    def moica_verify(self, terminal: str, session_id: str, certificate_b64: str, signature_b64: str) -> IdentityStatus:
+        session = self.flow.begin(terminal, session_id, "moica")
+        # the card counts its own PIN tries; a refused signature counts here
+        national_id = self._signed(terminal, session, "moica", verify_citizen_signature, certificate_b64, signature_b64)
         if self.flow.citizen(national_id) is None:
             raise errors.UnknownCitizen()
         return self.flow.pass_method(session, "moica", national_id)
@@ -78,19 +94,9 @@ class CardMethods:
         # "": the ID this session's first method proved (a second method never asks for it again)
         claimed = national_id.strip().upper() or self.flow.session(session_id, terminal)["national_id"]
         session = self.flow.begin(terminal, session_id, "bank_card", claimed)
-        challenge = self._take_challenge(session, "bank_card")
-        try:
-            account = verify_bank_card_signature(
-                self.flow.settings.seed,
-                base64.b64decode(certificate_b64, validate=True),
-                challenge,
-                base64.b64decode(signature_b64, validate=True),
-                self._now(),
-            )
-        except (CertificateRejected, ValueError) as exc:
-            self.flow.audit.append("identity.bank_card.failed", terminal=terminal)
-            self.flow.attempts.failed(terminal, "bank_card", claimed)
-            raise errors.IdentityFailed() from exc
+        account = self._signed(
+            terminal, session, "bank_card", verify_bank_card_signature, certificate_b64, signature_b64, claimed
+        )
         citizen = self.flow.citizen(claimed)
         if citizen is None or not hmac.compare_digest(citizen.bank_card_account, account):
             self.flow.audit.append("identity.bank_card.failed", terminal=terminal)
