@@ -77,6 +77,18 @@ def past_contact(page: Page) -> None:
     page.click("#contact-continue, #contact-skip")
 
 
+def finish_with_nhi_household(page: Page, rig: HasKiosk, citizen: Citizen) -> None:
+    """The first card out, the NHI card in with the household number as the second method, then on to the
+    printed receipt."""
+    page.request.delete(rig.kiosk_url + "/demo/card")
+    page.click('.method[data-method="nhi_household"]')
+    insert(page, rig, "nhi", citizen)
+    expect(page.locator("#nhi-card")).to_have_text("已讀到卡片")
+    type_keys(page, "hh", citizen.household_number)
+    past_contact(page)
+    expect(page.locator("#screen-done")).to_be_visible(timeout=15_000)
+
+
 class HasKiosk(Protocol):
     kiosk_url: str
 

@@ -22,7 +22,14 @@ from hardware.printer.capture import capture_printer
 from mydata_counter.servicerunner import running_service, write_config
 from mydata_counter.testing.sandbox import citizens, running_sandbox, sandbox_settings
 from tests.cards.cards_rig import Pcscd
-from tests.kiosk.kiosk_rig import KioskRig, agree, insert, past_contact, to_identity, type_keys
+from tests.kiosk.kiosk_rig import (
+    KioskRig,
+    agree,
+    finish_with_nhi_household,
+    insert,
+    to_identity,
+    type_keys,
+)
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,13 +73,7 @@ def test_a_citizen_walks_through_the_bank_card_pane_to_a_receipt_in_portrait(kio
     expect(kiosk.locator("#identity-note")).to_contain_text("首次使用")  # first use: a second, different method
     expect(kiosk.locator('.method[data-method="bank_card"]')).to_have_count(0)
 
-    kiosk.request.delete(rig.kiosk_url + "/demo/card")
-    kiosk.click('.method[data-method="nhi_household"]')
-    insert(kiosk, rig, "nhi", citizen)
-    expect(kiosk.locator("#nhi-card")).to_have_text("已讀到卡片")
-    type_keys(kiosk, "hh", citizen.household_number)
-    past_contact(kiosk)
-    expect(kiosk.locator("#screen-done")).to_be_visible(timeout=15_000)
+    finish_with_nhi_household(kiosk, rig, citizen)
     expect(kiosk.locator("#done-code")).to_have_text(re.compile(r"\d{4}"))
 
 

@@ -14,7 +14,15 @@ from broker_client import BrokerClient
 from broker_sandbox.citizens import Citizen
 from counter_core.datacode import code_from_symbol
 from mydata_counter.testing.sandbox import advance_clock, issue_code
-from tests.kiosk.kiosk_rig import KioskRig, agree, insert, past_contact, to_identity, type_keys
+from tests.kiosk.kiosk_rig import (
+    KioskRig,
+    agree,
+    finish_with_nhi_household,
+    insert,
+    past_contact,
+    to_identity,
+    type_keys,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -55,13 +63,7 @@ def test_first_use_moica_then_nhi_household_prints_a_decodable_receipt(kiosk: Pa
     type_keys(kiosk, "pin", "123456")
     expect(kiosk.locator("#identity-note")).to_contain_text("首次使用")  # first use: a second method, and why
     expect(kiosk.locator('.method[data-method="moica"]')).to_have_count(0)
-    kiosk.request.delete(rig.kiosk_url + "/demo/card")
-    kiosk.click('.method[data-method="nhi_household"]')
-    insert(kiosk, rig, "nhi", citizen)
-    expect(kiosk.locator("#nhi-card")).to_have_text("已讀到卡片")
-    type_keys(kiosk, "hh", citizen.household_number)
-    past_contact(kiosk)
-    expect(kiosk.locator("#screen-done")).to_be_visible(timeout=15_000)
+    finish_with_nhi_household(kiosk, rig, citizen)
     code = _screen_code(kiosk)
     assert len(code) == 16
     expect(kiosk.locator("#done-valid")).to_contain_text("此條碼於")
