@@ -6,10 +6,12 @@
    enlarged across thin bars, averaged along them and, when soft, deconvolved across them
    (``linear.py``). An areal candidate is cropped and brought to a working size (small codes upscaled
    so a module spans several pixels, large ones downscaled so the deblurring stays cheap), then:
-   zxing-cpp plain and inverted (a phone in dark mode); low-light contrast; Lanczos-enlarged and
-   sharpened (modules under 2 px); and, on the likeliest box only, Wiener-deconvolved with the smears
-   and the defocus disc measured in the crop's cepstrum, and pyzbar (a second engine).
-3. Only when no candidate was found: CLAHE on the whole frame, then pyzbar on it.
+   zxing-cpp plain and inverted (a phone in dark mode); low-light contrast; one global threshold
+   (a smeared or far QR); and, on the likeliest box only, glare and shadow evened out locally,
+   tile-wise contrast, Lanczos-enlarged and sharpened (modules under 2 px), Wiener-deconvolved with
+   the smears and the defocus disc measured in the crop's cepstrum, and pyzbar (a second engine).
+3. Only when no candidate was found: candidates again in a smoothed frame (a dim frame's sensor noise
+   drowns a faint symbol's edges), then CLAHE on the whole frame, then pyzbar on it.
 
 Only valid MyData codes count (``code_from_symbol``): anything else is skipped and the search goes on, so
 a product barcode beside the receipt never stops it; a region that is just a symbol already read (a
@@ -23,6 +25,7 @@ from collections.abc import Callable
 from functools import partial
 
 import cv2
+import numpy as np
 import zxingcpp
 
 from hardware.decode import deblur, linear
@@ -35,6 +38,7 @@ MAX_UPSCALE = 3.0
 MOTION_BIAS = 1.0
 MOTION_TRIES = 2  # smears tried per region, likeliest first
 ENLARGE_SHARP, SHARP_PX = 3.0, 1200  # the sharpened enlargement: at most 3x, at most 1200 px
+NOISY_SIGMA = 1.2  # px: smooths sensor noise, keeps modules of 2 px and more
 LOW_CONTRAST = 70  # grey levels between the darkest and lightest 5 % of a region
 RESTORED_PX, MAX_RESTORED_UPSCALE = 960, 2.0
 _CLAHE = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8))
@@ -126,6 +130,46 @@ def _zxing_inverted_too(image: Image) -> list[Symbol]:
     return zxing(image, invert=True)
 
 
+def _zxing_global(image: Image) -> list[Symbol]:
+    """zxing-cpp's global-histogram binariser: one threshold for the whole region. A smeared or far QR
+    has modules whose local window holds no clear dark and light, where the local average splits
+    them; the region's own histogram still holds both."""
+    return zxing(image, downscale=False, binarizer=zxingcpp.Binarizer.GlobalHistogram)
+
+
+def _local_contrast(image: Image, module_px: float) -> Image:
+    """Each pixel placed between the darkest and the lightest near it (a window of ~6 modules): a
+    glare spot or a shadow's gradient across the symbol no longer moves the threshold, and faded
+    modules are stretched to full contrast."""
+    shrink = max(1, int(module_px // 2))  # the envelopes are smooth: measured on a smaller copy
+    small = cv2.resize(image, None, fx=1 / shrink, fy=1 / shrink, interpolation=cv2.INTER_AREA) if shrink > 1 else image
+    reach = max(3, int(module_px * 6 / shrink)) | 1
+    kernel = np.ones((reach, reach), np.uint8)
+    size = (image.shape[1], image.shape[0])
+    low = cv2.resize(cv2.blur(cv2.erode(small, kernel), (reach, reach)), size).astype(np.float32)
+    high = cv2.resize(cv2.blur(cv2.dilate(small, kernel), (reach, reach)), size).astype(np.float32)
+    span = float(np.percentile(high - low, 90))  # the symbol's own contrast: plain paper stays plain
+    stretched = (image.astype(np.float32) - low) / np.maximum(high - low, max(0.3 * span, 8.0))
+    return np.clip(stretched * 255, 0, 255).astype(np.uint8)  # type: ignore[no-any-return]
+
+
+def _evened(region: _Region, module_px: float) -> Prepared:
+    """Glare, shadow and fading evened out at the native scale (see ``_local_contrast``), for a
+    camera module of ``module_px`` (the window must hold light and dark: wider for large modules)."""
+    return _local_contrast(region.native, module_px * region.native_factor), region.mapper(region.native_factor)
+
+
+def _equalised(region: _Region) -> Prepared:
+    """Contrast stretched tile by tile (CLAHE) at the native scale: a smeared symbol's modules are
+    left a few grey levels apart, whatever the light."""
+    return _CLAHE.apply(region.native), region.mapper(region.native_factor)
+
+
+def _zxing_both(image: Image) -> list[Symbol]:
+    """Local-average binarisation, then the global histogram (see ``_zxing_global``)."""
+    return zxing(image, downscale=False) or _zxing_global(image)
+
+
 def _brightened(region: _Region) -> Prepared:
     """Dim light on faded print leaves a few grey levels under sensor noise: smooth the noise, then
     stretch the contrast locally."""
@@ -165,6 +209,10 @@ Pass = tuple[str, Callable[[_Region], Prepared], Callable[[Image], list[Symbol]]
 REGION_PASSES: tuple[Pass, ...] = (
     ("region", _upscaled, _zxing_inverted_too),
     ("region-lowlight", _brightened, zxing),
+    ("region-global", _upscaled, _zxing_global),
+    ("region-evened", partial(_evened, module_px=3.0), _zxing_both),
+    ("region-evened-wide", partial(_evened, module_px=6.0), _zxing_both),
+    ("region-equalised", _equalised, _zxing_both),
     ("region-sharpened", _enlarged_sharpened, _zxing_native),
     *(
         (f"region-motion{'-' + str(rank) if rank else ''}", partial(_motion_deblurred, rank=rank), zxing)
@@ -173,7 +221,7 @@ REGION_PASSES: tuple[Pass, ...] = (
     ("region-defocus", _disc_deblurred, zxing),
     ("region-zbar", _sharpened, zbar),
 )
-CHEAP_PASSES = ("region", "region-lowlight")  # the others (deconvolution, pyzbar) only where likeliest
+CHEAP_PASSES = ("region", "region-lowlight", "region-global")  # the others (deconvolution, pyzbar) only where likeliest
 COSTLY_REGIONS = 1  # areal candidates that get the deconvolution passes; pyzbar only the first
 
 
@@ -199,6 +247,8 @@ def decode_frame(image: Image) -> Decoded | None:
     if hit:
         return _decoded(*hit, started, "zxing")
     candidates = [c for c in find_candidates(frame) if not any(covered(c.box, s.points) for s in symbols)]
+    if not candidates and not symbols:  # sensor noise in a dim frame outshouts a faint symbol's edges
+        candidates = find_candidates(cv2.GaussianBlur(frame, (0, 0), NOISY_SIGMA))
     areal = 0
     for index, candidate in enumerate(candidates):
         if candidate.linear:
