@@ -35,7 +35,7 @@ from hardware.decode.regions import Box, covered, find_candidates
 
 WORK_PX = 720  # a region's longest side after rescaling
 MAX_UPSCALE = 3.0
-MOTION_BIAS = 1.0
+MOTION_BIAS = 0.5
 MOTION_TRIES = 2  # smears tried per region, likeliest first
 ENLARGE_SHARP, SHARP_PX = 3.0, 1200  # the sharpened enlargement: at most 3x, at most 1200 px
 NOISY_SIGMA = 1.2  # px: smooths sensor noise, keeps modules of 2 px and more
@@ -197,7 +197,7 @@ def _disc_deblurred(region: _Region, stretch: float = 1.0) -> Prepared:
     radius = deblur.estimate_disc(region.base)
     if radius is None:
         return None
-    return region.restored(deblur.wiener(region.base, deblur.disc_kernel(radius * stretch), 0.005))
+    return region.restored(deblur.wiener(region.base, deblur.disc_kernel(radius * stretch), 0.01))
 
 
 def _sharpened(region: _Region) -> Prepared:
@@ -218,7 +218,7 @@ REGION_PASSES: tuple[Pass, ...] = (
         (f"region-motion{'-' + str(rank) if rank else ''}", partial(_motion_deblurred, rank=rank), zxing)
         for rank in range(MOTION_TRIES)
     ),
-    ("region-defocus", _disc_deblurred, zxing),
+    ("region-defocus", partial(_disc_deblurred, stretch=1.1), _zxing_both),
     ("region-zbar", _sharpened, zbar),
 )
 CHEAP_PASSES = ("region", "region-lowlight", "region-global")  # the others (deconvolution, pyzbar) only where likeliest
