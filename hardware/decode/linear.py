@@ -30,6 +30,7 @@ MAX_ENLARGE = 4.0
 MAX_WIDTH_PX = 1800
 ROWS, REPEAT = 8, 3  # bands kept after averaging along the bars, and rows per band
 DEBLUR_STRETCH = (1.0, 1.2, 0.85)
+LOCAL_THRESHOLDS = ((3.0, 0.3), (4.5, 0.4))  # (window in modules, depth below the local lightest)
 SHEARS = tuple(np.tan(np.radians(np.arange(-3.0, 3.01, 0.75))))  # bar direction corrections tried
 Points = tuple[tuple[int, int], ...]
 # zxing-cpp's local-average binariser, then a fixed mid-grey threshold: the variants are already
@@ -105,6 +106,19 @@ def normalised(rows: Image, module_px: float) -> Image:
     return np.clip(stretched * 255, 0, 255).astype(np.uint8)  # type: ignore[no-any-return]
 
 
+def thresholded_locally(rows: Image, module_px: float, reach_modules: float, depth: float) -> Image:
+    """The code's profile cut into bars and spaces by a threshold that follows the local lightest and
+    darkest (a window of ``reach_modules``), drawn again as a clean strip. A lone one-module bar on faded
+    thermal print or at the edge of resolution dips a fifth as deep as a wide bar: any threshold set
+    by the wide bars (a local mean, a global level) passes it as white, this one sees it."""
+    profile = rows.astype(np.float32).mean(axis=0).reshape(1, -1)
+    reach = np.ones((1, max(3, int(module_px * reach_modules)) | 1), np.uint8)
+    high, low = cv2.dilate(profile, reach), cv2.erode(profile, reach)
+    span = float(np.percentile(high - low, 90))
+    dark = (profile < high - depth * (high - low)) & (high - low > max(4.0, 0.12 * span))
+    return np.repeat(np.where(dark, 0, 255).astype(np.uint8), ROWS * REPEAT, axis=0)  # type: ignore[no-any-return]
+
+
 def blur_across(rows: Image, module_px: float) -> float:
     """The blur across the bars (Gaussian sigma, px) from the steepest edges along the code."""
     profile = rows.astype(np.float32).mean(axis=0)
@@ -119,6 +133,8 @@ def variants(upright: Upright) -> Iterator[tuple[str, Image]]:
     yield "linear", rows
     flat = normalised(rows, upright.module_px)
     yield "linear-normalised", flat
+    for reach_modules, depth in LOCAL_THRESHOLDS:
+        yield "linear-local", thresholded_locally(rows, upright.module_px, reach_modules, depth)
     sigma = blur_across(rows, upright.module_px)
     smear = deblur.box_across(rows.astype(np.float32).mean(axis=0))
     if smear is not None:  # a hand's movement across the bars: a box along the code
