@@ -165,6 +165,11 @@ def _equalised(region: _Region) -> Prepared:
     return _CLAHE.apply(region.native), region.mapper(region.native_factor)
 
 
+def _zxing_both_polarities(image: Image) -> list[Symbol]:
+    """As ``_zxing_both``, and light on dark too: a phone in dark mode with a reflection on its glass."""
+    return zxing(image, downscale=False, invert=True) or _zxing_global(image)
+
+
 def _zxing_both(image: Image) -> list[Symbol]:
     """Local-average binarisation, then the global histogram (see ``_zxing_global``)."""
     return zxing(image, downscale=False) or _zxing_global(image)
@@ -210,7 +215,7 @@ REGION_PASSES: tuple[Pass, ...] = (
     ("region", _upscaled, _zxing_inverted_too),
     ("region-lowlight", _brightened, zxing),
     ("region-global", _upscaled, _zxing_global),
-    ("region-evened", partial(_evened, module_px=3.0), _zxing_both),
+    ("region-evened", partial(_evened, module_px=3.0), _zxing_both_polarities),
     ("region-evened-wide", partial(_evened, module_px=6.0), _zxing_both),
     ("region-equalised", _equalised, _zxing_both),
     ("region-sharpened", _enlarged_sharpened, _zxing_native),
