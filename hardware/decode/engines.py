@@ -22,6 +22,7 @@ class Symbol:
     text: str
     format: Symbology
     points: Points
+    damaged: bool = False  # located (finder patterns found) but not decoded: its text is not to be read
 
 
 Engine = Callable[[Image], list[Symbol]]
@@ -40,14 +41,27 @@ def zxing(
     downscale: bool = True,
     rotate: bool = True,
     invert: bool = False,
+    damaged: bool = False,
 ) -> list[Symbol]:
+    """The symbols zxing-cpp reads; with ``damaged``, also each QR code it located but could not
+    decode (a checksum or format error), marked so and without text: a QR is there, worth more effort."""
     found = []
     for result in zxingcpp.read_barcodes(
-        image, formats=FORMATS, try_rotate=rotate, try_downscale=downscale, try_invert=invert, binarizer=binarizer
+        image,
+        formats=FORMATS,
+        try_rotate=rotate,
+        try_downscale=downscale,
+        try_invert=invert,
+        binarizer=binarizer,
+        return_errors=damaged,
     ):
-        fmt: Symbology = "QRCode" if result.format == zxingcpp.BarcodeFormat.QRCode else "Code128"
         p = result.position
         points = tuple((int(q.x), int(q.y)) for q in (p.top_left, p.top_right, p.bottom_right, p.bottom_left))
+        if result.error:  # a damaged QR may be taken for a Micro QR or rMQR: a QR's place all the same
+            if "QR" in result.format.name:
+                found.append(Symbol("", "QRCode", points, damaged=True))
+            continue
+        fmt: Symbology = "QRCode" if result.format == zxingcpp.BarcodeFormat.QRCode else "Code128"
         found.append(Symbol(result.text, fmt, points))
     return found
 
@@ -83,6 +97,8 @@ def zbar(image: Image) -> list[Symbol]:
 def first_valid(symbols: Iterable[Symbol]) -> tuple[Symbol, str] | None:
     """The first symbol that is a valid MyData code, with its 16 digits."""
     for symbol in symbols:
+        if symbol.damaged:
+            continue
         code = code_from_symbol(symbol.text, symbol.format)
         if code is not None:
             return symbol, code

@@ -72,6 +72,7 @@ class _Region:
         self.base_factor = min(1.0, self.work_factor)
         self.base = self.work if self.base_factor == self.work_factor else crop
         self.motions: list[deblur.MotionBlur] | None = None  # measured once, tried in turn
+        self.located = False  # zxing-cpp found a QR's finder patterns here but could not decode it
 
     def restored(self, image: Image, most: float = MAX_RESTORED_UPSCALE) -> tuple[Image, ToFrame]:
         """A deblurred ``base`` enlarged for the decoder: deconvolution leaves modules crisp but small."""
@@ -127,7 +128,8 @@ def _zxing_native(image: Image) -> list[Symbol]:
 
 
 def _zxing_inverted_too(image: Image) -> list[Symbol]:
-    return zxing(image, invert=True)
+    """Also light on dark, and the QR codes located but not decoded (``Symbol.damaged``)."""
+    return zxing(image, invert=True, damaged=True)
 
 
 def _zxing_global(image: Image) -> list[Symbol]:
@@ -243,6 +245,23 @@ def _read_linear(frame: Image, candidate_index: int, candidate: object, started:
     return None
 
 
+def _read_region(region: _Region, started: float, *, cheap: bool) -> Decoded | None:
+    """The cheap passes (``cheap``) or the costly ones over one areal region."""
+    for name, prepare, engine in REGION_PASSES:
+        if (name in CHEAP_PASSES) != cheap:
+            continue
+        prepared = prepare(region)
+        if prepared is None:
+            continue
+        variant, to_frame = prepared
+        symbols = engine(variant)
+        region.located = region.located or any(s.damaged for s in symbols)
+        hit = first_valid(symbols)
+        if hit:
+            return _decoded(*hit, started, name, to_frame)
+    return None
+
+
 def decode_frame(image: Image) -> Decoded | None:
     """The first valid MyData code in ``image`` (BGR or grey), or None."""
     started = time.perf_counter()
@@ -254,7 +273,7 @@ def decode_frame(image: Image) -> Decoded | None:
     candidates = [c for c in find_candidates(frame) if not any(covered(c.box, s.points) for s in symbols)]
     if not candidates and not symbols:  # sensor noise in a dim frame outshouts a faint symbol's edges
         candidates = find_candidates(cv2.GaussianBlur(frame, (0, 0), NOISY_SIGMA))
-    areal = 0
+    regions: list[_Region] = []
     for index, candidate in enumerate(candidates):
         if candidate.linear:
             found = _read_linear(frame, index, candidate, started)
@@ -262,17 +281,16 @@ def decode_frame(image: Image) -> Decoded | None:
                 return found
             continue
         region = _Region(frame, candidate.box)
-        for name, prepare, engine in REGION_PASSES:
-            if (engine is zbar and areal > 0) or (name not in CHEAP_PASSES and areal >= COSTLY_REGIONS):
-                continue  # spend effort only where a code is most likely
-            prepared = prepare(region)
-            if prepared is None:
-                continue
-            variant, to_frame = prepared
-            hit = first_valid(engine(variant))
-            if hit:
-                return _decoded(*hit, started, name, to_frame)
-        areal += 1
+        found = _read_region(region, started, cheap=True)
+        if found:
+            return found
+        regions.append(region)
+    # the costly passes where a QR is likeliest: one zxing-cpp located but could not decode, else the
+    # region with the most symbol-like texture (a form full of text may outrank a small receipt)
+    for region in sorted(regions, key=lambda r: not r.located)[:COSTLY_REGIONS]:
+        found = _read_region(region, started, cheap=False)
+        if found:
+            return found
     if candidates or symbols:  # the frame's barcode-like texture was searched; the rest is plain
         return None
     for name, variant, engine in (("clahe", _CLAHE.apply(frame), zxing), ("zbar", frame, zbar)):
