@@ -12,6 +12,7 @@ deconvolved for the blur measured across the bars; then for wider blurs.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator
 
@@ -106,11 +107,45 @@ def normalised(rows: Image, module_px: float) -> Image:
     return np.clip(stretched * 255, 0, 255).astype(np.uint8)  # type: ignore[no-any-return]
 
 
+def _extrema(profile: Image, rise: float) -> list[int]:
+    """Alternating peaks and valleys of ``profile`` (indices), each at least ``rise`` above or below its
+    neighbours: the zigzag that smaller wiggles (sensor noise, print dots) do not break."""
+    turns: list[int] = []
+    best, rising = 0, profile[1] > profile[0] if len(profile) > 1 else True
+    for index in range(1, len(profile)):
+        value = profile[index]
+        if (value > profile[best]) == rising and value != profile[best]:
+            best = index  # the extreme so far keeps moving
+        elif abs(value - profile[best]) >= rise:
+            turns.append(best)  # moved back far enough: the extreme is a real peak or valley
+            best, rising = index, not rising
+    turns.append(best)
+    return turns
+
+
+def cut_at_midpoints(rows: Image, module_px: float) -> Image:
+    """The code's profile cut into bars and spaces at the midpoint between each valley and the peak
+    beside it, drawn again as a clean strip. A lone one-module bar on faded thermal print or at the
+    edge of resolution dips a fifth as deep as a wide bar: a threshold set by the wide bars (a local
+    mean, a global level) passes it as white; an edge between its own valley and peaks does not."""
+    profile = cv2.GaussianBlur(rows.astype(np.float32).mean(axis=0).reshape(1, -1), (0, 0), 0.25 * module_px).ravel()
+    span = float(np.percentile(profile, 98) - np.percentile(profile, 2))
+    turns = _extrema(profile, max(2.0, 0.04 * span))
+    dark = np.zeros(len(profile), bool)
+    for left, right in itertools.pairwise(turns):
+        level = (profile[left] + profile[right]) / 2
+        if profile[left] > profile[right]:  # a peak, then a valley: dark from the midpoint on
+            dark[left + int(np.argmax(profile[left : right + 1] < level)) : right + 1] = True
+        else:  # a valley, then a peak: dark up to the midpoint
+            dark[left : left + int(np.argmax(profile[left : right + 1] > level))] = True
+    strip = np.where(dark, 0, 255).astype(np.uint8).reshape(1, -1)
+    return np.repeat(strip, ROWS * REPEAT, axis=0)  # type: ignore[no-any-return]
+
+
 def thresholded_locally(rows: Image, module_px: float, reach_modules: float, depth: float) -> Image:
     """The code's profile cut into bars and spaces by a threshold that follows the local lightest and
-    darkest (a window of ``reach_modules``), drawn again as a clean strip. A lone one-module bar on faded
-    thermal print or at the edge of resolution dips a fifth as deep as a wide bar: any threshold set
-    by the wide bars (a local mean, a global level) passes it as white, this one sees it."""
+    darkest (a window of ``reach_modules``), drawn again as a clean strip: the faint bars of
+    ``cut_at_midpoints`` again, where its zigzag is broken (a space smeared between two wide bars)."""
     profile = rows.astype(np.float32).mean(axis=0).reshape(1, -1)
     reach = np.ones((1, max(3, int(module_px * reach_modules)) | 1), np.uint8)
     high, low = cv2.dilate(profile, reach), cv2.erode(profile, reach)
@@ -133,6 +168,7 @@ def variants(upright: Upright) -> Iterator[tuple[str, Image]]:
     yield "linear", rows
     flat = normalised(rows, upright.module_px)
     yield "linear-normalised", flat
+    yield "linear-edges", cut_at_midpoints(rows, upright.module_px)
     for reach_modules, depth in LOCAL_THRESHOLDS:
         yield "linear-local", thresholded_locally(rows, upright.module_px, reach_modules, depth)
     sigma = blur_across(rows, upright.module_px)

@@ -1,0 +1,92 @@
+"""Frames the plain passes give up on and the later ones read: a one-module bar printed faint, a lamp's
+reflection over a QR (on paper and on a phone in dark mode), and a small receipt beside a form full of
+text that outranks it. Each frame is built so that one zxing-cpp pass cannot read it."""
+
+from __future__ import annotations
+
+import random
+
+import cv2
+import numpy as np
+
+from counter_core.datacode import damm_check_digit
+from hardware.decode import deblur, linear
+from hardware.decode.corpus import CODE128_ROWS, _place, _receipt
+from hardware.decode.engines import zxing, zxing_1d
+from hardware.decode.pipeline import decode_frame
+from hardware.decode.regions import find_candidates
+
+BODY = "820517340962113"
+CODE = BODY + damm_check_digit(BODY)
+SIZE = (1280, 720)
+
+
+def _qr_only() -> np.ndarray:
+    receipt = _receipt(CODE).copy()
+    receipt[CODE128_ROWS[0] : CODE128_ROWS[1], :] = 255  # the Code128 torn off
+    return receipt
+
+
+def _read_by_zxing_alone(frame: np.ndarray) -> bool:
+    return any(s.text.endswith(CODE) for s in zxing(frame, invert=True))
+
+
+def _lamp(frame: np.ndarray, strength: float, radius: float) -> np.ndarray:
+    """A dim room and a lamp's reflection beside the middle of the QR."""
+    qr = next(s for s in zxing(np.clip(frame, 0, 255).astype(np.uint8), invert=True) if s.format == "QRCode")
+    cx, cy = sum(p[0] for p in qr.points) / 4, sum(p[1] for p in qr.points) / 4
+    yy, xx = np.mgrid[0 : SIZE[1], 0 : SIZE[0]]
+    reach = radius * SIZE[1]
+    spot = strength * np.exp(-((xx - cx - 0.5 * reach) ** 2 + (yy - cy) ** 2) / (2 * reach**2))
+    lit = np.clip(frame.astype(np.float32) * 0.6 + spot, 0, 255).astype(np.uint8)
+    return cv2.GaussianBlur(lit, (0, 0), 0.8)  # type: ignore[no-any-return]
+
+
+def test_a_one_module_bar_printed_faint_is_cut_at_its_own_edges() -> None:
+    # a thermal head under-burns a lone thin line: one-module bars print at a fifth of the ink
+    receipt = _receipt(CODE, hide_qr=True)
+    wide = cv2.morphologyEx(receipt, cv2.MORPH_CLOSE, np.ones((1, 5), np.uint8))  # only bars of 2+ modules
+    ink = (255 - receipt.astype(np.float32)) / 255
+    printed = (255 - np.where(wide < 128, ink, 0.2 * ink) * 255).astype(np.uint8)
+    frame = cv2.GaussianBlur(_place(random.Random(3), printed, SIZE, 1.2, 0.02, 4.0), (0, 0), 0.8)
+    assert not _read_by_zxing_alone(frame)
+    strip = next(c for c in find_candidates(frame) if c.linear)
+    read_by = {name for name, image in linear.variants(linear.Upright(frame, strip)) if _code128_in(image)}
+    assert read_by == {"linear-edges"}  # averaging, normalising and deblurring all lose the faint bars
+    found = decode_frame(frame)
+    assert found is not None and found.code == CODE and found.pass_name == "linear-edges"
+
+
+def _code128_in(image: np.ndarray) -> bool:
+    return any(s.text == CODE for binarizer in linear.BINARIZERS for s in zxing_1d(image, binarizer))
+
+
+def test_a_lamp_reflection_over_a_qr_is_evened_out() -> None:
+    frame = _lamp(_place(random.Random(4), _qr_only(), SIZE, 0.9, 0.02), 260, 0.09)
+    assert not _read_by_zxing_alone(frame)
+    found = decode_frame(frame)
+    assert found is not None and found.code == CODE and found.format == "QRCode"
+    assert found.pass_name == "region-evened"
+
+
+def test_a_reflection_on_a_phone_in_dark_mode_is_evened_out_light_on_dark() -> None:
+    dark_mode = cv2.bitwise_not(_place(random.Random(4), _qr_only(), SIZE, 0.9, 0.02))
+    frame = _lamp(dark_mode, 250, 0.06)
+    assert not _read_by_zxing_alone(frame)
+    found = decode_frame(frame)
+    assert found is not None and found.code == CODE and found.pass_name == "region-evened"
+
+
+def test_a_form_full_of_text_does_not_take_the_costly_passes_from_a_located_qr() -> None:
+    frame = cv2.filter2D(_place(random.Random(7), _qr_only(), SIZE, 0.4, 0.02), -1, deblur.disc_kernel(2.0))
+    cv2.rectangle(frame, (560, 20), (1260, 700), 235, -1)
+    for line in range(28):
+        cv2.putText(
+            frame, "Form 12-A  name / date  ID 0123", (575, 45 + 24 * line), cv2.FONT_HERSHEY_SIMPLEX, 0.7, 40, 2
+        )
+    first = next(c for c in find_candidates(frame) if not c.linear)
+    assert first.box[0] > 400  # the form's texture outranks the small, soft receipt
+    assert not _read_by_zxing_alone(frame)
+    found = decode_frame(frame)
+    assert found is not None and found.code == CODE
+    assert found.pass_name == "region-defocus" and max(p[0] for p in found.points) < 400  # read on the receipt
