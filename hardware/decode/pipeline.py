@@ -9,7 +9,9 @@
    zxing-cpp plain and inverted (a phone in dark mode); low-light contrast; one global threshold
    (a smeared or far QR); and, on the likeliest box only, glare and shadow evened out locally,
    tile-wise contrast, Lanczos-enlarged and sharpened (modules under 2 px), Wiener-deconvolved with
-   the smears and the defocus disc measured in the crop's cepstrum, and pyzbar (a second engine).
+   the smears and the defocus disc measured in the crop's cepstrum, a covered finder pattern drawn
+   back in (``finders.py``: a thumb on the QR's corner), and pyzbar (a second engine). These costly
+   passes go where zxing-cpp located a QR it could not decode, else to the likeliest region.
 3. Only when no candidate was found: candidates again in a smoothed frame (a dim frame's sensor noise
    drowns a faint symbol's edges), then CLAHE on the whole frame, then pyzbar on it.
 
@@ -28,7 +30,7 @@ import cv2
 import numpy as np
 import zxingcpp
 
-from hardware.decode import deblur, linear
+from hardware.decode import deblur, finders, linear
 from hardware.decode.engines import Symbol, first_valid, grey, zbar, zxing
 from hardware.decode.interface import Decoded, Image
 from hardware.decode.regions import Box, covered, find_candidates
@@ -226,6 +228,7 @@ REGION_PASSES: tuple[Pass, ...] = (
         for rank in range(MOTION_TRIES)
     ),
     ("region-defocus", partial(_disc_deblurred, stretch=1.1), _zxing_both),
+    ("region-finder", _upscaled, finders.read_with_third_finder),
     ("region-zbar", _sharpened, zbar),
 )
 CHEAP_PASSES = ("region", "region-lowlight", "region-global")  # the others (deconvolution, pyzbar) only where likeliest

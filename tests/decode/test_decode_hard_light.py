@@ -1,6 +1,7 @@
 """Frames the plain passes give up on and the later ones read: a one-module bar printed faint, a lamp's
-reflection over a QR (on paper and on a phone in dark mode), and a small receipt beside a form full of
-text that outranks it. Each frame is built so that one zxing-cpp pass cannot read it."""
+reflection over a QR (on paper and on a phone in dark mode), a thumb over one of a QR's finder patterns,
+and a small receipt beside a form full of text that outranks it. Each frame is built so that one
+zxing-cpp pass cannot read it."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import random
 
 import cv2
 import numpy as np
+import pytest
 
 from counter_core.datacode import damm_check_digit
 from hardware.decode import deblur, linear
@@ -90,3 +92,18 @@ def test_a_form_full_of_text_does_not_take_the_costly_passes_from_a_located_qr()
     found = decode_frame(frame)
     assert found is not None and found.code == CODE
     assert found.pass_name == "region-defocus" and max(p[0] for p in found.points) < 400  # read on the receipt
+
+
+@pytest.mark.parametrize(("seed", "corner"), [(4, 0), (5, 1), (6, 3)])
+def test_a_thumb_over_a_finder_pattern_is_drawn_back_in(seed: int, corner: int) -> None:
+    frame = _place(random.Random(seed), _qr_only(), SIZE, 0.9, 0.04)
+    qr = next(s for s in zxing(frame) if s.format == "QRCode")
+    points = np.array(qr.points, np.float32)
+    middle = points.mean(axis=0)
+    x, y = middle + (points[corner] - middle) * 0.85  # on the finder pattern at that corner
+    side = float(np.linalg.norm(points[1] - points[0]))
+    cv2.ellipse(frame, (int(x), int(y)), (int(side * 0.22), int(side * 0.16)), 30, 0, 360, 120, -1)
+    frame = cv2.GaussianBlur(frame, (0, 0), 1.0)
+    assert not _read_by_zxing_alone(frame)
+    found = decode_frame(frame)
+    assert found is not None and found.code == CODE and found.pass_name == "region-finder"
