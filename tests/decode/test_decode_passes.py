@@ -58,6 +58,33 @@ def test_motion_blurred_receipt_that_zxing_cannot_read_is_read_after_deconvoluti
     assert found is not None and found.code == CODE
 
 
+@pytest.mark.parametrize("lean", [0.8, -0.8])
+def test_a_smear_heavier_at_one_end_is_undone_whichever_end(lean: float) -> None:
+    # a hand slowing down (or speeding up) leaves more of the image where it lingered: the cepstrum sees
+    # the smear's length and direction but not which end is heavier, and a uniform kernel leaves echoes
+    frame = _noisy(cv2.filter2D(_frame(fraction=0.75), -1, deblur.line_kernel(17, 25.0, lean)), 2.0)
+    assert not zxing(frame)
+    found = decode_frame(frame)
+    assert found is not None and found.code == CODE
+
+
+def test_one_spectrum_serves_every_kernel_tried() -> None:
+    crop = _line_blur(_frame(), 11, 60.0)[100:400, 300:620]
+    once = deblur.Deconvolver(crop)
+    for kernel in (deblur.line_kernel(11, 60.0), deblur.line_kernel(11, 60.0, 0.6), deblur.disc_kernel(3.0)):
+        fresh = deblur.wiener_f(crop, kernel, 0.02)
+        assert np.abs(once.wiener_f(kernel, 0.02) - fresh).max() < 0.01
+    assert deblur.estimate_disc(crop, deblur.cepstrum(crop)) == deblur.estimate_disc(crop)
+
+
+def test_a_leaning_line_kernel_is_heavier_at_one_end() -> None:
+    kernel = deblur.line_kernel(11, 0.0, 0.6)
+    row = kernel.sum(axis=0)
+    assert kernel.sum() == pytest.approx(1.0)
+    assert row[row > 0][-1] > 2 * row[row > 0][0]  # 1 + 0.6 at the far end, 1 - 0.6 at the near one
+    assert np.allclose(deblur.line_kernel(11, 0.0, -0.6), kernel[:, ::-1], atol=1e-6)
+
+
 @pytest.mark.parametrize("turn", [-19.0, 8.0, 90.0 + 14.0])
 def test_a_lone_code128_is_found_as_a_strip_and_turned_with_its_bars_upright(turn: float) -> None:
     frame = _frame(turn=turn, fraction=1.3, hide_qr=True)
