@@ -19,6 +19,8 @@ from hardware.decode.interface import Image
 NOISE_TO_SIGNAL = 0.01  # Wiener regularisation: larger = smoother, less ringing, less sharpening
 MOTION_PEAK = -0.015  # cepstrum value below which a motion-blur peak is taken as real
 MAX_BLUR_PX = 40
+# a peak with a twin of the same length at right angles is a grid; two more peaks looked at to drop them
+GRID_EXTRA, GRID_TURN, GRID_LENGTH = 2, 6.0, 0.5  # (peaks, degrees off 90, px)
 MIN_BLUR_PX = 5  # shorter smears are left to sharpening (and module pitch would pass for one)
 MIN_DISC_PX, MAX_DISC_PX = 1.5, 14.0  # defocus disc radii looked for
 DISC_DIP = -0.0015  # ring-averaged cepstrum value below which a disc is taken as real
@@ -85,10 +87,11 @@ def estimate_motions(grey: Image, count: int = 3, full: Image | None = None) -> 
     radius = np.hypot(yy, xx)
     masked = np.where((radius < MIN_BLUR_PX) | (radius > reach) | (yy < 0) | ((yy == 0) & (xx < 0)), 0.0, near)
     found: list[MotionBlur] = []
-    for index in np.argsort(masked, axis=None)[: 12 * count]:
+    looked = count + GRID_EXTRA
+    for index in np.argsort(masked, axis=None)[: 12 * looked]:
         row, col = np.unravel_index(int(index), masked.shape)
         value = float(masked[row, col])
-        if value > MOTION_PEAK or len(found) == count:
+        if value > MOTION_PEAK or len(found) == looked:
             break
         if not 0 < row < masked.shape[0] - 1 or not 0 < col < masked.shape[1] - 1:
             continue
@@ -97,7 +100,14 @@ def estimate_motions(grey: Image, count: int = 3, full: Image | None = None) -> 
         blur = MotionBlur(math.hypot(dx, dy), math.degrees(math.atan2(dy, dx)) % 180.0, value)
         if all(abs((blur.angle - other.angle + 90) % 180 - 90) > 12 for other in found):
             found.append(blur)
-    return found
+    return [blur for blur in found if not any(_grid(blur, other) for other in found)][:count]
+
+
+def _grid(blur: MotionBlur, other: MotionBlur) -> bool:
+    """Two peaks of one length at right angles are a grid (JPEG's 8-px blocks, a QR's modules), not a
+    smear: a hand moves one way at a time."""
+    turn = abs((blur.angle - other.angle) % 180 - 90)
+    return turn < GRID_TURN and abs(blur.length - other.length) < GRID_LENGTH
 
 
 def estimate_motion(grey: Image) -> MotionBlur | None:
