@@ -12,7 +12,7 @@ import pytest
 from counter_core.datacode import damm_check_digit
 from hardware.decode import deblur, linear, optics
 from hardware.decode.corpus import _desk, _place, _receipt
-from hardware.decode.engines import zxing
+from hardware.decode.engines import zxing, zxing_1d
 from hardware.decode.pipeline import decode_frame
 from hardware.decode.regions import find_candidates
 
@@ -132,6 +132,18 @@ def test_blur_across_bars_is_measured_and_undone_along_the_code_only() -> None:
     )
     names = [name for name, _ in linear.variants(soft)]
     assert "linear-deblurred" in names and "linear-deblurred" not in [n for n, _ in linear.variants(sharp)]
+
+
+def test_a_code128_smeared_across_its_bars_by_a_slowing_hand_is_undone_with_a_leaning_box() -> None:
+    clean = _frame(turn=6.0, fraction=1.3, hide_qr=True)
+    strip = next(c for c in find_candidates(clean) if c.linear)
+    smeared = _noisy(cv2.filter2D(clean, -1, deblur.line_kernel(11, strip.angle, 0.8)), 3.0)
+    read = [
+        name
+        for name, image in linear.variants(linear.Upright(smeared, strip))
+        if any(s.text == CODE for binarizer in linear.BINARIZERS for s in zxing_1d(image, binarizer))
+    ]
+    assert read and set(read) == {"linear-motion-lean"}  # a uniform box or a Gaussian leaves it unreadable
 
 
 def test_glare_gradient_across_a_faded_code128_is_normalised_away() -> None:
