@@ -77,6 +77,15 @@ def test_one_spectrum_serves_every_kernel_tried() -> None:
     assert deblur.estimate_disc(crop, deblur.cepstrum(crop)) == deblur.estimate_disc(crop)
 
 
+def test_the_taper_blurs_only_the_border_bands_it_blends() -> None:
+    image = _noisy(_frame()[100:400, 300:700], 20.0)
+    tapered = deblur._taper(image, 16)
+    whole = cv2.GaussianBlur(image.astype(np.float32), (0, 0), 8.0)  # the blend's definition, all pixels
+    assert np.array_equal(tapered[16:-16, 16:-16], image[16:-16, 16:-16].astype(np.float32))
+    assert np.allclose(tapered[0, :], whole[0, :], atol=1e-3)  # the very edge: the blurred copy alone
+    assert np.allclose(tapered[:, -1], whole[:, -1], atol=1e-3)
+
+
 def test_two_equal_peaks_at_right_angles_are_a_grid_not_a_smear() -> None:
     # JPEG's 8-px blocks (or a symbol's module pitch) dip the cepstrum the same both ways; a hand's
     # smear (here 9 px right, 5 px down: 10.3 px at 29 degrees) dips it one way only, even when fainter
