@@ -19,6 +19,8 @@ from hardware.decode.interface import Image
 NOISE_TO_SIGNAL = 0.01  # Wiener regularisation: larger = smoother, less ringing, less sharpening
 MOTION_PEAK = -0.015  # cepstrum value below which a motion-blur peak is taken as real
 MAX_BLUR_PX = 40
+# a peak with a twin of the same length at right angles is a grid; two more peaks looked at to drop them
+GRID_EXTRA, GRID_TURN, GRID_LENGTH = 2, 6.0, 0.5  # (peaks, degrees off 90, px)
 MIN_BLUR_PX = 5  # shorter smears are left to sharpening (and module pitch would pass for one)
 MIN_DISC_PX, MAX_DISC_PX = 1.5, 14.0  # defocus disc radii looked for
 DISC_DIP = -0.0015  # ring-averaged cepstrum value below which a disc is taken as real
@@ -34,8 +36,16 @@ class MotionBlur:
 def _taper(image: Image, margin: int = 16) -> Image:
     """Blend the borders into a blurred copy so the FFT's wrap-around does not ring across the crop."""
     f = image.astype(np.float32)
-    soft = cv2.GaussianBlur(f, (0, 0), margin / 2)
     height, width = f.shape
+    strip = 3 * margin  # the blur (sigma margin / 2) reaches 2 margins: the borders' own strips suffice
+    if min(height, width) <= 2 * strip:
+        soft = cv2.GaussianBlur(f, (0, 0), margin / 2)
+    else:  # only the border bands are blended, so only they are blurred (a quarter of the pixels)
+        soft = f.copy()
+        soft[:margin] = cv2.GaussianBlur(f[:strip], (0, 0), margin / 2)[:margin]
+        soft[-margin:] = cv2.GaussianBlur(f[-strip:], (0, 0), margin / 2)[-margin:]
+        soft[:, :margin] = cv2.GaussianBlur(f[:, :strip], (0, 0), margin / 2)[:, :margin]
+        soft[:, -margin:] = cv2.GaussianBlur(f[:, -strip:], (0, 0), margin / 2)[:, -margin:]
     ramp_y = np.minimum(np.arange(height), np.arange(height)[::-1]).astype(np.float32)
     ramp_x = np.minimum(np.arange(width), np.arange(width)[::-1]).astype(np.float32)
     alpha = np.clip(np.minimum.outer(ramp_y, ramp_x) / margin, 0.0, 1.0)
@@ -49,39 +59,47 @@ def _padded_dft(f: Image) -> tuple[Image, tuple[int, int]]:
     return cv2.dft(padded, flags=cv2.DFT_COMPLEX_OUTPUT), size  # type: ignore[return-value]
 
 
-def _cepstrum_near(grey: Image, reach: int) -> tuple[Image, Image, Image]:
-    """The real cepstrum of ``grey`` (windowed) around its origin, (-reach..reach)², with the offsets."""
+def cepstrum(grey: Image) -> Image:
+    """The real cepstrum of ``grey`` (windowed, padded to a fast size): the inverse transform of the log
+    spectrum, where a blur's zeros show as a dip at its size. Motion and defocus are both read from it."""
     f = grey.astype(np.float32)
     f -= float(f.mean())
     height, width = f.shape
     window = cv2.createHanningWindow((width, height), cv2.CV_32F)
     spectrum, size = _padded_dft(f * window)
-    magnitude = cv2.magnitude(spectrum[..., 0], spectrum[..., 1])
-    log_spectrum = np.log(magnitude + 1e-3).astype(np.float32)
-    complex_log = np.dstack([log_spectrum, np.zeros_like(log_spectrum)])
-    cepstrum = cv2.idft(complex_log, flags=cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
+    half = spectrum[:, : size[1] // 2 + 1]  # a real image's spectrum: the other half mirrors it
+    log_spectrum = cv2.log(cv2.magnitude(half[..., 0].copy(), half[..., 1].copy()) + 1e-3)
+    return np.fft.irfft2(log_spectrum.astype(np.complex64), s=size).astype(np.float32)  # type: ignore[no-any-return]
+
+
+def _cepstrum_near(grey: Image, reach: int, full: Image | None = None) -> tuple[Image, Image, Image]:
+    """The real cepstrum of ``grey`` (or the one given) around its origin, (-reach..reach)², with the
+    offsets."""
+    full = cepstrum(grey) if full is None else full
+    size = full.shape
     reach = min(reach, size[0] // 2 - 1, size[1] // 2 - 1)
     # the cepstrum is periodic: gather the (-reach..reach)² neighbourhood of the origin
     rows = np.r_[size[0] - reach : size[0], 0 : reach + 1]
     cols = np.r_[size[1] - reach : size[1], 0 : reach + 1]
     yy, xx = np.mgrid[-reach : reach + 1, -reach : reach + 1]
-    return cepstrum[np.ix_(rows, cols)], yy, xx
+    return full[np.ix_(rows, cols)], yy, xx
 
 
-def estimate_motions(grey: Image, count: int = 3) -> list[MotionBlur]:
+def estimate_motions(grey: Image, count: int = 3, full: Image | None = None) -> list[MotionBlur]:
     """Up to ``count`` motion blurs that fit ``grey``, the clearest first: the strongest negative
     cepstrum peaks in different directions. A hand's path is rarely a straight line at constant speed,
     so its peak is weaker than a line's and the print's own structure (text lines, module pitch) makes
-    peaks too: the first one is not always the smear."""
-    near, yy, xx = _cepstrum_near(grey, MAX_BLUR_PX)
+    peaks too: the first one is not always the smear. ``full``: ``grey``'s cepstrum if already taken."""
+    near, yy, xx = _cepstrum_near(grey, MAX_BLUR_PX, full)
     reach = int(yy.max())
     radius = np.hypot(yy, xx)
     masked = np.where((radius < MIN_BLUR_PX) | (radius > reach) | (yy < 0) | ((yy == 0) & (xx < 0)), 0.0, near)
     found: list[MotionBlur] = []
-    for index in np.argsort(masked, axis=None)[: 12 * count]:
+    looked = count + GRID_EXTRA
+    for index in np.argsort(masked, axis=None)[: 12 * looked]:
         row, col = np.unravel_index(int(index), masked.shape)
         value = float(masked[row, col])
-        if value > MOTION_PEAK or len(found) == count:
+        if value > MOTION_PEAK or len(found) == looked:
             break
         if not 0 < row < masked.shape[0] - 1 or not 0 < col < masked.shape[1] - 1:
             continue
@@ -90,7 +108,14 @@ def estimate_motions(grey: Image, count: int = 3) -> list[MotionBlur]:
         blur = MotionBlur(math.hypot(dx, dy), math.degrees(math.atan2(dy, dx)) % 180.0, value)
         if all(abs((blur.angle - other.angle + 90) % 180 - 90) > 12 for other in found):
             found.append(blur)
-    return found
+    return [blur for blur in found if not any(_grid(blur, other) for other in found)][:count]
+
+
+def _grid(blur: MotionBlur, other: MotionBlur) -> bool:
+    """Two peaks of one length at right angles are a grid (JPEG's 8-px blocks, a QR's modules), not a
+    smear: a hand moves one way at a time."""
+    turn = abs((blur.angle - other.angle) % 180 - 90)
+    return turn < GRID_TURN and abs(blur.length - other.length) < GRID_LENGTH
 
 
 def estimate_motion(grey: Image) -> MotionBlur | None:
@@ -115,11 +140,12 @@ def box_across(profile: Image) -> float | None:
     return float(lag + MIN_BLUR_PX)
 
 
-def estimate_disc(grey: Image) -> float | None:
+def estimate_disc(grey: Image, full: Image | None = None) -> float | None:
     """The radius of an out-of-focus lens's blur disc, or None if no disc shows. A disc's spectrum has
     rings of zeros spaced by the inverse of its diameter, so the cepstrum, averaged over rings, dips at
-    the diameter. (Edge slopes measure it poorly: every webcam sharpens, which steepens them.)"""
-    near, yy, xx = _cepstrum_near(grey, int(2 * MAX_DISC_PX) + 2)
+    the diameter. (Edge slopes measure it poorly: every webcam sharpens, which steepens them.) ``full``:
+    ``grey``'s cepstrum if already taken."""
+    near, yy, xx = _cepstrum_near(grey, int(2 * MAX_DISC_PX) + 2, full)
     radius = np.rint(np.hypot(yy, xx)).astype(np.int32)
     rings = np.bincount(radius.ravel(), near.ravel()) / np.maximum(np.bincount(radius.ravel()), 1)
     rings = rings[: int(yy.max()) + 1]
@@ -152,8 +178,12 @@ def contrast(grey: Image) -> int:
     return _percentile(levels, 0.95) - _percentile(levels, 0.05)
 
 
-def line_kernel(length: float, angle: float) -> Image:
-    """A straight smear of ``length`` pixels at ``angle`` degrees, anti-aliased, summing to 1."""
+def line_kernel(length: float, angle: float, lean: float = 0.0) -> Image:
+    """A straight smear of ``length`` pixels at ``angle`` degrees, anti-aliased, summing to 1. ``lean``
+    (-1..1): a hand that slows down or speeds up during the exposure leaves more of the image where it
+    lingered, so the weight changes along the smear, by ``1 + lean * t`` from end (t = -1) to end (t = 1).
+    The cepstrum sees only the smear's power spectrum, which hides which end is heavier (the phase): a
+    uniform smear undoes such a path into double edges, the right lean into clean ones."""
     size = math.ceil(length) + 3 | 1
     kernel = np.zeros((size, size), np.float32)
     centre = size // 2
@@ -163,10 +193,11 @@ def line_kernel(length: float, angle: float) -> Image:
         x, y = centre + t * end_x, centre + t * end_y
         x0, y0 = math.floor(x), math.floor(y)
         fx, fy = x - x0, y - y0
-        kernel[y0, x0] += (1 - fx) * (1 - fy)
-        kernel[y0, x0 + 1] += fx * (1 - fy)
-        kernel[y0 + 1, x0] += (1 - fx) * fy
-        kernel[y0 + 1, x0 + 1] += fx * fy
+        weight = max(0.0, 1.0 + lean * t)
+        kernel[y0, x0] += weight * (1 - fx) * (1 - fy)
+        kernel[y0, x0 + 1] += weight * fx * (1 - fy)
+        kernel[y0 + 1, x0] += weight * (1 - fx) * fy
+        kernel[y0 + 1, x0 + 1] += weight * fx * fy
     return kernel / kernel.sum()  # type: ignore[no-any-return]
 
 
@@ -204,23 +235,37 @@ def gaussian_kernel_1d(sigma: float) -> Image:
     return cv2.getGaussianKernel(size, sigma, cv2.CV_32F).reshape(1, -1)  # type: ignore[no-any-return]
 
 
+class Deconvolver:
+    """One image's spectrum (borders tapered, padded to a fast size), computed once and undone by as many
+    kernels as are tried: the image's transform costs more than each deconvolution after it. The image
+    is real, so half its spectrum says it all (the rest is the mirror image)."""
+
+    def __init__(self, grey: Image) -> None:
+        self.shape = grey.shape
+        spectrum, self.size = _padded_dft(_taper(grey))
+        half = spectrum[:, : self.size[1] // 2 + 1]
+        self.spectrum = half[..., 0] + 1j * half[..., 1]
+
+    def wiener_f(self, kernel: Image, noise_to_signal: float = NOISE_TO_SIGNAL) -> Image:
+        """The image deconvolved by ``kernel`` (Wiener filter), as float32 (unclipped)."""
+        transfer = np.fft.rfft2(kernel, s=self.size)  # the kernel at the corner: the result comes out shifted
+        # G · conj(H) / (|H|² + k)
+        gain = np.conj(transfer) / (transfer.real**2 + transfer.imag**2 + noise_to_signal)
+        restored = np.fft.irfft2(self.spectrum * gain, s=self.size)
+        restored = np.roll(restored, (kernel.shape[0] // 2, kernel.shape[1] // 2), axis=(0, 1))
+        height, width = self.shape
+        return restored[:height, :width].astype(np.float32)  # type: ignore[no-any-return]
+
+    def wiener(self, kernel: Image, noise_to_signal: float = NOISE_TO_SIGNAL) -> Image:
+        """The image deconvolved by ``kernel`` (Wiener filter), as uint8."""
+        return np.clip(self.wiener_f(kernel, noise_to_signal), 0, 255).astype(np.uint8)  # type: ignore[no-any-return]
+
+
 def wiener(grey: Image, kernel: Image, noise_to_signal: float = NOISE_TO_SIGNAL) -> Image:
     """``grey`` deconvolved by ``kernel`` (Wiener filter), as uint8."""
-    return np.clip(wiener_f(grey, kernel, noise_to_signal), 0, 255).astype(np.uint8)  # type: ignore[no-any-return]
+    return Deconvolver(grey).wiener(kernel, noise_to_signal)
 
 
 def wiener_f(grey: Image, kernel: Image, noise_to_signal: float = NOISE_TO_SIGNAL) -> Image:
     """``grey`` deconvolved by ``kernel`` (Wiener filter), as float32 (unclipped)."""
-    height, width = grey.shape
-    spectrum, size = _padded_dft(_taper(grey))
-    psf = np.zeros(size, np.float32)
-    kh, kw = kernel.shape
-    psf[:kh, :kw] = kernel
-    psf = np.roll(psf, (-(kh // 2), -(kw // 2)), axis=(0, 1))
-    transfer = cv2.dft(psf, flags=cv2.DFT_COMPLEX_OUTPUT)
-    power = transfer[..., 0] ** 2 + transfer[..., 1] ** 2 + noise_to_signal
-    # G · conj(H) / (|H|² + k)
-    real = (spectrum[..., 0] * transfer[..., 0] + spectrum[..., 1] * transfer[..., 1]) / power
-    imag = (spectrum[..., 1] * transfer[..., 0] - spectrum[..., 0] * transfer[..., 1]) / power
-    restored = cv2.idft(np.dstack([real, imag]), flags=cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
-    return restored[:height, :width]  # type: ignore[no-any-return]
+    return Deconvolver(grey).wiener_f(kernel, noise_to_signal)

@@ -31,6 +31,7 @@ MAX_ENLARGE = 4.0
 MAX_WIDTH_PX = 1800
 ROWS, REPEAT = 8, 3  # bands kept after averaging along the bars, and rows per band
 DEBLUR_STRETCH = (1.0, 1.2, 0.85)
+MOTION_LEAN = 0.6  # see ``deblur.line_kernel``: the cepstrum cannot tell which end is heavier, so both
 LOCAL_THRESHOLDS = ((3.0, 0.3), (4.5, 0.4))  # (window in modules, depth below the local lightest)
 SHEARS = tuple(np.tan(np.radians(np.arange(-3.0, 3.01, 0.75))))  # bar direction corrections tried
 Points = tuple[tuple[int, int], ...]
@@ -175,6 +176,10 @@ def variants(upright: Upright) -> Iterator[tuple[str, Image]]:
     smear = deblur.box_across(rows.astype(np.float32).mean(axis=0))
     if smear is not None:  # a hand's movement across the bars: a box along the code
         yield "linear-motion", normalised(deblur.wiener(rows, deblur.box_kernel_1d(smear), 0.005), upright.module_px)
+        for lean in (MOTION_LEAN, -MOTION_LEAN):  # a hand slowing down or speeding up: heavier at one end
+            kernel = deblur.line_kernel(smear, 0.0, lean).sum(axis=0, keepdims=True)
+            kernel = np.ascontiguousarray(kernel[:, kernel[0] > 0])
+            yield "linear-motion-lean", normalised(deblur.wiener(rows, kernel, 0.02), upright.module_px)
     if sigma > 0.35 * upright.module_px:  # soft edges: undo the blur along the code only
         for stretch in DEBLUR_STRETCH:  # the slope estimate is good to ~15 %; deconvolution wants better
             kernel = deblur.gaussian_kernel_1d(min(sigma * stretch, 2.5 * upright.module_px))

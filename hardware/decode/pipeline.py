@@ -39,6 +39,8 @@ WORK_PX = 720  # a region's longest side after rescaling
 MAX_UPSCALE = 3.0
 MOTION_BIAS = 0.5
 MOTION_TRIES = 2  # smears tried per region, likeliest first
+# then the likeliest smear heavier at one end, then at the other: the cepstrum cannot tell which
+MOTION_LEAN = 0.6
 ENLARGE_SHARP, SHARP_PX = 3.0, 1200  # the sharpened enlargement: at most 3x, at most 1200 px
 NOISY_SIGMA = 1.2  # px: smooths sensor noise, keeps modules of 2 px and more
 LOW_CONTRAST = 70  # grey levels between the darkest and lightest 5 % of a region
@@ -75,6 +77,20 @@ class _Region:
         self.base = self.work if self.base_factor == self.work_factor else crop
         self.motions: list[deblur.MotionBlur] | None = None  # measured once, tried in turn
         self.located = False  # zxing-cpp found a QR's finder patterns here but could not decode it
+        self._deconvolver: deblur.Deconvolver | None = None
+        self._cepstrum: Image | None = None
+
+    def cepstrum(self) -> Image:
+        """``base``'s cepstrum, taken once: the motion smears and the defocus disc are read from it."""
+        if self._cepstrum is None:
+            self._cepstrum = deblur.cepstrum(self.base)
+        return self._cepstrum
+
+    def deconvolver(self) -> deblur.Deconvolver:
+        """``base``'s spectrum, transformed once for every kernel tried on it."""
+        if self._deconvolver is None:
+            self._deconvolver = deblur.Deconvolver(self.base)
+        return self._deconvolver
 
     def restored(self, image: Image, most: float = MAX_RESTORED_UPSCALE) -> tuple[Image, ToFrame]:
         """A deblurred ``base`` enlarged for the decoder: deconvolution leaves modules crisp but small."""
@@ -188,25 +204,26 @@ def _brightened(region: _Region) -> Prepared:
     return _CLAHE.apply(smoothed), region.mapper(region.work_factor)
 
 
-def _motion_deblurred(region: _Region, rank: int) -> Prepared:
-    """Undo the ``rank``-th likeliest straight smear measured in the crop's cepstrum."""
+def _motion_deblurred(region: _Region, rank: int, lean: float = 0.0) -> Prepared:
+    """Undo the ``rank``-th likeliest straight smear measured in the crop's cepstrum, uniform or with
+    ``lean`` (a hand slowing down or speeding up: see ``deblur.line_kernel``)."""
     if region.motions is None:
-        region.motions = deblur.estimate_motions(region.base, MOTION_TRIES)
+        region.motions = deblur.estimate_motions(region.base, MOTION_TRIES, region.cepstrum())
     if rank >= len(region.motions):
         return None
     blur = region.motions[rank]
-    kernel = deblur.line_kernel(blur.length + MOTION_BIAS, blur.angle)
+    kernel = deblur.line_kernel(blur.length + MOTION_BIAS, blur.angle, lean)
     # a hand's path is not quite the straight line assumed: regularise more, enlarge less (less ringing)
-    return region.restored(deblur.wiener(region.base, kernel, 0.02), 1.5)
+    return region.restored(region.deconvolver().wiener(kernel, 0.02), 1.5)
 
 
 def _disc_deblurred(region: _Region, stretch: float = 1.0) -> Prepared:
     """Out of focus, a lens spreads each point into a disc: measured in the crop's cepstrum at the
     camera's own pixels, undone there, then enlarged for the decoder."""
-    radius = deblur.estimate_disc(region.base)
+    radius = deblur.estimate_disc(region.base, region.cepstrum())
     if radius is None:
         return None
-    return region.restored(deblur.wiener(region.base, deblur.disc_kernel(radius * stretch), 0.01))
+    return region.restored(region.deconvolver().wiener(deblur.disc_kernel(radius * stretch), 0.01))
 
 
 def _sharpened(region: _Region) -> Prepared:
@@ -226,6 +243,10 @@ REGION_PASSES: tuple[Pass, ...] = (
     *(
         (f"region-motion{'-' + str(rank) if rank else ''}", partial(_motion_deblurred, rank=rank), zxing)
         for rank in range(MOTION_TRIES)
+    ),
+    *(
+        (f"region-motion-lean{lean:+}", partial(_motion_deblurred, rank=0, lean=lean), zxing)
+        for lean in (MOTION_LEAN, -MOTION_LEAN)
     ),
     ("region-defocus", partial(_disc_deblurred, stretch=1.1), _zxing_both),
     ("region-finder", _upscaled, finders.read_with_third_finder),

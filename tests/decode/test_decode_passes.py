@@ -12,7 +12,7 @@ import pytest
 from counter_core.datacode import damm_check_digit
 from hardware.decode import deblur, linear, optics
 from hardware.decode.corpus import _desk, _place, _receipt
-from hardware.decode.engines import zxing
+from hardware.decode.engines import zxing, zxing_1d
 from hardware.decode.pipeline import decode_frame
 from hardware.decode.regions import find_candidates
 
@@ -58,6 +58,53 @@ def test_motion_blurred_receipt_that_zxing_cannot_read_is_read_after_deconvoluti
     assert found is not None and found.code == CODE
 
 
+@pytest.mark.parametrize("lean", [0.8, -0.8])
+def test_a_smear_heavier_at_one_end_is_undone_whichever_end(lean: float) -> None:
+    # a hand slowing down (or speeding up) leaves more of the image where it lingered: the cepstrum sees
+    # the smear's length and direction but not which end is heavier, and a uniform kernel leaves echoes
+    frame = _noisy(cv2.filter2D(_frame(fraction=0.75), -1, deblur.line_kernel(17, 25.0, lean)), 2.0)
+    assert not zxing(frame)
+    found = decode_frame(frame)
+    assert found is not None and found.code == CODE
+
+
+def test_one_spectrum_serves_every_kernel_tried() -> None:
+    crop = _line_blur(_frame(), 11, 60.0)[100:400, 300:620]
+    once = deblur.Deconvolver(crop)
+    for kernel in (deblur.line_kernel(11, 60.0), deblur.line_kernel(11, 60.0, 0.6), deblur.disc_kernel(3.0)):
+        fresh = deblur.wiener_f(crop, kernel, 0.02)
+        assert np.abs(once.wiener_f(kernel, 0.02) - fresh).max() < 0.01
+    assert deblur.estimate_disc(crop, deblur.cepstrum(crop)) == deblur.estimate_disc(crop)
+
+
+def test_the_taper_blurs_only_the_border_bands_it_blends() -> None:
+    image = _noisy(_frame()[100:400, 300:700], 20.0)
+    tapered = deblur._taper(image, 16)
+    whole = cv2.GaussianBlur(image.astype(np.float32), (0, 0), 8.0)  # the blend's definition, all pixels
+    assert np.array_equal(tapered[16:-16, 16:-16], image[16:-16, 16:-16].astype(np.float32))
+    assert np.allclose(tapered[0, :], whole[0, :], atol=1e-3)  # the very edge: the blurred copy alone
+    assert np.allclose(tapered[:, -1], whole[:, -1], atol=1e-3)
+
+
+def test_two_equal_peaks_at_right_angles_are_a_grid_not_a_smear() -> None:
+    # JPEG's 8-px blocks (or a symbol's module pitch) dip the cepstrum the same both ways; a hand's
+    # smear (here 9 px right, 5 px down: 10.3 px at 29 degrees) dips it one way only, even when fainter
+    full = np.zeros((256, 256), np.float32)
+    for (dy, dx), dip in (((0, 8), -0.05), ((8, 0), -0.05), ((5, 9), -0.03)):
+        full[dy, dx] = full[-dy, -dx] = dip
+    found = deblur.estimate_motions(np.zeros((256, 256), np.uint8), 2, full)
+    assert len(found) == 1
+    assert found[0].length == pytest.approx(10.3, abs=0.1) and found[0].angle == pytest.approx(29.1, abs=0.5)
+
+
+def test_a_leaning_line_kernel_is_heavier_at_one_end() -> None:
+    kernel = deblur.line_kernel(11, 0.0, 0.6)
+    row = kernel.sum(axis=0)
+    assert kernel.sum() == pytest.approx(1.0)
+    assert row[row > 0][-1] > 2 * row[row > 0][0]  # 1 + 0.6 at the far end, 1 - 0.6 at the near one
+    assert np.allclose(deblur.line_kernel(11, 0.0, -0.6), kernel[:, ::-1], atol=1e-6)
+
+
 @pytest.mark.parametrize("turn", [-19.0, 8.0, 90.0 + 14.0])
 def test_a_lone_code128_is_found_as_a_strip_and_turned_with_its_bars_upright(turn: float) -> None:
     frame = _frame(turn=turn, fraction=1.3, hide_qr=True)
@@ -94,6 +141,18 @@ def test_blur_across_bars_is_measured_and_undone_along_the_code_only() -> None:
     )
     names = [name for name, _ in linear.variants(soft)]
     assert "linear-deblurred" in names and "linear-deblurred" not in [n for n, _ in linear.variants(sharp)]
+
+
+def test_a_code128_smeared_across_its_bars_by_a_slowing_hand_is_undone_with_a_leaning_box() -> None:
+    clean = _frame(turn=6.0, fraction=1.3, hide_qr=True)
+    strip = next(c for c in find_candidates(clean) if c.linear)
+    smeared = _noisy(cv2.filter2D(clean, -1, deblur.line_kernel(11, strip.angle, 0.8)), 3.0)
+    read = [
+        name
+        for name, image in linear.variants(linear.Upright(smeared, strip))
+        if any(s.text == CODE for binarizer in linear.BINARIZERS for s in zxing_1d(image, binarizer))
+    ]
+    assert read and set(read) == {"linear-motion-lean"}  # a uniform box or a Gaussian leaves it unreadable
 
 
 def test_glare_gradient_across_a_faded_code128_is_normalised_away() -> None:
