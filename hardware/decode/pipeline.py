@@ -92,6 +92,15 @@ class _Region:
             self._deconvolver = deblur.Deconvolver(self.base)
         return self._deconvolver
 
+    def inked_like_a_symbol(self) -> bool:
+        """Whether the middle of the region is dark in the share a symbol is: a QR code or a barcode,
+        alone or with the receipt's text around it, is an eighth to two thirds ink (whatever the blur:
+        Otsu splits it), a form of thin text less, a shadow or a dark desk more."""
+        height, width = self.work.shape
+        middle = self.work[height // 5 : height - height // 5, width // 5 : width - width // 5]
+        level, _ = cv2.threshold(middle, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        return INK_SHARE[0] <= float((middle < level).mean()) <= INK_SHARE[1]
+
     def restored(self, image: Image, most: float = MAX_RESTORED_UPSCALE) -> tuple[Image, ToFrame]:
         """A deblurred ``base`` enlarged for the decoder: deconvolution leaves modules crisp but small."""
         enlarge = max(1.0, min(most, RESTORED_PX / max(image.shape)))
@@ -253,6 +262,7 @@ REGION_PASSES: tuple[Pass, ...] = (
     ("region-zbar", _sharpened, zbar),
 )
 CHEAP_PASSES = ("region", "region-lowlight", "region-global")  # the others (deconvolution, pyzbar) only where likeliest
+INK_SHARE = (0.12, 0.65)  # dark share of a symbol region's middle
 COSTLY_REGIONS = 1  # areal candidates that get the deconvolution passes; pyzbar only the first
 
 
@@ -310,8 +320,8 @@ def decode_frame(image: Image) -> Decoded | None:
             return found
         regions.append(region)
     # the costly passes where a QR is likeliest: one zxing-cpp located but could not decode, else the
-    # region with the most symbol-like texture (a form full of text may outrank a small receipt)
-    for region in sorted(regions, key=lambda r: not r.located)[:COSTLY_REGIONS]:
+    # first region inked like a symbol (a form full of text may outrank a small receipt)
+    for region in sorted(regions, key=lambda r: (not r.located, not r.inked_like_a_symbol()))[:COSTLY_REGIONS]:
         found = _read_region(region, started, cheap=False)
         if found:
             return found

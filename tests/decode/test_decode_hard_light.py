@@ -107,3 +107,19 @@ def test_a_thumb_over_a_finder_pattern_is_drawn_back_in(seed: int, corner: int) 
     assert not _read_by_zxing_alone(frame)
     found = decode_frame(frame)
     assert found is not None and found.code == CODE and found.pass_name == "region-finder"
+
+
+def test_a_form_of_thin_text_does_not_take_the_costly_passes_from_a_smeared_receipt() -> None:
+    # zxing-cpp locates nothing in the smear: the costly passes go to the region inked like a symbol
+    frame = cv2.filter2D(_place(random.Random(7), _qr_only(), SIZE, 0.5, 0.02), -1, deblur.line_kernel(9, 30))
+    cv2.rectangle(frame, (560, 20), (1260, 700), 235, -1)
+    for line in range(28):
+        cv2.putText(
+            frame, "Form 12-A  name / date  ID 0123", (575, 45 + 24 * line), cv2.FONT_HERSHEY_SIMPLEX, 0.6, 60, 1
+        )
+    first = next(c for c in find_candidates(frame) if not c.linear)
+    assert first.box[0] > 300  # the form outranks the receipt
+    assert not zxing(frame, invert=True, damaged=True)
+    found = decode_frame(frame)
+    assert found is not None and found.code == CODE
+    assert found.pass_name.startswith("region-motion") and max(p[0] for p in found.points) < 400
