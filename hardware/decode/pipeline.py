@@ -246,6 +246,7 @@ REGION_PASSES: tuple[Pass, ...] = (
     ("region-lowlight", _brightened, zxing),
     ("region-global", _upscaled, _zxing_global),
     ("region-evened", partial(_evened, module_px=3.0), _zxing_both_polarities),
+    ("region-evened-narrow", partial(_evened, module_px=2.0), _zxing_both),
     ("region-evened-wide", partial(_evened, module_px=6.0), _zxing_both),
     ("region-equalised", _equalised, _zxing_both),
     ("region-sharpened", _enlarged_sharpened, _zxing_native),
