@@ -184,6 +184,10 @@ def variants(upright: Upright) -> Iterator[tuple[str, Image]]:
         for stretch in DEBLUR_STRETCH:  # the slope estimate is good to ~15 %; deconvolution wants better
             kernel = deblur.gaussian_kernel_1d(min(sigma * stretch, 2.5 * upright.module_px))
             yield "linear-deblurred", normalised(deblur.wiener(rows, kernel, 0.003), upright.module_px)
+        # noise or print dots amplified by the weakly regularised filter: the measured blur once more,
+        # regularised more
+        kernel = deblur.gaussian_kernel_1d(min(sigma, 2.5 * upright.module_px))
+        yield "linear-deblurred", normalised(deblur.wiener(rows, kernel, 0.01), upright.module_px)
 
 
 def read(grey: Image, candidate: Candidate) -> Iterator[tuple[str, Symbol]]:
