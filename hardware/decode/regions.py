@@ -105,8 +105,7 @@ def _linear_candidate(
     px, py = (xs + 0.5) * cell, (ys + 0.5) * cell
     across = px * math.cos(direction) + py * math.sin(direction)
     along = -px * math.sin(direction) + py * math.cos(direction)
-    a0, a1 = np.percentile(across, 1) - cell, np.percentile(across, 99) + cell
-    b0, b1 = np.percentile(along, 1) - cell, np.percentile(along, 99) + cell
+    (a0, a1), (b0, b1) = np.percentile(np.stack([across, along]), (1, 99), axis=1).T + np.array([-cell, cell])
     mid_a, mid_b = (a0 + a1) / 2, (b0 + b1) / 2
     centre = (
         mid_a * math.cos(direction) - mid_b * math.sin(direction),
@@ -157,6 +156,16 @@ def _areal(strong: Image, energy: Image, cell: float, shape: tuple[int, int]) ->
     return cores[:2] + [w for w in wide if not any(same(w.box, c.box) for c in cores[:2])]
 
 
+def _sector_table(sector: int) -> Image:
+    """Per half degree of bar direction: whether it lies within 30° of ``sector``'s middle."""
+    middle = (sector + 0.5) * 180 / SECTORS
+    turn = np.abs((np.arange(360) / 2 - middle + 90) % 180 - 90)
+    return (turn < 180 / SECTORS).astype(np.uint8)
+
+
+_SECTOR_TABLES = [_sector_table(sector) for sector in range(SECTORS)]
+
+
 def find_candidates(grey: Image) -> list[Candidate]:
     """Linear (1-D) candidates first, strongest first, then areal ones (QR codes and anything else
     dense with edges), each list capped."""
@@ -164,10 +173,10 @@ def find_candidates(grey: Image) -> list[Candidate]:
     strong = _strong(energy)
     coherent = strong & (coherence > LINEAR_COHERENCE).astype(np.uint8)
     found: list[Candidate] = []
+    # each cell's bar direction in half degrees, so a sector is a table lookup, not trigonometry
+    half_degrees = np.rint((angle % math.pi) * (360 / math.pi)).astype(np.int32) % 360
     for sector in range(SECTORS):  # 30° wide, overlapping: bars apart from text smeared another way
-        middle = (sector + 0.5) * math.pi / SECTORS
-        turn = np.abs(((angle - middle) + math.pi / 2) % math.pi - math.pi / 2)
-        in_sector: Image = coherent & (turn < math.pi / SECTORS).astype(np.uint8)
+        in_sector: Image = coherent & _SECTOR_TABLES[sector][half_degrees]
         # opening drops thin coherent lines (paper edges, rules); closing joins a strip's cells
         opened = cv2.morphologyEx(in_sector, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
         for cells in _components(cv2.morphologyEx(opened, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)), 12):
