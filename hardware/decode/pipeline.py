@@ -159,6 +159,12 @@ def _zxing_inverted_too(image: Image) -> list[Symbol]:
     return zxing(image, invert=True, damaged=True)
 
 
+def _zxing_global_or_fixed(image: Image) -> list[Symbol]:
+    """The region's own histogram, then a fixed mid-grey level (a clean symbol whose histogram is
+    swamped by the paper and desk around it)."""
+    return _zxing_global(image) or zxing(image, downscale=False, binarizer=zxingcpp.Binarizer.FixedThreshold)
+
+
 def _zxing_global(image: Image) -> list[Symbol]:
     """zxing-cpp's global-histogram binariser: one threshold for the whole region. A smeared or far QR
     has modules whose local window holds no clear dark and light, where the local average splits
@@ -244,7 +250,7 @@ Pass = tuple[str, Callable[[_Region], Prepared], Callable[[Image], list[Symbol]]
 REGION_PASSES: tuple[Pass, ...] = (
     ("region", _upscaled, _zxing_inverted_too),
     ("region-lowlight", _brightened, zxing),
-    ("region-global", _upscaled, _zxing_global),
+    ("region-global", _upscaled, _zxing_global_or_fixed),
     ("region-evened", partial(_evened, module_px=3.0), _zxing_both_polarities),
     ("region-evened-narrow", partial(_evened, module_px=2.0), _zxing_both),
     ("region-evened-wide", partial(_evened, module_px=6.0), _zxing_both),
