@@ -12,8 +12,7 @@
    the smears and the defocus disc measured in the crop's cepstrum, a covered finder pattern drawn
    back in (``finders.py``: a thumb on the QR's corner), and pyzbar (a second engine). These costly
    passes go where zxing-cpp located a QR it could not decode, else to the likeliest region.
-3. Only when no candidate was found: candidates again in a smoothed frame (a dim frame's sensor noise
-   drowns a faint symbol's edges), then CLAHE on the whole frame, then pyzbar on it.
+3. Only when no candidate was found: CLAHE on the whole frame, then pyzbar on it.
 
 Only valid MyData codes count (``code_from_symbol``): anything else is skipped and the search goes on, so
 a product barcode beside the receipt never stops it; a region that is just a symbol already read (a
@@ -42,7 +41,6 @@ MOTION_TRIES = 2  # smears tried per region, likeliest first
 # then the likeliest smear heavier at one end, then at the other: the cepstrum cannot tell which
 MOTION_LEAN = 0.6
 ENLARGE_SHARP, SHARP_PX = 3.0, 1200  # the sharpened enlargement: at most 3x, at most 1200 px
-NOISY_SIGMA = 1.2  # px: smooths sensor noise, keeps modules of 2 px and more
 LOW_CONTRAST = 70  # grey levels between the darkest and lightest 5 % of a region
 RESTORED_PX, MAX_RESTORED_UPSCALE = 960, 2.0
 _CLAHE = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8))
@@ -312,8 +310,6 @@ def decode_frame(image: Image) -> Decoded | None:
     if hit:
         return _decoded(*hit, started, "zxing")
     candidates = [c for c in find_candidates(frame) if not any(covered(c.box, s.points) for s in symbols)]
-    if not candidates and not symbols:  # sensor noise in a dim frame outshouts a faint symbol's edges
-        candidates = find_candidates(cv2.GaussianBlur(frame, (0, 0), NOISY_SIGMA))
     regions: list[_Region] = []
     for index, candidate in enumerate(candidates):
         if candidate.linear:
