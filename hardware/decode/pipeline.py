@@ -179,10 +179,10 @@ def _local_contrast(image: Image, module_px: float) -> Image:
     reach = max(3, int(module_px * 6 / shrink)) | 1
     kernel = np.ones((reach, reach), np.uint8)
     size = (image.shape[1], image.shape[0])
-    low = cv2.resize(cv2.blur(cv2.erode(small, kernel), (reach, reach)), size).astype(np.float32)
-    high = cv2.resize(cv2.blur(cv2.dilate(small, kernel), (reach, reach)), size).astype(np.float32)
-    span = float(np.percentile(high - low, 90))  # the symbol's own contrast: plain paper stays plain
-    stretched = (image.astype(np.float32) - low) / np.maximum(high - low, max(0.3 * span, 8.0))
+    low = cv2.resize(cv2.blur(cv2.erode(small, kernel), (reach, reach)), size)
+    spread = cv2.subtract(cv2.resize(cv2.blur(cv2.dilate(small, kernel), (reach, reach)), size), low)
+    span = float(np.percentile(spread, 90))  # the symbol's own contrast: plain paper stays plain
+    stretched = cv2.subtract(image, low, dtype=cv2.CV_32F) / np.maximum(spread.astype(np.float32), max(0.3 * span, 8.0))
     return np.clip(stretched * 255, 0, 255).astype(np.uint8)  # type: ignore[no-any-return]
 
 
