@@ -15,8 +15,8 @@
 3. Only when no candidate was found: CLAHE on the whole frame, then pyzbar on it.
 
 Only valid MyData codes count (``code_from_symbol``): anything else is skipped and the search goes on, so
-a product barcode beside the receipt never stops it; a region that is just a symbol already read (a
-URL QR) is not searched again.
+a product barcode beside the receipt never stops it; a region holding a symbol already read (a URL QR,
+a code with a wrong check digit) is not searched again.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import zxingcpp
 from hardware.decode import deblur, finders, linear
 from hardware.decode.engines import Symbol, first_valid, grey, zbar, zxing
 from hardware.decode.interface import Decoded, Image
-from hardware.decode.regions import Box, covered, find_candidates
+from hardware.decode.regions import Box, find_candidates, holds
 
 WORK_PX = 720  # a region's longest side after rescaling
 MAX_UPSCALE = 3.0
@@ -309,7 +309,8 @@ def decode_frame(image: Image) -> Decoded | None:
     hit = first_valid(symbols)
     if hit:
         return _decoded(*hit, started, "zxing")
-    candidates = [c for c in find_candidates(frame) if not any(covered(c.box, s.points) for s in symbols)]
+    # a region holding a symbol already read (a URL QR, a code with a wrong check digit) is explained
+    candidates = [c for c in find_candidates(frame) if not any(holds(c.box, s.points) for s in symbols)]
     regions: list[_Region] = []
     for index, candidate in enumerate(candidates):
         if candidate.linear:

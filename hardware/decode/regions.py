@@ -197,11 +197,10 @@ def _same_strip(a: Candidate, b: Candidate) -> bool:
     return apart < 0.5 * max(a.length, b.length) and turn < 15
 
 
-def covered(box: Box, points: tuple[tuple[int, int], ...], share: float = 0.35) -> bool:
-    """Whether the symbol outlined by ``points`` fills at least ``share`` of ``box``: a region whose
-    texture is a symbol already read (a product QR) holds nothing more to find."""
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
+def holds(box: Box, points: tuple[tuple[int, int], ...]) -> bool:
+    """Whether ``box`` holds the middle of the symbol outlined by ``points``: a region holding a symbol
+    already read (a URL QR, a receipt whose code fails its check digit) is explained, nothing more to
+    find there."""
     x, y, w, h = box
-    overlap_w = max(0, min(x + w, max(xs)) - max(x, min(xs)))
-    overlap_h = max(0, min(y + h, max(ys)) - max(y, min(ys)))
-    return overlap_w * overlap_h >= share * w * h
+    cx, cy = sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points)
+    return x <= cx < x + w and y <= cy < y + h

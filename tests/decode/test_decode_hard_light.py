@@ -6,13 +6,14 @@ zxing-cpp pass cannot read it."""
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import cv2
 import numpy as np
 import pytest
 
 from counter_core.datacode import damm_check_digit
-from hardware.decode import deblur, linear
+from hardware.decode import deblur, linear, pipeline
 from hardware.decode.corpus import CODE128_ROWS, _place, _receipt
 from hardware.decode.engines import zxing, zxing_1d
 from hardware.decode.pipeline import decode_frame
@@ -123,3 +124,19 @@ def test_a_form_of_thin_text_does_not_take_the_costly_passes_from_a_smeared_rece
     found = decode_frame(frame)
     assert found is not None and found.code == CODE
     assert found.pass_name.startswith("region-motion") and max(p[0] for p in found.points) < 400
+
+
+def test_a_receipt_whose_code_fails_its_check_digit_is_not_searched_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    wrong = BODY + str((int(damm_check_digit(BODY)) + 3) % 10)  # a misprint or a forgery
+    frame = cv2.GaussianBlur(_place(random.Random(4), _receipt(wrong), SIZE, 0.9, 0.02), (0, 0), 0.8)
+    assert any(s.text.endswith(wrong) for s in zxing(frame))  # read, but not a valid MyData code
+    searched: list[object] = []
+    real = pipeline._read_region
+
+    def read_region(*args: Any, **kwargs: Any) -> Any:
+        searched.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_read_region", read_region)
+    assert decode_frame(frame) is None
+    assert not searched  # the regions holding it are explained: no pass spent on them
