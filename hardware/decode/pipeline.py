@@ -268,7 +268,7 @@ REGION_PASSES: tuple[Pass, ...] = (
 )
 CHEAP_PASSES = ("region", "region-lowlight", "region-global")  # the others (deconvolution, pyzbar) only where likeliest
 INK_SHARE = (0.12, 0.65)  # dark share of a symbol region's middle
-COSTLY_REGIONS = 1  # areal candidates that get the deconvolution passes; pyzbar only the first
+COSTLY_REGIONS = 1  # areal candidates that get the costly passes (evening out, deconvolution, finder, pyzbar)
 
 
 def _decoded(symbol: Symbol, code: str, started: float, name: str, to_frame: ToFrame = lambda p: p) -> Decoded:
