@@ -181,6 +181,16 @@ def _renderers() -> list[int]:
     return [pid for pid, cmdline in _screen_processes() if "--type=renderer" in cmdline]
 
 
+def _seccomp(pid: int) -> str | None:
+    """The process's seccomp mode (0 none, 2 filter), or None once it has exited."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    found = re.search(r"^Seccomp:\s+(\d)$", status, re.M)
+    return found.group(1) if found else None
+
+
 def _wait(condition: object, what: str, timeout_s: float = 90.0) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():  # type: ignore[operator]
@@ -241,15 +251,17 @@ def test_kiosk_screen_waits_for_the_kiosk_then_runs_chromium_with_its_sandbox(
             stderr=subprocess.DEVNULL,
         )
         rig.wait_for(f"http://127.0.0.1:{kiosk_port}", kiosk)
-        _wait(lambda: len(_renderers()) > 0, "a Chromium renderer")
+        # a renderer turns its seccomp filter on a moment after it starts: wait for one that has
+        _wait(lambda: any(_seccomp(pid) == "2" for pid in _renderers()), "a sandboxed Chromium renderer")
         processes = _screen_processes()
         browser = [cmd for _, cmd in processes if "/chromium" in cmd and "--type=" not in cmd]
         assert browser and browser[0].rstrip().endswith(f" http://127.0.0.1:{kiosk_port}/")
         assert not any("--no-sandbox" in cmd for _, cmd in processes)
         browser_userns = os.readlink(f"/proc/{screen_process.pid}/ns/user")
         for pid in _renderers():
-            status = Path(f"/proc/{pid}/status").read_text()
-            assert re.search(r"^Seccomp:\s+2$", status, re.M), status
+            _wait(lambda pid=pid: _seccomp(pid) in ("2", None), f"renderer {pid}'s seccomp filter", 30.0)
+            if _seccomp(pid) is None:
+                continue  # it has exited meanwhile
             assert os.readlink(f"/proc/{pid}/ns/user") != browser_userns
             assert os.readlink(f"/proc/{pid}/ns/pid") != os.readlink(f"/proc/{screen_process.pid}/ns/pid")
         policy = (screen / "policies" / "mydata-counter-kiosk.json").read_text()
