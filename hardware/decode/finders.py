@@ -14,6 +14,7 @@ check digit (``first_valid``) still have to hold.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -25,6 +26,9 @@ from hardware.decode.interface import Image
 MAX_FINDERS = 6  # the largest finder-like marks looked at (CJK text has some: 回)
 MAX_GUESSES = 12  # drawn and decoded, per region
 FINDER = np.pad(np.pad(np.zeros((3, 3), np.uint8), 1, constant_values=255), 1, constant_values=0)
+# grey levels below the local mean that count as dark: print, then faded print (a ring a few levels from
+# the paper; at 10 its outline shrinks and the drawn finder misses the modules, or it is not seen at all)
+OFFSETS = (10, 5)
 PAINT_PX = 8  # pixels per module of the drawn pattern before it is warped into place
 
 
@@ -35,36 +39,55 @@ class Finder:
     down: Image  # one module along the other side
 
 
-def find(image: Image) -> list[Finder]:
+def find(image: Image, offset: float = OFFSETS[0]) -> list[Finder]:
     """Finder-like marks: a dark outline holding a light one holding a dark core (contour nesting),
-    about 49:9 in area, four-sided, convex, its sides within 2:1."""
-    binary = cv2.adaptiveThreshold(image, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 51, 10)
+    about 49:9 in area, four-sided, convex, its sides within 2:1. Dark is ``offset`` grey levels below
+    the local mean."""
+    binary = cv2.adaptiveThreshold(image, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 51, offset)
     contours, hierarchy = cv2.findContours(binary, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is None:
         return []
-    nesting = hierarchy[0]
     marks: list[tuple[float, Finder]] = []
+    for contour, core in _nested(contours, hierarchy[0]):
+        mark = _finder(contour, core)
+        if mark is not None and not any(
+            float(np.hypot(*(mark.centre - f.centre))) < 3 * _module(mark) for _, f in marks
+        ):
+            marks.append((cv2.contourArea(contour), mark))
+    return [f for _, f in sorted(marks, key=lambda m: -m[0])[:MAX_FINDERS]]
+
+
+def _nested(contours: Sequence[Image], nesting: Image) -> list[tuple[Image, Image]]:
+    """Each contour holding one that holds another (a ring, a ring, a core), with its core."""
+    found = []
     for index, contour in enumerate(contours):
         child = nesting[index][2]
         core = nesting[child][2] if child >= 0 else -1
-        if core < 0:
-            continue
-        outer, inner = cv2.contourArea(contour), cv2.contourArea(contours[core])
-        if outer < 30 or inner <= 0 or not 2.5 < outer / inner < 10:
-            continue
-        corners = cv2.approxPolyDP(contour, 0.08 * cv2.arcLength(contour, True), True).reshape(-1, 2)
-        if len(corners) != 4 or not cv2.isContourConvex(corners):
-            continue
-        corners = corners.astype(np.float32)
-        across, down = (corners[1] - corners[0]) / 7, (corners[2] - corners[1]) / 7
-        sides = float(np.hypot(*across)), float(np.hypot(*down))
-        moments = cv2.moments(contours[core])
-        if min(sides) < 1 or max(sides) > 2 * min(sides) or moments["m00"] == 0:
-            continue
-        centre = np.array([moments["m10"] / moments["m00"], moments["m01"] / moments["m00"]], np.float32)
-        if not any(float(np.hypot(*(centre - f.centre))) < 3 * sides[0] for _, f in marks):
-            marks.append((outer, Finder(centre, across, down)))
-    return [f for _, f in sorted(marks, key=lambda m: -m[0])[:MAX_FINDERS]]
+        if core >= 0:
+            found.append((contour, contours[core]))
+    return found
+
+
+def _module(mark: Finder) -> float:
+    return float(np.hypot(*mark.across))
+
+
+def _finder(contour: Image, core: Image) -> Finder | None:
+    """The mark ``contour`` and its ``core`` make, if they are shaped like a finder pattern."""
+    outer, inner = cv2.contourArea(contour), cv2.contourArea(core)
+    if outer < 30 or inner <= 0 or not 2.5 < outer / inner < 10:
+        return None
+    corners = cv2.approxPolyDP(contour, 0.08 * cv2.arcLength(contour, True), True).reshape(-1, 2)
+    if len(corners) != 4 or not cv2.isContourConvex(corners):
+        return None
+    corners = corners.astype(np.float32)
+    across, down = (corners[1] - corners[0]) / 7, (corners[2] - corners[1]) / 7
+    sides = float(np.hypot(*across)), float(np.hypot(*down))
+    moments = cv2.moments(core)
+    if min(sides) < 1 or max(sides) > 2 * min(sides) or moments["m00"] == 0:
+        return None
+    centre = np.array([moments["m10"] / moments["m00"], moments["m01"] / moments["m00"]], np.float32)
+    return Finder(centre, across, down)
 
 
 def _aligned(vector: Image, other: Finder) -> Image:
@@ -127,12 +150,22 @@ def drawn_in(image: Image, centre: Image, like: Finder, levels: tuple[float, flo
 
 
 def read_with_third_finder(image: Image) -> list[Symbol]:
-    """The QR read with a missing finder drawn back in, trying each pair of finder-like marks of a size
-    and at a distance that fit one symbol (versions 1-10: 14 to 50 modules apart)."""
+    """The QR read with a missing finder drawn back in, from the finder-like marks seen at each of
+    ``OFFSETS`` in turn."""
+    levels = tuple(float(level) for level in np.percentile(image, (3, 97)))
+    for offset in OFFSETS:
+        symbols = _read_with_marks(image, find(image, offset), (levels[0], levels[1]))
+        if symbols:
+            return symbols
+    return []
+
+
+def _read_with_marks(image: Image, marks: list[Finder], levels: tuple[float, float]) -> list[Symbol]:
+    """Each pair of ``marks`` of a size and at a distance that fit one symbol (versions 1-10: 14 to 50
+    modules apart), the third finder drawn where it may be, at most ``MAX_GUESSES`` times."""
     guesses = 0
-    dark, light = np.percentile(image, (3, 97))
-    for a, b in itertools.combinations(find(image), 2):
-        module_a, module_b = float(np.hypot(*a.across)), float(np.hypot(*b.across))
+    for a, b in itertools.combinations(marks, 2):
+        module_a, module_b = _module(a), _module(b)
         apart = float(np.hypot(*(a.centre - b.centre)))
         if not 0.6 < module_a / module_b < 1.6 or not 13 * module_a < apart < 60 * module_a:
             continue
@@ -142,8 +175,7 @@ def read_with_third_finder(image: Image) -> list[Symbol]:
             if guesses == MAX_GUESSES:
                 return []
             guesses += 1
-            repaired = drawn_in(image, centre, a, (float(dark), float(light)))
-            symbols = _read_around(repaired, (a.centre, b.centre, centre), module_a)
+            symbols = _read_around(drawn_in(image, centre, a, levels), (a.centre, b.centre, centre), module_a)
             if first_valid(symbols):
                 return symbols
     return []

@@ -12,7 +12,8 @@
    the smears and the defocus disc measured in the crop's cepstrum, a covered finder pattern drawn
    back in (``finders.py``: a thumb on the QR's corner), and pyzbar (a second engine). These costly
    passes go where zxing-cpp located a QR it could not decode, else to the likeliest region.
-3. Only when no candidate was found: CLAHE on the whole frame, then pyzbar on it.
+3. No candidate found: candidates looked for again on a smoothed copy (in dim light the sensor's noise can
+   outweigh a soft symbol's edges in every cell); then CLAHE on the whole frame, then pyzbar on it.
 
 Only valid MyData codes count (``code_from_symbol``): anything else is skipped and the search goes on, so
 a product barcode beside the receipt never stops it; a region holding a symbol already read (a URL QR,
@@ -268,6 +269,7 @@ REGION_PASSES: tuple[Pass, ...] = (
 )
 CHEAP_PASSES = ("region", "region-lowlight", "region-global")  # the others (deconvolution, pyzbar) only where likeliest
 INK_SHARE = (0.12, 0.65)  # dark share of a symbol region's middle
+NOISY_SIGMA = 2.0  # px: the smoothing that lifts a soft symbol's edges out of dim light's sensor noise
 COSTLY_REGIONS = 1  # areal candidates that get the costly passes (evening out, deconvolution, finder, pyzbar)
 
 
@@ -311,6 +313,8 @@ def decode_frame(image: Image) -> Decoded | None:
         return _decoded(*hit, started, "zxing")
     # a region holding a symbol already read (a URL QR, a code with a wrong check digit) is explained
     candidates = [c for c in find_candidates(frame) if not any(holds(c.box, s.points) for s in symbols)]
+    if not candidates and not symbols:  # sensor noise in dim light can drown a soft symbol's edges
+        candidates = find_candidates(cv2.GaussianBlur(frame, (0, 0), NOISY_SIGMA))
     regions: list[_Region] = []
     for index, candidate in enumerate(candidates):
         if candidate.linear:

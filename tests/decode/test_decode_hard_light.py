@@ -140,3 +140,32 @@ def test_a_receipt_whose_code_fails_its_check_digit_is_not_searched_again(monkey
     monkeypatch.setattr(pipeline, "_read_region", read_region)
     assert decode_frame(frame) is None
     assert not searched  # the regions holding it are explained: no pass spent on them
+
+
+def test_a_soft_receipt_in_a_dim_noisy_frame_is_found_on_a_smoothed_copy() -> None:
+    # dim light: the sensor's gain makes noise whose edges outweigh a soft receipt's in every cell
+    soft = cv2.filter2D(
+        _place(random.Random(5), _qr_only(), SIZE, 0.6, 0.02).astype(np.float32), -1, deblur.disc_kernel(1.0)
+    )
+    noise = np.random.default_rng(5).normal(0, 14, soft.shape)
+    frame = np.clip(soft * 0.2 + noise, 0, 255).astype(np.uint8)
+    assert find_candidates(frame) == []
+    assert not _read_by_zxing_alone(frame)
+    found = decode_frame(frame)
+    assert found is not None and found.code == CODE and found.format == "QRCode"
+
+
+def test_a_thumb_over_a_finder_of_faded_print_is_drawn_back_in_from_the_faint_rings() -> None:
+    # worn thermal print: the finder rings lie a few grey levels under the paper, and a thumb covers one
+    faded = (255 - (255 - _qr_only().astype(np.float32)) * 0.18).astype(np.uint8)
+    frame = _place(random.Random(8), faded, (640, 480), 0.9, 0.04)
+    qr = next(s for s in zxing(frame) if s.format == "QRCode")
+    points = np.array(qr.points, np.float32)
+    middle = points.mean(axis=0)
+    x, y = middle + (points[0] - middle) * 0.85
+    side = float(np.linalg.norm(points[1] - points[0]))
+    cv2.ellipse(frame, (int(x), int(y)), (int(side * 0.22), int(side * 0.16)), 30, 0, 360, 150, -1)
+    frame = cv2.GaussianBlur(frame, (0, 0), 1.2)
+    assert not _read_by_zxing_alone(frame)
+    found = decode_frame(frame)
+    assert found is not None and found.code == CODE and found.pass_name == "region-finder"
