@@ -178,6 +178,16 @@ def contrast(grey: Image) -> int:
     return _percentile(levels, 0.95) - _percentile(levels, 0.05)
 
 
+def envelopes(image: Image, size: tuple[int, int], *, smooth: bool = True) -> tuple[Image, Image]:
+    """The local darkest and lightest of ``image`` (eroded and dilated over a ``size`` = (width, height)
+    window), each box-blurred over the same window when ``smooth``, in ``image``'s own dtype."""
+    kernel = np.ones((size[1], size[0]), np.uint8)
+    low, high = cv2.erode(image, kernel), cv2.dilate(image, kernel)
+    if smooth:
+        low, high = cv2.blur(low, size), cv2.blur(high, size)
+    return low, high
+
+
 def line_kernel(length: float, angle: float, lean: float = 0.0) -> Image:
     """A straight smear of ``length`` pixels at ``angle`` degrees, anti-aliased, summing to 1. ``lean``
     (-1..1): a hand that slows down or speeds up during the exposure leaves more of the image where it

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import zxingcpp
@@ -23,6 +23,10 @@ class Symbol:
     format: Symbology
     points: Points
     damaged: bool = False  # located (finder patterns found) but not decoded: its text is not to be read
+
+    def shifted(self, dx: int, dy: int) -> Symbol:
+        """The same symbol with its points moved by ``(dx, dy)`` (a crop's points put back in the image)."""
+        return replace(self, points=tuple((x + dx, y + dy) for x, y in self.points))
 
 
 Engine = Callable[[Image], list[Symbol]]
@@ -64,6 +68,35 @@ def zxing(
         fmt: Symbology = "QRCode" if result.format == zxingcpp.BarcodeFormat.QRCode else "Code128"
         found.append(Symbol(result.text, fmt, points))
     return found
+
+
+@dataclass(frozen=True)
+class ZxingTry:
+    """One configuration of ``zxing``: its binariser, downscaling, inversion and damaged QR codes."""
+
+    binarizer: zxingcpp.Binarizer = zxingcpp.Binarizer.LocalAverage
+    downscale: bool = True
+    invert: bool = False
+    damaged: bool = False
+
+
+def zxing_first(*tries: ZxingTry) -> Engine:
+    """An engine running ``zxing`` with each of ``tries`` in turn: the first that finds anything wins."""
+
+    def engine(image: Image) -> list[Symbol]:
+        for attempt in tries:
+            found = zxing(
+                image,
+                binarizer=attempt.binarizer,
+                downscale=attempt.downscale,
+                invert=attempt.invert,
+                damaged=attempt.damaged,
+            )
+            if found:
+                return found
+        return []
+
+    return engine
 
 
 _CODE128 = zxingcpp.BarcodeFormats([zxingcpp.BarcodeFormat.Code128])

@@ -188,7 +188,4 @@ def _read_around(image: Image, centres: tuple[Image, ...], module: float) -> lis
     low = np.maximum(corners.min(axis=0) - 12 * module, 0).astype(int)
     high = np.minimum(corners.max(axis=0) + 12 * module, (image.shape[1], image.shape[0])).astype(int)
     symbols = zxing(image[low[1] : high[1], low[0] : high[0]], downscale=False)
-    return [
-        Symbol(s.text, s.format, tuple((x + int(low[0]), y + int(low[1])) for x, y in s.points), s.damaged)
-        for s in symbols
-    ]
+    return [s.shifted(int(low[0]), int(low[1])) for s in symbols]

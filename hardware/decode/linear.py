@@ -100,11 +100,11 @@ def normalised(rows: Image, module_px: float) -> Image:
     """Each pixel placed between the local darkest and lightest along the code (a window of ~12
     modules): a glare gradient or a shadow edge across the symbol no longer moves the threshold."""
     reach = max(3, int(module_px * 12)) | 1
-    kernel = np.ones((1, reach), np.uint8)
-    low = cv2.blur(cv2.erode(rows, kernel).astype(np.float32), (reach, 1))
-    high = cv2.blur(cv2.dilate(rows, kernel).astype(np.float32), (reach, 1))
+    # eroding uint8, then converting, gives the same floats as converting first: min and max are exact
+    levels = rows.astype(np.float32)
+    low, high = deblur.envelopes(levels, (reach, 1))
     span = float(np.percentile(high - low, 90))  # the symbol's own contrast: flat quiet zones stay flat
-    stretched = (rows.astype(np.float32) - low) / np.maximum(high - low, max(0.4 * span, 8.0))
+    stretched = (levels - low) / np.maximum(high - low, max(0.4 * span, 8.0))
     return np.clip(stretched * 255, 0, 255).astype(np.uint8)  # type: ignore[no-any-return]
 
 
@@ -148,8 +148,7 @@ def thresholded_locally(rows: Image, module_px: float, reach_modules: float, dep
     darkest (a window of ``reach_modules``), drawn again as a clean strip: the faint bars of
     ``cut_at_midpoints`` again, where its zigzag is broken (a space smeared between two wide bars)."""
     profile = rows.astype(np.float32).mean(axis=0).reshape(1, -1)
-    reach = np.ones((1, max(3, int(module_px * reach_modules)) | 1), np.uint8)
-    high, low = cv2.dilate(profile, reach), cv2.erode(profile, reach)
+    low, high = deblur.envelopes(profile, (max(3, int(module_px * reach_modules)) | 1, 1), smooth=False)
     span = float(np.percentile(high - low, 90))
     dark = (profile < high - depth * (high - low)) & (high - low > max(4.0, 0.12 * span))
     return np.repeat(np.where(dark, 0, 255).astype(np.uint8), ROWS * REPEAT, axis=0)  # type: ignore[no-any-return]

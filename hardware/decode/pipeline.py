@@ -31,7 +31,7 @@ import numpy as np
 import zxingcpp
 
 from hardware.decode import deblur, finders, linear
-from hardware.decode.engines import Symbol, first_valid, grey, zbar, zxing
+from hardware.decode.engines import Symbol, ZxingTry, first_valid, grey, zbar, zxing, zxing_first
 from hardware.decode.interface import Decoded, Image
 from hardware.decode.regions import Box, find_candidates, holds
 
@@ -147,30 +147,6 @@ def _enlarged_sharpened(region: _Region) -> Prepared:
     return _sharpen(enlarged, factor, 0.8), region.mapper(factor)
 
 
-def _zxing_native(image: Image) -> list[Symbol]:
-    """Local-average binarisation, then a fixed mid-grey threshold: the enlarged, sharpened modules of a
-    far code sit either side of mid-grey, where a local window of 2-px modules can drift."""
-    return zxing(image, downscale=False) or zxing(image, downscale=False, binarizer=zxingcpp.Binarizer.FixedThreshold)
-
-
-def _zxing_inverted_too(image: Image) -> list[Symbol]:
-    """Also light on dark, and the QR codes located but not decoded (``Symbol.damaged``)."""
-    return zxing(image, invert=True, damaged=True)
-
-
-def _zxing_global_or_fixed(image: Image) -> list[Symbol]:
-    """The region's own histogram, then a fixed mid-grey level (a clean symbol whose histogram is
-    swamped by the paper and desk around it)."""
-    return _zxing_global(image) or zxing(image, downscale=False, binarizer=zxingcpp.Binarizer.FixedThreshold)
-
-
-def _zxing_global(image: Image) -> list[Symbol]:
-    """zxing-cpp's global-histogram binariser: one threshold for the whole region. A smeared or far QR
-    has modules whose local window holds no clear dark and light, where the local average splits
-    them; the region's own histogram still holds both."""
-    return zxing(image, downscale=False, binarizer=zxingcpp.Binarizer.GlobalHistogram)
-
-
 def _local_contrast(image: Image, module_px: float) -> Image:
     """Each pixel placed between the darkest and the lightest near it (a window of ~6 modules): a
     glare spot or a shadow's gradient across the symbol no longer moves the threshold, and faded
@@ -178,10 +154,9 @@ def _local_contrast(image: Image, module_px: float) -> Image:
     shrink = max(1, int(module_px // 2))  # the envelopes are smooth: measured on a smaller copy
     small = cv2.resize(image, None, fx=1 / shrink, fy=1 / shrink, interpolation=cv2.INTER_AREA) if shrink > 1 else image
     reach = max(3, int(module_px * 6 / shrink)) | 1
-    kernel = np.ones((reach, reach), np.uint8)
     size = (image.shape[1], image.shape[0])
-    low = cv2.resize(cv2.blur(cv2.erode(small, kernel), (reach, reach)), size)
-    spread = cv2.subtract(cv2.resize(cv2.blur(cv2.dilate(small, kernel), (reach, reach)), size), low)
+    low, high = (cv2.resize(envelope, size) for envelope in deblur.envelopes(small, (reach, reach)))
+    spread = cv2.subtract(high, low)
     span = float(np.percentile(spread, 90))  # the symbol's own contrast: plain paper stays plain
     stretched = cv2.subtract(image, low, dtype=cv2.CV_32F) / np.maximum(spread.astype(np.float32), max(0.3 * span, 8.0))
     return np.clip(stretched * 255, 0, 255).astype(np.uint8)  # type: ignore[no-any-return]
@@ -197,16 +172,6 @@ def _equalised(region: _Region) -> Prepared:
     """Contrast stretched tile by tile (CLAHE) at the native scale: a smeared symbol's modules are
     left a few grey levels apart, whatever the light."""
     return _CLAHE.apply(region.native), region.mapper(region.native_factor)
-
-
-def _zxing_both_polarities(image: Image) -> list[Symbol]:
-    """As ``_zxing_both``, and light on dark too: a phone in dark mode with a reflection on its glass."""
-    return zxing(image, downscale=False, invert=True) or _zxing_global(image)
-
-
-def _zxing_both(image: Image) -> list[Symbol]:
-    """Local-average binarisation, then the global histogram (see ``_zxing_global``)."""
-    return zxing(image, downscale=False) or _zxing_global(image)
 
 
 def _brightened(region: _Region) -> Prepared:
@@ -245,16 +210,36 @@ def _sharpened(region: _Region) -> Prepared:
     return _sharpen(region.base), region.mapper(region.base_factor)
 
 
+# zxing-cpp's binarisers, at the prepared variant's own scale. Local average: the default. Global histogram:
+# one threshold for the whole region; a smeared or far QR has modules whose local window holds no clear
+# dark and light, where the local average splits them, while the region's own histogram still holds both.
+# Fixed: a mid-grey level.
+_LOCAL = ZxingTry(downscale=False)
+_GLOBAL = ZxingTry(zxingcpp.Binarizer.GlobalHistogram, downscale=False)
+_FIXED = ZxingTry(zxingcpp.Binarizer.FixedThreshold, downscale=False)
+# also light on dark, and the QR codes located but not decoded (``Symbol.damaged``)
+_ZXING_INVERTED_TOO = zxing_first(ZxingTry(invert=True, damaged=True))
+# the region's own histogram, then a fixed mid-grey level (a clean symbol whose histogram is swamped by
+# the paper and desk around it)
+_ZXING_GLOBAL_OR_FIXED = zxing_first(_GLOBAL, _FIXED)
+# local-average binarisation, then the global histogram
+_ZXING_BOTH = zxing_first(_LOCAL, _GLOBAL)
+# as _ZXING_BOTH, with the local average light on dark too: a phone in dark mode with a reflection on its glass
+_ZXING_BOTH_POLARITIES = zxing_first(ZxingTry(downscale=False, invert=True), _GLOBAL)
+# local-average binarisation, then a fixed mid-grey threshold: the enlarged, sharpened modules of a far
+# code sit either side of mid-grey, where a local window of 2-px modules can drift
+_ZXING_NATIVE = zxing_first(_LOCAL, _FIXED)
+
 Pass = tuple[str, Callable[[_Region], Prepared], Callable[[Image], list[Symbol]]]
 REGION_PASSES: tuple[Pass, ...] = (
-    ("region", _upscaled, _zxing_inverted_too),
+    ("region", _upscaled, _ZXING_INVERTED_TOO),
     ("region-lowlight", _brightened, zxing),
-    ("region-global", _upscaled, _zxing_global_or_fixed),
-    ("region-evened", partial(_evened, module_px=3.0), _zxing_both_polarities),
-    ("region-evened-narrow", partial(_evened, module_px=2.0), _zxing_both),
-    ("region-evened-wide", partial(_evened, module_px=6.0), _zxing_both),
-    ("region-equalised", _equalised, _zxing_both),
-    ("region-sharpened", _enlarged_sharpened, _zxing_native),
+    ("region-global", _upscaled, _ZXING_GLOBAL_OR_FIXED),
+    ("region-evened", partial(_evened, module_px=3.0), _ZXING_BOTH_POLARITIES),
+    ("region-evened-narrow", partial(_evened, module_px=2.0), _ZXING_BOTH),
+    ("region-evened-wide", partial(_evened, module_px=6.0), _ZXING_BOTH),
+    ("region-equalised", _equalised, _ZXING_BOTH),
+    ("region-sharpened", _enlarged_sharpened, _ZXING_NATIVE),
     *(
         (f"region-motion{'-' + str(rank) if rank else ''}", partial(_motion_deblurred, rank=rank), zxing)
         for rank in range(MOTION_TRIES)
@@ -263,7 +248,7 @@ REGION_PASSES: tuple[Pass, ...] = (
         (f"region-motion-lean{lean:+}", partial(_motion_deblurred, rank=0, lean=lean), zxing)
         for lean in (MOTION_LEAN, -MOTION_LEAN)
     ),
-    ("region-defocus", partial(_disc_deblurred, stretch=1.1), _zxing_both),
+    ("region-defocus", partial(_disc_deblurred, stretch=1.1), _ZXING_BOTH),
     ("region-finder", _upscaled, finders.read_with_third_finder),
     ("region-zbar", _sharpened, zbar),
 )
