@@ -7,7 +7,8 @@
    (``linear.py``). An areal candidate is cropped and brought to a working size (small codes upscaled
    so a module spans several pixels, large ones downscaled so the deblurring stays cheap), then:
    zxing-cpp plain and inverted (a phone in dark mode); low-light contrast; one global threshold
-   (a smeared or far QR); and, on the likeliest box only, glare and shadow evened out locally,
+   (a smeared or far QR); and, on the likeliest box only, a QR zxing-cpp located but could not decode
+   warped square from its outline (perspective, 2-px modules), glare and shadow evened out locally,
    tile-wise contrast, Lanczos-enlarged and sharpened (modules under 2 px), Wiener-deconvolved with
    the smears and the defocus disc measured in the crop's cepstrum, a covered finder pattern drawn
    back in (``finders.py``: a thumb on the QR's corner), and pyzbar (a second engine). These costly
@@ -44,6 +45,7 @@ MOTION_LEAN = 0.6
 ENLARGE_SHARP, SHARP_PX = 3.0, 1200  # the sharpened enlargement: at most 3x, at most 1200 px
 LOW_CONTRAST = 70  # grey levels between the darkest and lightest 5 % of a region
 RESTORED_PX, MAX_RESTORED_UPSCALE = 960, 2.0
+RECTIFIED_PX, RECTIFY_MARGIN = 400, 0.12  # a located QR warped square: side, quiet zone (share of its side)
 _CLAHE = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8))
 
 
@@ -75,7 +77,7 @@ class _Region:
         self.base_factor = min(1.0, self.work_factor)
         self.base = self.work if self.base_factor == self.work_factor else crop
         self.motions: list[deblur.MotionBlur] | None = None  # measured once, tried in turn
-        self.located = False  # zxing-cpp found a QR's finder patterns here but could not decode it
+        self.located: list[Points] = []  # QRs zxing-cpp found the finder patterns of but could not decode (frame)
         self._deconvolver: deblur.Deconvolver | None = None
         self._cepstrum: Image | None = None
 
@@ -105,16 +107,14 @@ class _Region:
         enlarge = max(1.0, min(most, RESTORED_PX / max(image.shape)))
         return _scaled(image, enlarge), self.mapper(self.base_factor * enlarge)
 
-    def mapper(self, factor: float, inverse: Image | None = None) -> ToFrame:
+    def mapper(self, factor: float, homography: Image | None = None) -> ToFrame:
+        """Points of a variant ``factor`` times the crop's size (through ``homography`` first, for a
+        rectified one) back in frame coordinates."""
+
         def to_frame(points: Points) -> Points:
-            if inverse is not None:
-                points = tuple(
-                    (
-                        int(inverse[0, 0] * x + inverse[0, 1] * y + inverse[0, 2]),
-                        int(inverse[1, 0] * x + inverse[1, 1] * y + inverse[1, 2]),
-                    )
-                    for x, y in points
-                )
+            if homography is not None:
+                moved = cv2.perspectiveTransform(np.array([points], np.float32), homography)[0]
+                points = tuple((int(x), int(y)) for x, y in moved)
             return tuple((int(x / factor) + self.origin[0], int(y / factor) + self.origin[1]) for x, y in points)
 
         return to_frame
@@ -205,6 +205,30 @@ def _disc_deblurred(region: _Region, stretch: float = 1.0) -> Prepared:
     return region.restored(region.deconvolver().wiener(deblur.disc_kernel(radius * stretch), 0.01))
 
 
+def _rectified(region: _Region) -> Prepared:
+    """A QR zxing-cpp located but could not decode, warped square and upright from its outline, with a
+    quiet zone: perspective, tilt and a far symbol's 2-px modules become a regular grid of large
+    modules, where the binariser's window and the sampling grid fit."""
+    if not region.located:
+        return None
+    outline = np.array(region.located[0], np.float32)
+    outline = outline - region.origin  # frame -> crop: warped from the camera's own pixels
+    middle = outline.mean(axis=0)
+    source = middle + (outline - middle) * (1 + 2 * RECTIFY_MARGIN)
+    side = RECTIFIED_PX
+    target = np.array([[0, 0], [side, 0], [side, side], [0, side]], np.float32)
+    matrix = cv2.getPerspectiveTransform(source.astype(np.float32), target)
+    square = cv2.warpPerspective(
+        region.crop, matrix, (side, side), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+    )
+    return square, region.mapper(1.0, np.linalg.inv(matrix))
+
+
+def _zxing_then_equalised(image: Image) -> list[Symbol]:
+    """As is, then contrast stretched tile by tile (CLAHE): a located QR left dim or soft."""
+    return _ZXING_BOTH(image) or _ZXING_BOTH(_CLAHE.apply(image))
+
+
 def _sharpened(region: _Region) -> Prepared:
     """For pyzbar, at the camera's own scale: zbar's cost grows with the pixels, not with the symbol."""
     return _sharpen(region.base), region.mapper(region.base_factor)
@@ -235,6 +259,7 @@ REGION_PASSES: tuple[Pass, ...] = (
     ("region", _upscaled, _ZXING_INVERTED_TOO),
     ("region-lowlight", _brightened, zxing),
     ("region-global", _upscaled, _ZXING_GLOBAL_OR_FIXED),
+    ("region-rectified", _rectified, _zxing_then_equalised),
     ("region-evened", partial(_evened, module_px=3.0), _ZXING_BOTH_POLARITIES),
     ("region-evened-narrow", partial(_evened, module_px=2.0), _ZXING_BOTH),
     ("region-evened-wide", partial(_evened, module_px=6.0), _ZXING_BOTH),
@@ -281,7 +306,7 @@ def _read_region(region: _Region, started: float, *, cheap: bool) -> Decoded | N
             continue
         variant, to_frame = prepared
         symbols = engine(variant)
-        region.located = region.located or any(s.damaged for s in symbols)
+        region.located += [to_frame(s.points) for s in symbols if s.damaged]
         hit = first_valid(symbols)
         if hit:
             return _decoded(*hit, started, name, to_frame)

@@ -43,13 +43,15 @@ def _tensor_cells(grey: Image) -> tuple[Image, Image, Image, float]:
     work, scale = grey, 1.0  # full resolution: a 4K frame's 1.5 px bars vanish from any smaller copy
     cell_px = max(CELL_PX, round(CELL_PX * max(grey.shape) / CELL_GRID_PX))
     dx, dy = cv2.spatialGradient(work)  # both 3x3 Sobel derivatives in one pass, 16-bit
-    gx, gy = dx.astype(np.float32), dy.astype(np.float32)
     cells = (max(1, work.shape[1] // cell_px), max(1, work.shape[0] // cell_px))
     # averaged over ~20 px: a barcode's widest space (4 modules) must not split it in two
     window = (max(3, round(20 / cell_px)) | 1,) * 2
-    jxx = cv2.blur(cv2.resize(gx * gx, cells, interpolation=cv2.INTER_AREA), window)
-    jyy = cv2.blur(cv2.resize(gy * gy, cells, interpolation=cv2.INTER_AREA), window)
-    jxy = cv2.blur(cv2.resize(gx * gy, cells, interpolation=cv2.INTER_AREA), window)
+
+    def averaged(a: Image, b: Image) -> Image:  # products of 16-bit derivatives are exact in float32
+        product = cv2.multiply(a, b, dtype=cv2.CV_32F)
+        return cv2.blur(cv2.resize(product, cells, interpolation=cv2.INTER_AREA), window)  # type: ignore[no-any-return]
+
+    jxx, jyy, jxy = averaged(dx, dx), averaged(dy, dy), averaged(dx, dy)
     energy = jxx + jyy
     coherence = np.sqrt((jxx - jyy) ** 2 + 4 * jxy**2) / np.maximum(energy, 1e-6)
     angle = 0.5 * np.arctan2(2 * jxy, jxx - jyy)
