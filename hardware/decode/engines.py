@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import Literal
 
 import cv2
 import zxingcpp
@@ -13,6 +14,14 @@ from counter_core.datacode import code_from_symbol
 from hardware.decode.interface import Image, Symbology
 
 FORMATS = zxingcpp.BarcodeFormats([zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.Code128])
+# product barcodes: read only to explain where they are (a region holding one is not searched for a code)
+_RETAIL = (
+    zxingcpp.BarcodeFormat.EAN13,
+    zxingcpp.BarcodeFormat.EAN8,
+    zxingcpp.BarcodeFormat.UPCA,
+    zxingcpp.BarcodeFormat.UPCE,
+)
+WITH_RETAIL = zxingcpp.BarcodeFormats([zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.Code128, *_RETAIL])
 _ZBAR_TYPES = [pyzbar.ZBarSymbol.QRCODE, pyzbar.ZBarSymbol.CODE128]
 Points = tuple[tuple[int, int], ...]
 
@@ -20,7 +29,7 @@ Points = tuple[tuple[int, int], ...]
 @dataclass(frozen=True)
 class Symbol:
     text: str
-    format: Symbology
+    format: Symbology | Literal["Retail"]  # "Retail": a product barcode (EAN, UPC), never a code
     points: Points
     damaged: bool = False  # located (finder patterns found) but not decoded: its text is not to be read
 
@@ -46,13 +55,14 @@ def zxing(
     rotate: bool = True,
     invert: bool = False,
     damaged: bool = False,
+    retail: bool = False,
 ) -> list[Symbol]:
     """The symbols zxing-cpp reads; with ``damaged``, also each QR code it located but could not
     decode (a checksum or format error), marked so and without text: a QR is there, worth more effort."""
     found = []
     for result in zxingcpp.read_barcodes(
         image,
-        formats=FORMATS,
+        formats=WITH_RETAIL if retail else FORMATS,
         try_rotate=rotate,
         try_downscale=downscale,
         try_invert=invert,
@@ -65,9 +75,14 @@ def zxing(
             if "QR" in result.format.name:
                 found.append(Symbol("", "QRCode", points, damaged=True))
             continue
-        fmt: Symbology = "QRCode" if result.format == zxingcpp.BarcodeFormat.QRCode else "Code128"
-        found.append(Symbol(result.text, fmt, points))
+        found.append(Symbol(result.text, _symbology(result.format), points))
     return found
+
+
+def _symbology(barcode: zxingcpp.BarcodeFormat) -> Symbology | Literal["Retail"]:
+    if barcode == zxingcpp.BarcodeFormat.QRCode:
+        return "QRCode"
+    return "Code128" if barcode == zxingcpp.BarcodeFormat.Code128 else "Retail"
 
 
 @dataclass(frozen=True)
@@ -130,7 +145,7 @@ def zbar(image: Image) -> list[Symbol]:
 def first_valid(symbols: Iterable[Symbol]) -> tuple[Symbol, str] | None:
     """The first symbol that is a valid MyData code, with its 16 digits."""
     for symbol in symbols:
-        if symbol.damaged:
+        if symbol.damaged or symbol.format == "Retail":
             continue
         code = code_from_symbol(symbol.text, symbol.format)
         if code is not None:

@@ -18,7 +18,8 @@
 
 Only valid MyData codes count (``code_from_symbol``): anything else is skipped and the search goes on, so
 a product barcode beside the receipt never stops it; a region holding a symbol already read (a URL QR,
-a code with a wrong check digit) is not searched again.
+a code with a wrong check digit, a product's EAN or UPC: the first pass reads those too, only to know
+them) is not searched again.
 """
 
 from __future__ import annotations
@@ -285,6 +286,8 @@ COSTLY_REGIONS = 1  # areal candidates that get the costly passes (evening out, 
 
 def _decoded(symbol: Symbol, code: str, started: float, name: str, to_frame: ToFrame = lambda p: p) -> Decoded:
     elapsed = (time.perf_counter() - started) * 1000
+    if symbol.format == "Retail":  # first_valid gives only QR codes and Code128s: a product's barcode is none
+        raise ValueError("a product barcode is not a code")
     return Decoded(symbol.text, symbol.format, code, to_frame(symbol.points), elapsed, name)
 
 
@@ -317,11 +320,12 @@ def decode_frame(image: Image) -> Decoded | None:
     """The first valid MyData code in ``image`` (BGR or grey), or None."""
     started = time.perf_counter()
     frame = grey(image)
-    symbols = zxing(frame)
+    symbols = zxing(frame, retail=True)
     hit = first_valid(symbols)
     if hit:
         return _decoded(*hit, started, "zxing")
-    # a region holding a symbol already read (a URL QR, a code with a wrong check digit) is explained
+    # a region holding a symbol already read (a URL QR, a code with a wrong check digit, a product's
+    # barcode) is explained
     candidates = [c for c in find_candidates(frame) if not any(holds(c.box, s.points) for s in symbols)]
     if not candidates and not symbols:  # sensor noise in dim light can drown a soft symbol's edges
         candidates = find_candidates(cv2.GaussianBlur(frame, (0, 0), NOISY_SIGMA))

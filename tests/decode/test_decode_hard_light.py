@@ -8,9 +8,11 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import barcode
 import cv2
 import numpy as np
 import pytest
+from barcode.writer import ImageWriter
 
 from counter_core.datacode import damm_check_digit
 from hardware.decode import deblur, linear, pipeline
@@ -216,3 +218,18 @@ def test_a_far_qr_in_perspective_that_zxing_locates_is_read_warped_square(shear:
     truth = next(s for s in zxing(sharp) if s.format == "QRCode")  # where the QR is on the sharp frame
     assert np.abs(np.array(found.points) - np.array(truth.points)).max() <= 4  # mapped back through the warp
 
+
+@pytest.mark.parametrize(("kind", "digits"), [("ean13", "471000012345"), ("upca", "03600029145")])
+def test_a_product_barcode_is_read_only_to_explain_its_region(
+    kind: str, digits: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a tin of tea on the counter: its barcode is no code, and the 1-D passes need not try to make it one
+    label = np.asarray(barcode.get(kind, digits, writer=ImageWriter()).render({"dpi": 300}).convert("L"))
+    frame = cv2.GaussianBlur(_place(random.Random(1), label, SIZE, 0.3, 0.02), (0, 0), 0.8)
+    assert [s.format for s in zxing(frame, retail=True)] == ["Retail"]
+    assert find_candidates(frame)  # the bars and digits look like a code to the candidate search
+    searched: list[str] = []
+    monkeypatch.setattr(pipeline, "_read_linear", lambda *args: searched.append("linear"))
+    monkeypatch.setattr(pipeline, "_read_region", lambda *args, **kwargs: searched.append("region"))
+    assert decode_frame(frame) is None
+    assert not searched
