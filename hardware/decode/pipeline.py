@@ -46,7 +46,6 @@ MOTION_LEAN = 0.6
 ENLARGE_SHARP, SHARP_PX = 3.0, 1200  # the sharpened enlargement: at most 3x, at most 1200 px
 LOW_CONTRAST = 70  # grey levels between the darkest and lightest 5 % of a region
 RESTORED_PX, MAX_RESTORED_UPSCALE = 960, 2.0
-RECTIFIED_PX, RECTIFY_MARGIN = 400, 0.12  # a located QR warped square: side, quiet zone (share of its side)
 _CLAHE = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8))
 
 
@@ -206,7 +205,7 @@ def _disc_deblurred(region: _Region, stretch: float = 1.0) -> Prepared:
     return region.restored(region.deconvolver().wiener(deblur.disc_kernel(radius * stretch), 0.01))
 
 
-def _rectified(region: _Region) -> Prepared:
+def _rectified(region: _Region, side: int, margin: float) -> Prepared:
     """A QR zxing-cpp located but could not decode, warped square and upright from its outline, with a
     quiet zone: perspective, tilt and a far symbol's 2-px modules become a regular grid of large
     modules, where the binariser's window and the sampling grid fit."""
@@ -215,8 +214,7 @@ def _rectified(region: _Region) -> Prepared:
     outline = np.array(region.located[0], np.float32)
     outline = outline - region.origin  # frame -> crop: warped from the camera's own pixels
     middle = outline.mean(axis=0)
-    source = middle + (outline - middle) * (1 + 2 * RECTIFY_MARGIN)
-    side = RECTIFIED_PX
+    source = middle + (outline - middle) * (1 + 2 * margin)
     target = np.array([[0, 0], [side, 0], [side, side], [0, side]], np.float32)
     matrix = cv2.getPerspectiveTransform(source.astype(np.float32), target)
     square = cv2.warpPerspective(
@@ -260,7 +258,9 @@ REGION_PASSES: tuple[Pass, ...] = (
     ("region", _upscaled, _ZXING_INVERTED_TOO),
     ("region-lowlight", _brightened, zxing),
     ("region-global", _upscaled, _ZXING_GLOBAL_OR_FIXED),
-    ("region-rectified", _rectified, _zxing_then_equalised),
+    ("region-rectified", partial(_rectified, side=400, margin=0.12), _zxing_then_equalised),
+    # more room around it, coarser tiles for CLAHE: a dim or soft QR whose tiles held only its own grey
+    ("region-rectified-wide", partial(_rectified, side=520, margin=0.25), _zxing_then_equalised),
     ("region-evened", partial(_evened, module_px=3.0), _ZXING_BOTH_POLARITIES),
     ("region-evened-narrow", partial(_evened, module_px=2.0), _ZXING_BOTH),
     ("region-evened-wide", partial(_evened, module_px=6.0), _ZXING_BOTH),
