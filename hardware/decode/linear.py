@@ -29,6 +29,9 @@ CODE128_MODULES = 123 + 20  # a 16-digit Code128 (set C) and its two quiet zones
 TARGET_MODULE_PX = 4.0  # module width after enlarging
 MAX_ENLARGE = 4.0
 MAX_WIDTH_PX = 1800
+# the cut, in lengths of the strip measured: its quiet zones; then twice that, when a shadow's edge or glare
+# across the bars split their cells and the strip measured covers only part of the code
+SPAN, LONG_SPAN = 1.35, 2.7
 ROWS, REPEAT = 8, 3  # bands kept after averaging along the bars, and rows per band
 DEBLUR_STRETCH = (1.0, 1.2, 0.85)
 MOTION_LEAN = 0.6  # see ``deblur.line_kernel``: the cepstrum cannot tell which end is heavier, so both
@@ -43,11 +46,11 @@ BINARIZERS = (zxingcpp.Binarizer.LocalAverage, zxingcpp.Binarizer.FixedThreshold
 class Upright:
     """A linear candidate cut out with its bars vertical, enlarged across them, and the map back."""
 
-    def __init__(self, grey: Image, candidate: Candidate) -> None:
+    def __init__(self, grey: Image, candidate: Candidate, span: float = SPAN) -> None:
         module = candidate.length / 123  # the coherent strip is the symbol without its quiet zones
         self.enlarge = min(MAX_ENLARGE, max(1.0, TARGET_MODULE_PX / max(module, 0.5)))
-        width = min(MAX_WIDTH_PX, int(candidate.length * 1.35 * self.enlarge) + 40)
-        self.enlarge = min(self.enlarge, (width - 40) / max(candidate.length * 1.35, 1))
+        width = min(MAX_WIDTH_PX, int(candidate.length * span * self.enlarge) + 40)
+        self.enlarge = min(self.enlarge, (width - 40) / max(candidate.length * span, 1))
         height = max(8, int(candidate.height * 0.9))  # along the bars: native pixels, averaged later
         angle = math.radians(candidate.angle)
         cos, sin = math.cos(angle), math.sin(angle)
@@ -189,9 +192,10 @@ def variants(upright: Upright) -> Iterator[tuple[str, Image]]:
         yield "linear-deblurred", normalised(deblur.wiener(rows, kernel, 0.01), upright.module_px)
 
 
-def read(grey: Image, candidate: Candidate) -> Iterator[tuple[str, Symbol]]:
-    """Symbols read from ``candidate``, pass by pass, with points in frame coordinates."""
-    upright = Upright(grey, candidate)
+def read(grey: Image, candidate: Candidate, span: float = SPAN) -> Iterator[tuple[str, Symbol]]:
+    """Symbols read from ``candidate`` cut ``span`` times its measured length, pass by pass, with points in
+    frame coordinates."""
+    upright = Upright(grey, candidate, span)
     for name, image in variants(upright):
         for binarizer in BINARIZERS:  # a 24-row strip: each binariser costs about a millisecond
             for symbol in zxing_1d(image, binarizer):

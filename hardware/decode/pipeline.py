@@ -292,10 +292,12 @@ def _decoded(symbol: Symbol, code: str, started: float, name: str, to_frame: ToF
 
 
 def _read_linear(frame: Image, candidate_index: int, candidate: object, started: float) -> Decoded | None:
-    for name, symbol in linear.read(frame, candidate):  # type: ignore[arg-type]
-        hit = first_valid([symbol])
-        if hit:
-            return _decoded(*hit, started, name)
+    """The strip's first valid code; none once a variant reads it as another Code128 (a product's label, a
+    misprinted check digit): a strip is one barcode, and Code128's own checksum held for what was read."""
+    for span in (linear.SPAN, linear.LONG_SPAN):
+        for name, symbol in linear.read(frame, candidate, span):  # type: ignore[arg-type]
+            hit = first_valid([symbol])
+            return _decoded(*hit, started, f"{name}-long" if span == linear.LONG_SPAN else name) if hit else None
     return None
 
 

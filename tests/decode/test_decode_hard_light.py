@@ -5,6 +5,8 @@ zxing-cpp pass cannot read it."""
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import random
 from typing import Any
 
@@ -115,17 +117,22 @@ def test_a_form_full_of_text_does_not_take_the_costly_passes_from_a_located_qr()
 
 @pytest.mark.parametrize(("seed", "corner"), [(4, 0), (5, 1), (6, 3)])
 def test_a_thumb_over_a_finder_pattern_is_drawn_back_in(seed: int, corner: int) -> None:
-    frame = _place(random.Random(seed), _qr_only(), SIZE, 0.9, 0.04)
+    frame = _thumb_on_finder(_place(random.Random(seed), _qr_only(), SIZE, 0.9, 0.04), corner, 120, 1.0)
+    assert not _read_by_zxing_alone(frame)
+    found = decode_frame(frame)
+    assert found is not None and found.code == CODE and found.pass_name == "region-finder"
+
+
+def _thumb_on_finder(frame: np.ndarray, corner: int, grey: int, blur: float) -> np.ndarray:
+    """``frame`` with a thumb (an ellipse of ``grey``) on the finder pattern at the QR's ``corner``, then
+    softened by ``blur``."""
     qr = next(s for s in zxing(frame) if s.format == "QRCode")
     points = np.array(qr.points, np.float32)
     middle = points.mean(axis=0)
     x, y = middle + (points[corner] - middle) * 0.85  # on the finder pattern at that corner
     side = float(np.linalg.norm(points[1] - points[0]))
-    cv2.ellipse(frame, (int(x), int(y)), (int(side * 0.22), int(side * 0.16)), 30, 0, 360, 120, -1)
-    frame = cv2.GaussianBlur(frame, (0, 0), 1.0)
-    assert not _read_by_zxing_alone(frame)
-    found = decode_frame(frame)
-    assert found is not None and found.code == CODE and found.pass_name == "region-finder"
+    cv2.ellipse(frame, (int(x), int(y)), (int(side * 0.22), int(side * 0.16)), 30, 0, 360, grey, -1)
+    return cv2.GaussianBlur(frame, (0, 0), blur)  # type: ignore[no-any-return]
 
 
 def test_a_form_of_thin_text_does_not_take_the_costly_passes_from_a_smeared_receipt() -> None:
@@ -176,14 +183,7 @@ def test_a_soft_receipt_in_a_dim_noisy_frame_is_found_on_a_smoothed_copy() -> No
 def test_a_thumb_over_a_finder_of_faded_print_is_drawn_back_in_from_the_faint_rings() -> None:
     # worn thermal print: the finder rings lie a few grey levels under the paper, and a thumb covers one
     faded = (255 - (255 - _qr_only().astype(np.float32)) * 0.18).astype(np.uint8)
-    frame = _place(random.Random(8), faded, (640, 480), 0.9, 0.04)
-    qr = next(s for s in zxing(frame) if s.format == "QRCode")
-    points = np.array(qr.points, np.float32)
-    middle = points.mean(axis=0)
-    x, y = middle + (points[0] - middle) * 0.85
-    side = float(np.linalg.norm(points[1] - points[0]))
-    cv2.ellipse(frame, (int(x), int(y)), (int(side * 0.22), int(side * 0.16)), 30, 0, 360, 150, -1)
-    frame = cv2.GaussianBlur(frame, (0, 0), 1.2)
+    frame = _thumb_on_finder(_place(random.Random(8), faded, (640, 480), 0.9, 0.04), 0, 150, 1.2)
     assert not _read_by_zxing_alone(frame)
     found = decode_frame(frame)
     assert found is not None and found.code == CODE and found.pass_name == "region-finder"
@@ -233,3 +233,39 @@ def test_a_product_barcode_is_read_only_to_explain_its_region(
     monkeypatch.setattr(pipeline, "_read_region", lambda *args, **kwargs: searched.append("region"))
     assert decode_frame(frame) is None
     assert not searched
+
+
+def test_a_strip_measured_over_part_of_its_code_is_read_again_cut_twice_as_long(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a shadow's edge or glare across the bars can split their cells: the strip found covers 60 % of the code
+    frame = cv2.GaussianBlur(_place(random.Random(3), _receipt(CODE, hide_qr=True), SIZE, 0.9, 0.02), (0, 0), 0.8)
+    strip = next(c for c in find_candidates(frame) if c.linear)
+    turn, shift = math.radians(strip.angle), 0.2 * strip.length
+    part = dataclasses.replace(
+        strip,
+        length=0.6 * strip.length,
+        centre=(strip.centre[0] + shift * math.cos(turn), strip.centre[1] + shift * math.sin(turn)),
+    )
+    assert not any(s.text == CODE for _, s in linear.read(frame, part))  # cut 1.35 lengths: half the code
+    monkeypatch.setattr(pipeline, "find_candidates", lambda _: [part])
+    monkeypatch.setattr(pipeline, "zxing", lambda *args, **kwargs: [])  # as if the whole frame gave nothing
+    found = decode_frame(frame)
+    assert found is not None and found.code == CODE and found.pass_name.endswith("-long")
+
+
+def test_a_strip_read_as_another_code128_is_left_at_its_first_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    wrong = BODY + str((int(damm_check_digit(BODY)) + 3) % 10)  # a misprinted check digit
+    frame = cv2.GaussianBlur(_place(random.Random(4), _receipt(wrong, hide_qr=True), SIZE, 0.9, 0.02), (0, 0), 0.8)
+    monkeypatch.setattr(pipeline, "zxing", lambda *args, **kwargs: [])  # as if the whole frame gave nothing
+    readings: list[tuple[float, str]] = []
+    real = linear.read
+
+    def read(grey: np.ndarray, candidate: Any, span: float = linear.SPAN) -> Any:
+        for name, symbol in real(grey, candidate, span):
+            readings.append((span, symbol.text))
+            yield name, symbol
+
+    monkeypatch.setattr(linear, "read", read)
+    assert decode_frame(frame) is None
+    assert readings == [(linear.SPAN, wrong)]  # Code128's own checksum held: no other variant, no longer cut
