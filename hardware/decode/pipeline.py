@@ -14,7 +14,8 @@
    back in (``finders.py``: a thumb on the QR's corner), and pyzbar (a second engine). These costly
    passes go where zxing-cpp located a QR it could not decode, else to the likeliest region.
 3. No candidate found: candidates looked for again on a smoothed copy (in dim light the sensor's noise can
-   outweigh a soft symbol's edges in every cell); then CLAHE on the whole frame, then pyzbar on it.
+   outweigh a soft symbol's edges in every cell); then CLAHE on the whole frame, then pyzbar on it. No
+   strip found in a frame up to 720p: strips looked for again on a lightly smoothed copy (a dim Code128).
 
 Only valid MyData codes count (``code_from_symbol``): anything else is skipped and the search goes on, so
 a product barcode beside the receipt never stops it; a region holding a symbol already read (a URL QR,
@@ -280,6 +281,8 @@ REGION_PASSES: tuple[Pass, ...] = (
 )
 CHEAP_PASSES = ("region", "region-lowlight", "region-global")  # the others (deconvolution, pyzbar) only where likeliest
 INK_SHARE = (0.12, 0.65)  # dark share of a symbol region's middle
+SMALL_FRAME_PX = 1280  # px, longest side: up to 720p
+STRIP_SIGMA = 1.0  # px: the smoothing under which a dim Code128's bars show as one coherent strip again
 NOISY_SIGMA = 2.0  # px: the smoothing that lifts a soft symbol's edges out of dim light's sensor noise
 COSTLY_REGIONS = 1  # areal candidates that get the costly passes (evening out, deconvolution, finder, pyzbar)
 
@@ -349,6 +352,14 @@ def decode_frame(image: Image) -> Decoded | None:
         found = _read_region(region, started, cheap=False)
         if found:
             return found
+    # no strip: in dim light the noise can break a Code128's cells apart. Looked for again up to 720p:
+    # at 1080p and 4K the search costs 30-65 ms a frame, and a module spans more pixels for its cells to average
+    if max(frame.shape) <= SMALL_FRAME_PX and not any(c.linear for c in candidates):
+        strips = [c for c in find_candidates(cv2.GaussianBlur(frame, (0, 0), STRIP_SIGMA)) if c.linear]
+        for index, strip in enumerate(s for s in strips if not any(holds(s.box, x.points) for x in symbols)):
+            found = _read_linear(frame, index, strip, started)
+            if found:
+                return found
     if candidates or symbols:  # the frame's barcode-like texture was searched; the rest is plain
         return None
     for name, variant, engine in (("clahe", _CLAHE.apply(frame), zxing), ("zbar", frame, zbar)):

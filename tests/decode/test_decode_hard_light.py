@@ -269,3 +269,19 @@ def test_a_strip_read_as_another_code128_is_left_at_its_first_reading(monkeypatc
     monkeypatch.setattr(linear, "read", read)
     assert decode_frame(frame) is None
     assert readings == [(linear.SPAN, wrong)]  # Code128's own checksum held: no other variant, no longer cut
+
+
+@pytest.mark.parametrize(("seed", "gain", "noise", "fraction"), [(1, 0.06, 5, 1.3), (2, 0.1, 8, 0.9)])
+def test_a_code128_in_dim_light_whose_bars_noise_breaks_up_is_found_on_a_smoothed_copy(
+    seed: int, gain: float, noise: float, fraction: float
+) -> None:
+    # a dim room: the bars sit a few grey levels apart under the sensor's noise, and JPEG on top
+    receipt = _place(random.Random(seed), _receipt(CODE, hide_qr=True), (640, 480), fraction, 0.02)
+    dim = receipt.astype(np.float32) * gain + 10 + np.random.default_rng(seed).normal(0, noise, receipt.shape)
+    _, jpeg = cv2.imencode(".jpg", np.clip(dim, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 80])
+    frame: np.ndarray = cv2.imdecode(jpeg, cv2.IMREAD_GRAYSCALE)  # type: ignore[assignment]
+    candidates = find_candidates(frame)
+    assert candidates and not any(c.linear for c in candidates)  # boxes of noise and text, no strip
+    assert not _read_by_zxing_alone(frame)
+    found = decode_frame(frame)
+    assert found is not None and found.code == CODE and found.pass_name.startswith("linear")
