@@ -36,7 +36,7 @@ import zxingcpp
 from hardware.decode import deblur, finders, linear
 from hardware.decode.engines import Symbol, ZxingTry, first_valid, grey, zbar, zxing, zxing_first
 from hardware.decode.interface import Decoded, Image
-from hardware.decode.regions import Box, find_candidates, holds
+from hardware.decode.regions import Box, Candidate, find_candidates, holds
 
 WORK_PX = 720  # a region's longest side after rescaling
 MAX_UPSCALE = 3.0
@@ -294,11 +294,11 @@ def _decoded(symbol: Symbol, code: str, started: float, name: str, to_frame: ToF
     return Decoded(symbol.text, symbol.format, code, to_frame(symbol.points), elapsed, name)
 
 
-def _read_linear(frame: Image, candidate_index: int, candidate: object, started: float) -> Decoded | None:
+def _read_linear(frame: Image, candidate: Candidate, started: float) -> Decoded | None:
     """The strip's first valid code; none once a variant reads it as another Code128 (a product's label, a
     misprinted check digit): a strip is one barcode, and Code128's own checksum held for what was read."""
     for span in (linear.SPAN, linear.LONG_SPAN):
-        for name, symbol in linear.read(frame, candidate, span):  # type: ignore[arg-type]
+        for name, symbol in linear.read(frame, candidate, span):
             hit = first_valid([symbol])
             return _decoded(*hit, started, f"{name}-long" if span == linear.LONG_SPAN else name) if hit else None
     return None
@@ -321,6 +321,12 @@ def _read_region(region: _Region, started: float, *, cheap: bool) -> Decoded | N
     return None
 
 
+def _unexplained(candidates: list[Candidate], symbols: list[Symbol]) -> list[Candidate]:
+    """The candidates not holding a symbol already read (a URL QR, a code with a wrong check digit, a
+    product's barcode): those regions are explained, nothing more to find there."""
+    return [c for c in candidates if not any(holds(c.box, s.points) for s in symbols)]
+
+
 def decode_frame(image: Image) -> Decoded | None:
     """The first valid MyData code in ``image`` (BGR or grey), or None."""
     started = time.perf_counter()
@@ -329,15 +335,13 @@ def decode_frame(image: Image) -> Decoded | None:
     hit = first_valid(symbols)
     if hit:
         return _decoded(*hit, started, "zxing")
-    # a region holding a symbol already read (a URL QR, a code with a wrong check digit, a product's
-    # barcode) is explained
-    candidates = [c for c in find_candidates(frame) if not any(holds(c.box, s.points) for s in symbols)]
+    candidates = _unexplained(find_candidates(frame), symbols)
     if not candidates and not symbols:  # sensor noise in dim light can drown a soft symbol's edges
         candidates = find_candidates(cv2.GaussianBlur(frame, (0, 0), NOISY_SIGMA))
     regions: list[_Region] = []
-    for index, candidate in enumerate(candidates):
+    for candidate in candidates:
         if candidate.linear:
-            found = _read_linear(frame, index, candidate, started)
+            found = _read_linear(frame, candidate, started)
             if found:
                 return found
             continue
@@ -355,9 +359,9 @@ def decode_frame(image: Image) -> Decoded | None:
     # no strip: in dim light the noise can break a Code128's cells apart. Looked for again up to 720p:
     # at 1080p and 4K the search costs 30-65 ms a frame, and a module spans more pixels for its cells to average
     if max(frame.shape) <= SMALL_FRAME_PX and not any(c.linear for c in candidates):
-        strips = [c for c in find_candidates(cv2.GaussianBlur(frame, (0, 0), STRIP_SIGMA)) if c.linear]
-        for index, strip in enumerate(s for s in strips if not any(holds(s.box, x.points) for x in symbols)):
-            found = _read_linear(frame, index, strip, started)
+        smoothed = find_candidates(cv2.GaussianBlur(frame, (0, 0), STRIP_SIGMA))
+        for strip in (c for c in _unexplained(smoothed, symbols) if c.linear):
+            found = _read_linear(frame, strip, started)
             if found:
                 return found
     if candidates or symbols:  # the frame's barcode-like texture was searched; the rest is plain
