@@ -24,6 +24,10 @@ GRID_EXTRA, GRID_TURN, GRID_LENGTH = 2, 6.0, 0.5  # (peaks, degrees off 90, px)
 MIN_BLUR_PX = 5  # shorter smears are left to sharpening (and module pitch would pass for one)
 MIN_DISC_PX, MAX_DISC_PX = 1.5, 14.0  # defocus disc radii looked for
 DISC_DIP = -0.0015  # ring-averaged cepstrum value below which a disc is taken as real
+# a kernel refitted from a binary guess (``refit``): the guess's neighbourhood (px), the share of pixels
+# with the clearest edges it is fitted on, the least-squares damping (share of the mean power), and the
+# share of its peak under which a kernel's tap is noise
+GUESS_WINDOW, EDGE_SHARE, KERNEL_DAMPING, KERNEL_FLOOR = 31, 0.3, 0.005, 0.05
 
 
 @dataclass(frozen=True)
@@ -252,7 +256,8 @@ class Deconvolver:
 
     def __init__(self, grey: Image) -> None:
         self.shape = grey.shape
-        spectrum, self.size = _padded_dft(_taper(grey))
+        self.tapered = _taper(grey)  # float32: what the kernels are fitted to (``refit``)
+        spectrum, self.size = _padded_dft(self.tapered)
         half = spectrum[:, : self.size[1] // 2 + 1]
         self.spectrum = half[..., 0] + 1j * half[..., 1]
 
@@ -269,6 +274,61 @@ class Deconvolver:
     def wiener(self, kernel: Image, noise_to_signal: float = NOISE_TO_SIGNAL) -> Image:
         """The image deconvolved by ``kernel`` (Wiener filter), as uint8."""
         return np.clip(self.wiener_f(kernel, noise_to_signal), 0, 255).astype(np.uint8)  # type: ignore[no-any-return]
+
+
+def _gradients(image: Image) -> tuple[Image, Image]:
+    return cv2.Sobel(image, cv2.CV_32F, 1, 0, ksize=1), cv2.Sobel(image, cv2.CV_32F, 0, 1, ksize=1)
+
+
+def smear_share(grey: Image, angle: float) -> float:
+    """The image's gradient energy along ``angle`` (degrees) over that across it: a smear that way
+    flattens the edges along its path, so a smeared frame shows well under 1, a sharp one about 1
+    (text and modules have edges every way)."""
+    across, down = _gradients(grey.astype(np.float32))
+    cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    along = float(np.mean((cos * across + sin * down) ** 2))
+    return along / max(float(np.mean((cos * down - sin * across) ** 2)), 1e-6)
+
+
+def binary_guess(latent: Image) -> tuple[Image, Image]:
+    """What a printed symbol under ``latent`` (a deblurred estimate, float) looks like: ink or paper
+    and nothing between, each pixel set by whether it is lighter than its neighbourhood, at the
+    estimate's own dark and light levels; with a mask of where ``latent`` shows a clear edge, the only
+    places where the guess is trusted (Cho & Lee's "salient edges")."""
+    dark, light = np.percentile(latent, (5, 95))
+    smooth = cv2.GaussianBlur(latent, (0, 0), 0.7)
+    lighter = smooth > cv2.blur(smooth, (GUESS_WINDOW, GUESS_WINDOW))
+    guess = (dark + (light - dark) * lighter).astype(np.float32)
+    across, down = _gradients(smooth)
+    slope = cv2.magnitude(across, down)
+    edges = (slope > np.percentile(slope, 100 * (1 - EDGE_SHARE))).astype(np.uint8)
+    return guess, cv2.dilate(edges, np.ones((3, 3), np.uint8)).astype(np.float32)
+
+
+def refit(deconvolver: Deconvolver, latent: Image, size: int) -> Image | None:
+    """The kernel (at most ``size`` px square, odd) that best blurs the binary guess of ``latent`` into
+    the image the deconvolver holds, fitted on their gradients where edges are clear (least squares, in
+    the Fourier domain), kept to the one connected path through its peak, or None. The cepstrum gives a
+    straight smear's length and direction; a hand's path curves and changes speed, and fitting it from
+    what a symbol must look like (black and white) recovers its shape."""
+    guess, mask = binary_guess(latent)
+    numerator: Image | float = 0.0
+    power: Image | float = 0.0
+    for sharp, seen in zip(_gradients(guess), _gradients(deconvolver.tapered), strict=True):
+        sharp_f = np.fft.rfft2(sharp * mask, s=deconvolver.size)
+        seen_f = np.fft.rfft2(seen * mask, s=deconvolver.size)
+        numerator = numerator + np.conj(sharp_f) * seen_f
+        power = power + sharp_f.real**2 + sharp_f.imag**2
+    fitted = np.fft.irfft2(numerator / (power + KERNEL_DAMPING * np.mean(power) + 1e-6), s=deconvolver.size)
+    reach = size // 2
+    kernel = np.roll(fitted, (reach, reach), axis=(0, 1))[:size, :size].astype(np.float32)
+    kernel[kernel < KERNEL_FLOOR * max(float(kernel.max()), 0.0)] = 0.0
+    if not kernel.any():
+        return None
+    _, labels = cv2.connectedComponents((kernel > 0).astype(np.uint8), connectivity=8)
+    peak = np.unravel_index(int(np.argmax(kernel)), kernel.shape)
+    kernel[labels != labels[peak]] = 0.0
+    return kernel / kernel.sum()  # type: ignore[no-any-return]
 
 
 def wiener(grey: Image, kernel: Image, noise_to_signal: float = NOISE_TO_SIGNAL) -> Image:

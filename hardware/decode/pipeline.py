@@ -11,8 +11,9 @@
    warped square from its outline (perspective, 2-px modules), glare and shadow evened out locally,
    tile-wise contrast, Lanczos-enlarged and sharpened (modules under 2 px), Wiener-deconvolved with
    the smears and the defocus disc measured in the crop's cepstrum, a covered finder pattern drawn
-   back in (``finders.py``: a thumb on the QR's corner), and pyzbar (a second engine). These costly
-   passes go where zxing-cpp located a QR it could not decode, else to the likeliest region.
+   back in (``finders.py``: a thumb on the QR's corner), pyzbar (a second engine), and last the hand's
+   curved path fitted from the straight smear (``deblur.refit``) where the edges along it are flattened.
+   These costly passes go where zxing-cpp located a QR it could not decode, else to the likeliest region.
 3. No candidate found: candidates looked for again on a smoothed copy (in dim light the sensor's noise can
    outweigh a soft symbol's edges in every cell); then CLAHE on the whole frame, then pyzbar on it. No
    strip found in a frame up to 720p: strips looked for again on a lightly smoothed copy (a dim Code128).
@@ -44,6 +45,8 @@ MOTION_BIAS = 0.5
 MOTION_TRIES = 2  # smears tried per region, likeliest first
 # then the likeliest smear heavier at one end, then at the other: the cepstrum cannot tell which
 MOTION_LEAN = 0.6
+PATH_FITS, PATH_NOISE = 2, 0.01  # a smear's path refitted twice per smear; the Wiener filter's noise-to-signal
+PATH_SMEARED = 0.85  # gradient energy along a smear over across it (``deblur.smear_share``) up to which it is one
 ENLARGE_SHARP, SHARP_PX = 3.0, 1200  # the sharpened enlargement: at most 3x, at most 1200 px
 LOW_CONTRAST = 70  # grey levels between the darkest and lightest 5 % of a region
 RESTORED_PX, MAX_RESTORED_UPSCALE = 960, 2.0
@@ -78,6 +81,9 @@ class _Region:
         self.base_factor = min(1.0, self.work_factor)
         self.base = self.work if self.base_factor == self.work_factor else crop
         self.motions: list[deblur.MotionBlur] | None = None  # measured once, tried in turn
+        # per smear tried: the straight kernel then those refitted from it, each with what it deblurs the
+        # base into (none: the peak was no smear)
+        self.refitted: dict[int, list[tuple[Image, Image]]] = {}
         self.located: list[Points] = []  # QRs zxing-cpp found the finder patterns of but could not decode (frame)
         self._deconvolver: deblur.Deconvolver | None = None
         self._cepstrum: Image | None = None
@@ -184,17 +190,46 @@ def _brightened(region: _Region) -> Prepared:
     return _CLAHE.apply(smoothed), region.mapper(region.work_factor)
 
 
+def _smear(region: _Region, rank: int) -> deblur.MotionBlur | None:
+    """The ``rank``-th likeliest straight smear measured in the crop's cepstrum, or None."""
+    if region.motions is None:
+        region.motions = deblur.estimate_motions(region.base, MOTION_TRIES, region.cepstrum())
+    return region.motions[rank] if rank < len(region.motions) else None
+
+
 def _motion_deblurred(region: _Region, rank: int, lean: float = 0.0) -> Prepared:
     """Undo the ``rank``-th likeliest straight smear measured in the crop's cepstrum, uniform or with
     ``lean`` (a hand slowing down or speeding up: see ``deblur.line_kernel``)."""
-    if region.motions is None:
-        region.motions = deblur.estimate_motions(region.base, MOTION_TRIES, region.cepstrum())
-    if rank >= len(region.motions):
+    blur = _smear(region, rank)
+    if blur is None:
         return None
-    blur = region.motions[rank]
     kernel = deblur.line_kernel(blur.length + MOTION_BIAS, blur.angle, lean)
     # a hand's path is not quite the straight line assumed: regularise more, enlarge less (less ringing)
     return region.restored(region.deconvolver().wiener(kernel, 0.02), 1.5)
+
+
+def _path_deblurred(region: _Region, rank: int, fits: int) -> Prepared:
+    """Undo the hand's path fitted ``fits`` times (``deblur.refit``) from the ``rank``-th likeliest straight
+    smear: a curved or uneven path leaves double edges under a straight kernel, which the fit corrects."""
+    chain = region.refitted.get(rank)
+    if chain is None:
+        chain = region.refitted[rank] = []
+        blur = _smear(region, rank)
+        # the print's own structure (text lines, module pitch) also makes cepstrum peaks: a smear is one
+        # only where the edges along it are flattened
+        if blur is not None and deblur.smear_share(region.base, blur.angle) <= PATH_SMEARED:
+            kernel = deblur.line_kernel(blur.length + MOTION_BIAS, blur.angle)
+            chain.append((kernel, region.deconvolver().wiener_f(kernel, PATH_NOISE)))
+    if not chain:
+        return None
+    size = min(2 * deblur.MAX_BLUR_PX + 1, 2 * max(chain[0][0].shape) | 1)
+    while len(chain) <= fits:
+        fitted = deblur.refit(region.deconvolver(), chain[-1][1], size)
+        if fitted is None:
+            return None
+        chain.append((fitted, region.deconvolver().wiener_f(fitted, PATH_NOISE)))
+    latent = np.clip(chain[fits][1], 0, 255).astype(np.uint8)
+    return region.restored(latent, 1.5)
 
 
 def _disc_deblurred(region: _Region, stretch: float = 1.0) -> Prepared:
@@ -278,6 +313,16 @@ REGION_PASSES: tuple[Pass, ...] = (
     ("region-defocus", partial(_disc_deblurred, stretch=1.1), _ZXING_BOTH),
     ("region-finder", _upscaled, finders.read_with_third_finder),
     ("region-zbar", _sharpened, zbar),
+    # last: the slowest, and only a hand's curved path needs it
+    *(
+        (
+            f"region-path{'-' + str(rank) if rank else ''}-{fits}",
+            partial(_path_deblurred, rank=rank, fits=fits),
+            _ZXING_BOTH,
+        )
+        for rank in range(MOTION_TRIES)
+        for fits in range(1, PATH_FITS + 1)
+    ),
 )
 CHEAP_PASSES = ("region", "region-lowlight", "region-global")  # the others (deconvolution, pyzbar) only where likeliest
 INK_SHARE = (0.12, 0.65)  # dark share of a symbol region's middle

@@ -285,3 +285,64 @@ def test_a_code128_in_dim_light_whose_bars_noise_breaks_up_is_found_on_a_smoothe
     assert not _read_by_zxing_alone(frame)
     found = decode_frame(frame)
     assert found is not None and found.code == CODE and found.pass_name.startswith("linear")
+
+
+def _arc_kernel(radius: float, sweep: float) -> np.ndarray:
+    """A hand's path bending through ``sweep`` degrees on a circle of ``radius`` px, as a kernel."""
+    size = int(2 * radius) + 5
+    kernel = np.zeros((size, size), np.float32)
+    middle = math.radians(20 + sweep / 2)
+    for t in np.linspace(0.0, 1.0, 400):
+        turn = math.radians(20 + sweep * t)
+        x = size // 2 + radius * (math.cos(turn) - math.cos(middle))
+        y = size // 2 + radius * (math.sin(turn) - math.sin(middle))
+        x0, y0 = int(x), int(y)
+        for dy, dx, weight in ((0, 0, (1 - x + x0) * (1 - y + y0)), (0, 1, (x - x0) * (1 - y + y0))):
+            kernel[y0 + dy, x0 + dx] += weight
+        for dy, dx, weight in ((1, 0, (1 - x + x0) * (y - y0)), (1, 1, (x - x0) * (y - y0))):
+            kernel[y0 + dy, x0 + dx] += weight
+    return kernel / kernel.sum()  # type: ignore[no-any-return]
+
+
+def _curved_smear() -> tuple[np.ndarray, np.ndarray]:
+    kernel = _arc_kernel(6, 90)
+    smeared = cv2.filter2D(_place(random.Random(3), _qr_only(), SIZE, 0.75, 0.02), -1, kernel)
+    noise = np.random.default_rng(1).normal(0, 2, smeared.shape)
+    return np.clip(smeared.astype(np.float32) + noise, 0, 255).astype(np.uint8), kernel
+
+
+def test_a_qr_smeared_along_a_curved_path_is_read_once_the_path_is_fitted() -> None:
+    frame, _ = _curved_smear()
+    straight = [name for name, *_ in pipeline.REGION_PASSES if name.startswith("region-motion")]
+    assert len(straight) == 4 and not any(_read_by_pass(frame, name) for name in straight)
+    found = decode_frame(frame)
+    assert found is not None and found.code == CODE and found.pass_name.startswith("region-path")
+
+
+def test_a_straight_smear_refitted_from_a_binary_guess_restores_the_print_more_faithfully() -> None:
+    frame, _ = _curved_smear()
+    sharp = _place(random.Random(3), _qr_only(), SIZE, 0.75, 0.02)[150:650, 350:950].astype(np.float32)
+    crop = frame[150:650, 350:950]
+    blur = deblur.estimate_motion(crop)
+    assert blur is not None
+    kernel = deblur.line_kernel(blur.length + pipeline.MOTION_BIAS, blur.angle)
+    deconvolver = deblur.Deconvolver(crop)
+
+    def likeness(kernel: np.ndarray) -> float:  # to the print, however shifted: borders left out (they ring)
+        restored = deconvolver.wiener_f(kernel, pipeline.PATH_NOISE)[40:-40, 40:-40]
+        return float(cv2.matchTemplate(sharp, restored, cv2.TM_CCOEFF_NORMED).max())
+
+    straight = likeness(kernel)
+    for _ in range(2):
+        fitted = deblur.refit(deconvolver, deconvolver.wiener_f(kernel, pipeline.PATH_NOISE), 2 * max(kernel.shape) | 1)
+        assert fitted is not None and abs(float(fitted.sum()) - 1) < 1e-4 and fitted.min() >= 0
+        kernel = fitted
+    assert likeness(kernel) > straight + 0.005
+
+
+def test_a_smear_flattens_the_edges_along_it_and_a_sharp_frame_has_edges_every_way() -> None:
+    sharp = _place(random.Random(3), _qr_only(), SIZE, 0.75, 0.02)[150:650, 350:950]
+    smeared = cv2.filter2D(sharp, -1, deblur.line_kernel(12, 30.0))
+    assert deblur.smear_share(smeared, 30.0) < 0.5 * deblur.smear_share(smeared, 120.0)
+    assert 0.7 < deblur.smear_share(sharp, 30.0) < 1.4
+    assert deblur.smear_share(smeared, 30.0) < pipeline.PATH_SMEARED < deblur.smear_share(sharp, 30.0)
