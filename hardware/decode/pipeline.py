@@ -13,7 +13,8 @@
    the smears and the defocus disc measured in the crop's cepstrum, a covered finder pattern drawn
    back in (``finders.py``: a thumb on the QR's corner), pyzbar (a second engine), and last the hand's
    curved path fitted from the straight smear (``deblur.refit``) where the edges along it are flattened.
-   These costly passes go where zxing-cpp located a QR it could not decode, else to the likeliest region.
+   These costly passes go where zxing-cpp located a QR it could not decode, else to the likeliest region;
+   a QR located but still unread is cut close around and read again at the camera's own pixels.
 3. No candidate found: candidates looked for again on a smoothed copy (in dim light the sensor's noise can
    outweigh a soft symbol's edges in every cell); then CLAHE on the whole frame, then pyzbar on it. No
    strip found in a frame up to 720p: strips looked for again on a lightly smoothed copy (a dim Code128).
@@ -329,6 +330,7 @@ INK_SHARE = (0.12, 0.65)  # dark share of a symbol region's middle
 SMALL_FRAME_PX = 1280  # px, longest side: up to 720p
 STRIP_SIGMA = 1.0  # px: the smoothing under which a dim Code128's bars show as one coherent strip again
 NOISY_SIGMA = 2.0  # px: the smoothing that lifts a soft symbol's edges out of dim light's sensor noise
+TIGHT_MARGIN = 0.2  # a located QR's quiet zone, in its size, when its region is cut close around it
 COSTLY_REGIONS = 1  # areal candidates that get the costly passes (evening out, deconvolution, finder, pyzbar)
 
 
@@ -349,8 +351,9 @@ def _read_linear(frame: Image, candidate: Candidate, started: float) -> Decoded 
     return None
 
 
-def _read_region(region: _Region, started: float, *, cheap: bool) -> Decoded | None:
-    """The cheap passes (``cheap``) or the costly ones over one areal region."""
+def _read_region(region: _Region, started: float, *, cheap: bool, suffix: str = "") -> Decoded | None:
+    """The cheap passes (``cheap``) or the costly ones over one areal region; ``suffix`` ends the name
+    of the pass that read it."""
     for name, prepare, engine in REGION_PASSES:
         if (name in CHEAP_PASSES) != cheap:
             continue
@@ -362,8 +365,17 @@ def _read_region(region: _Region, started: float, *, cheap: bool) -> Decoded | N
         region.located += [to_frame(s.points) for s in symbols if s.damaged]
         hit = first_valid(symbols)
         if hit:
-            return _decoded(*hit, started, name, to_frame)
+            return _decoded(*hit, started, name + suffix, to_frame)
     return None
+
+
+def _around(points: Points, shape: tuple[int, ...]) -> Box:
+    """The box around an outline with a quiet zone of TIGHT_MARGIN of its size, inside the frame."""
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    margin = int(TIGHT_MARGIN * max(max(xs) - min(xs), max(ys) - min(ys)))
+    x0, y0 = max(0, min(xs) - margin), max(0, min(ys) - margin)
+    x1, y1 = min(shape[1], max(xs) + margin), min(shape[0], max(ys) + margin)
+    return x0, y0, max(1, x1 - x0), max(1, y1 - y0)
 
 
 def _unexplained(candidates: list[Candidate], symbols: list[Symbol]) -> list[Candidate]:
@@ -401,6 +413,15 @@ def decode_frame(image: Image) -> Decoded | None:
         found = _read_region(region, started, cheap=False)
         if found:
             return found
+        # a located QR read again cut close around it: a large region is shrunk to WORK_PX (a defocus disc
+        # or a smear of a few pixels) and its text and desk weigh in the blur measured, the QR's own do not
+        if region.located:
+            tight = _Region(frame, _around(region.located[0], frame.shape))
+            found = _read_region(tight, started, cheap=True, suffix="-close") or _read_region(
+                tight, started, cheap=False, suffix="-close"
+            )
+            if found:
+                return found
     # no strip: in dim light the noise can break a Code128's cells apart. Looked for again up to 720p:
     # at 1080p and 4K the search costs 30-65 ms a frame, and a module spans more pixels for its cells to average
     if max(frame.shape) <= SMALL_FRAME_PX and not any(c.linear for c in candidates):

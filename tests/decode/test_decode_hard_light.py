@@ -18,7 +18,7 @@ from barcode.writer import ImageWriter
 
 from counter_core.datacode import damm_check_digit
 from hardware.decode import deblur, linear, pipeline
-from hardware.decode.corpus import CODE128_ROWS, _place, _receipt
+from hardware.decode.corpus import CODE128_ROWS, _place, _receipt, generate
 from hardware.decode.engines import zxing, zxing_1d
 from hardware.decode.pipeline import decode_frame
 from hardware.decode.regions import find_candidates
@@ -346,3 +346,16 @@ def test_a_smear_flattens_the_edges_along_it_and_a_sharp_frame_has_edges_every_w
     assert deblur.smear_share(smeared, 30.0) < 0.5 * deblur.smear_share(smeared, 120.0)
     assert 0.7 < deblur.smear_share(sharp, 30.0) < 1.4
     assert deblur.smear_share(smeared, 30.0) < pipeline.PATH_SMEARED < deblur.smear_share(sharp, 30.0)
+
+
+def test_a_qr_located_in_a_large_region_is_read_again_cut_close_around_it() -> None:
+    # a defocused, faded receipt beside a form: their region is shrunk to the working size, where the
+    # defocus disc is a pixel or two; around the QR zxing-cpp located, the camera's own pixels show it
+    shot = list(generate(11, per_cell=3, resolutions=["720p"], conditions=["mixed"], negatives=False))[2]
+    assert "defocus" in shot.detail and shot.code is not None
+    frame = cv2.cvtColor(shot.image, cv2.COLOR_BGR2GRAY)
+    region = pipeline._Region(frame, next(c for c in find_candidates(frame) if not c.linear).box)
+    assert pipeline._read_region(region, 0.0, cheap=True) is None and region.located
+    assert pipeline._read_region(region, 0.0, cheap=False) is None and region.base_factor < 1
+    found = decode_frame(shot.image)
+    assert found is not None and found.code == shot.code and found.pass_name == "region-defocus-close"
