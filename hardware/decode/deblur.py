@@ -24,6 +24,9 @@ GRID_EXTRA, GRID_TURN, GRID_LENGTH = 2, 6.0, 0.5  # (peaks, degrees off 90, px)
 MIN_BLUR_PX = 5  # shorter smears are left to sharpening (and module pitch would pass for one)
 MIN_DISC_PX, MAX_DISC_PX = 1.5, 14.0  # defocus disc radii looked for
 DISC_DIP = -0.0015  # ring-averaged cepstrum value below which a disc is taken as real
+# a smear measured from the edges (``edge_motion``): the most the weakest gradients may be of the strongest,
+# the shortest smear looked for (px), the ways either side of theirs looked along (degrees), the dip
+EDGE_ANISOTROPY, EDGE_SHORTEST_PX, EDGE_SPREAD, EDGE_DIP = 0.8, 3.0, 4, -0.008
 # a kernel refitted from a binary guess (``refit``): the guess's neighbourhood (px), the share of pixels
 # with the clearest edges it is fitted on, the least-squares damping (share of the mean power), and the
 # share of its peak under which a kernel's tap is noise
@@ -113,6 +116,34 @@ def estimate_motions(grey: Image, count: int = 3, full: Image | None = None) -> 
         if all(abs((blur.angle - other.angle + 90) % 180 - 90) > 12 for other in found):
             found.append(blur)
     return [blur for blur in found if not any(_grid(blur, other) for other in found)][:count]
+
+
+def edge_motion(grey: Image, full: Image | None = None) -> MotionBlur | None:
+    """A smear measured from the edges, or None: its direction is the one the image's gradients are
+    weakest along (the structure tensor's minor axis), where they clearly are; its length the first clear
+    dip of the cepstrum that way. The cepstrum's deepest peaks can be the print's own rhythm (a receipt's
+    text lines, ~24 px apart) rather than the smear, whose direction the edges still show. ``full``:
+    ``grey``'s cepstrum if already taken."""
+    f = grey.astype(np.float32)
+    across, down = cv2.Sobel(f, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(f, cv2.CV_32F, 0, 1, ksize=3)
+    mixed = float(np.mean(across * down))
+    tensor = np.array([[float(np.mean(across * across)), mixed], [mixed, float(np.mean(down * down))]])
+    (weak, strong), axes = np.linalg.eigh(tensor)
+    if weak > EDGE_ANISOTROPY * strong:
+        return None
+    angle = math.degrees(math.atan2(axes[1, 0], axes[0, 0])) % 180.0
+    near, _, _ = _cepstrum_near(grey, MAX_BLUR_PX, full)
+    middle = near.shape[0] // 2
+    lengths = np.arange(EDGE_SHORTEST_PX, middle, 0.5, dtype=np.float32)
+    turns = np.radians(angle + np.arange(-EDGE_SPREAD, EDGE_SPREAD + 1, 2, dtype=np.float32))
+    xs = (middle + np.outer(np.cos(turns), lengths)).astype(np.float32)
+    ys = (middle + np.outer(np.sin(turns), lengths)).astype(np.float32)
+    profile = cv2.remap(near, xs, ys, cv2.INTER_LINEAR).min(axis=0)  # the deepest of the nearby ways
+    for index in range(1, len(profile) - 1):
+        value = float(profile[index])
+        if value < EDGE_DIP and profile[index - 1] > value <= profile[index + 1]:
+            return MotionBlur(float(lengths[index]), angle, value)
+    return None
 
 
 def _grid(blur: MotionBlur, other: MotionBlur) -> bool:

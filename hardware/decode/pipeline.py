@@ -84,7 +84,7 @@ class _Region:
         self.motions: list[deblur.MotionBlur] | None = None  # measured once, tried in turn
         # per smear tried: the straight kernel then those refitted from it, each with what it deblurs the
         # base into (none: the peak was no smear)
-        self.refitted: dict[int, list[tuple[Image, Image]]] = {}
+        self.refitted: dict[str, list[tuple[Image, Image]]] = {}
         self.located: list[Points] = []  # QRs zxing-cpp found the finder patterns of but could not decode (frame)
         self._deconvolver: deblur.Deconvolver | None = None
         self._cepstrum: Image | None = None
@@ -209,13 +209,26 @@ def _motion_deblurred(region: _Region, rank: int, lean: float = 0.0) -> Prepared
     return region.restored(region.deconvolver().wiener(kernel, 0.02), 1.5)
 
 
-def _path_deblurred(region: _Region, rank: int, fits: int) -> Prepared:
-    """Undo the hand's path fitted ``fits`` times (``deblur.refit``) from the ``rank``-th likeliest straight
-    smear: a curved or uneven path leaves double edges under a straight kernel, which the fit corrects."""
-    chain = region.refitted.get(rank)
+def _edge_smear(region: _Region) -> deblur.MotionBlur | None:
+    return deblur.edge_motion(region.base, region.cepstrum())
+
+
+PATH_STARTS: dict[str, Callable[[_Region], deblur.MotionBlur | None]] = {
+    # the cepstrum's two likeliest smears, then the smear the edges show (``deblur.edge_motion``)
+    "": partial(_smear, rank=0),
+    "-1": partial(_smear, rank=1),
+    "-edges": _edge_smear,
+}
+
+
+def _path_deblurred(region: _Region, start: str, fits: int) -> Prepared:
+    """Undo the hand's path fitted ``fits`` times (``deblur.refit``) from the straight smear ``start``
+    gives (a PATH_STARTS key): a curved or uneven path leaves double edges under a straight kernel,
+    which the fit corrects."""
+    chain = region.refitted.get(start)
     if chain is None:
-        chain = region.refitted[rank] = []
-        blur = _smear(region, rank)
+        chain = region.refitted[start] = []
+        blur = PATH_STARTS[start](region)
         # the print's own structure (text lines, module pitch) also makes cepstrum peaks: a smear is one
         # only where the edges along it are flattened
         if blur is not None and deblur.smear_share(region.base, blur.angle) <= PATH_SMEARED:
@@ -316,12 +329,8 @@ REGION_PASSES: tuple[Pass, ...] = (
     ("region-zbar", _sharpened, zbar),
     # last: the slowest, and only a hand's curved path needs it
     *(
-        (
-            f"region-path{'-' + str(rank) if rank else ''}-{fits}",
-            partial(_path_deblurred, rank=rank, fits=fits),
-            _ZXING_BOTH,
-        )
-        for rank in range(MOTION_TRIES)
+        (f"region-path{start}-{fits}", partial(_path_deblurred, start=start, fits=fits), _ZXING_BOTH)
+        for start in PATH_STARTS
         for fits in range(1, PATH_FITS + 1)
     ),
 )

@@ -187,3 +187,28 @@ def test_disc_psf_and_hand_trajectory_are_normalised_kernels() -> None:
 
 def test_plain_desk_yields_nothing() -> None:
     assert decode_frame(_desk(random.Random(2), (1280, 720))) is None
+
+
+def _turn(a: float, b: float) -> float:
+    return abs((a - b + 90) % 180 - 90)
+
+
+@pytest.mark.parametrize(("length", "angle"), [(7, 50.0), (9, 130.0), (8, 70.0)])
+def test_a_smear_is_measured_from_the_edges_as_well(length: int, angle: float) -> None:
+    sharp = _frame(fraction=0.75, seed=3)[150:650, 350:950]
+    found = deblur.edge_motion(cv2.filter2D(sharp, -1, deblur.line_kernel(length, angle)))
+    # a start for the path's fit, rougher than the cepstrum's: the print's own edges lean one way too
+    assert found is not None and abs(found.length - length) <= 1.5 and _turn(found.angle, angle) <= 15
+    assert deblur.edge_motion(sharp) is None  # its edges go every way: no smear
+
+
+@pytest.mark.parametrize(("length", "angle"), [(7, 50.0), (9, 130.0)])
+def test_the_edges_show_a_smear_where_the_cepstrum_hears_the_rhythm_of_text(length: int, angle: float) -> None:
+    form = np.full((720, 1280), 235, np.uint8)
+    for line in range(28):
+        cv2.putText(form, "Form 12-A  name / date  ID 0123 / 4567", (15, 45 + 24 * line), 0, 0.7, 40, 2)
+    smeared = cv2.filter2D(form, -1, deblur.line_kernel(length, angle))[100:600, 100:800]
+    first = deblur.estimate_motions(smeared, 2)[0]
+    assert _turn(first.angle, angle) > 30  # the strokes' rhythm along the lines outweighs the smear
+    found = deblur.edge_motion(smeared)
+    assert found is not None and abs(found.length - length) <= 1.5 and _turn(found.angle, angle) <= 10
