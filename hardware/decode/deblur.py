@@ -23,7 +23,7 @@ MAX_BLUR_PX = 40
 GRID_EXTRA, GRID_TURN, GRID_LENGTH = 2, 6.0, 0.5  # (peaks, degrees off 90, px)
 MIN_BLUR_PX = 5  # shorter smears are left to sharpening (and module pitch would pass for one)
 MIN_DISC_PX, MAX_DISC_PX = 1.5, 14.0  # defocus disc radii looked for
-DISC_DIP = -0.0015  # ring-averaged cepstrum value below which a disc is taken as real
+DISC_DIP = -0.0007  # ring-averaged cepstrum value below which a disc is taken as real (faded print: faint)
 # a smear measured from the edges (``edge_motion``): the most the weakest gradients may be of the strongest,
 # the shortest smear looked for (px), the ways either side of theirs looked along (degrees), the dip
 EDGE_ANISOTROPY, EDGE_SHORTEST_PX, EDGE_SPREAD, EDGE_DIP = 0.8, 3.0, 4, -0.008

@@ -212,3 +212,11 @@ def test_the_edges_show_a_smear_where_the_cepstrum_hears_the_rhythm_of_text(leng
     assert _turn(first.angle, angle) > 30  # the strokes' rhythm along the lines outweighs the smear
     found = deblur.edge_motion(smeared)
     assert found is not None and abs(found.length - length) <= 1.5 and _turn(found.angle, angle) <= 10
+
+
+def test_a_defocus_disc_on_faded_print_is_measured_from_its_fainter_ring_dip() -> None:
+    faded = 235 - (235 - _frame(fraction=0.8).astype(np.float32)) * 0.5  # worn thermal print: half the contrast
+    frame = _noisy(cv2.filter2D(faded, -1, deblur.disc_kernel(4.0)).astype(np.uint8), 2)
+    found = deblur.estimate_disc(frame[100:620, 350:950])
+    assert found is not None and abs(found - 4.0) <= 0.75
+    assert deblur.estimate_disc(_noisy(_frame(fraction=0.8), 2)[100:620, 350:950]) is None  # in focus: no disc
