@@ -159,14 +159,14 @@ def estimate_motion(grey: Image) -> MotionBlur | None:
     return found[0] if found else None
 
 
-def box_across(profile: Image) -> float | None:
-    """The length of a smear along a barcode's profile (the motion's component across the bars), from
-    the profile's 1-D cepstrum, or None."""
+def box_across(profile: Image, longest: float = 2 * MAX_BLUR_PX) -> float | None:
+    """The length of a smear along a barcode's profile (the motion's component across the bars), up to
+    ``longest`` px, from the profile's 1-D cepstrum, or None."""
     f = profile.astype(np.float32) - float(profile.mean())
     window = np.hanning(len(f)).astype(np.float32)
     spectrum = np.fft.rfft(f * window, n=2 * len(f))
     cepstrum = np.fft.irfft(np.log(np.abs(spectrum) + 1e-3))
-    lags = cepstrum[MIN_BLUR_PX : min(MAX_BLUR_PX * 2, len(f) // 3)]
+    lags = cepstrum[MIN_BLUR_PX : min(int(longest) + 1, len(f) // 3)]
     if not len(lags):
         return None
     lag = int(np.argmin(lags))
@@ -336,12 +336,13 @@ def binary_guess(latent: Image) -> tuple[Image, Image]:
     return guess, cv2.dilate(edges, np.ones((3, 3), np.uint8)).astype(np.float32)
 
 
-def refit(deconvolver: Deconvolver, latent: Image, size: int) -> Image | None:
-    """The kernel (at most ``size`` px square, odd) that best blurs the binary guess of ``latent`` into
-    the image the deconvolver holds, fitted on their gradients where edges are clear (least squares, in
-    the Fourier domain), kept to the one connected path through its peak, or None. The cepstrum gives a
-    straight smear's length and direction; a hand's path curves and changes speed, and fitting it from
-    what a symbol must look like (black and white) recovers its shape."""
+def refit(deconvolver: Deconvolver, latent: Image, size: int, height: int | None = None) -> Image | None:
+    """The kernel (at most ``size`` px wide and ``height`` px high, both odd; square if no ``height``) that
+    best blurs the binary guess of ``latent`` into the image the deconvolver holds, fitted on their
+    gradients where edges are clear (least squares, in the Fourier domain), kept to the one connected
+    path through its peak, or None. The cepstrum gives a straight smear's length and direction; a hand's
+    path curves and changes speed, and fitting it from what a symbol must look like (black and white)
+    recovers its shape."""
     guess, mask = binary_guess(latent)
     numerator: Image | float = 0.0
     power: Image | float = 0.0
@@ -351,8 +352,8 @@ def refit(deconvolver: Deconvolver, latent: Image, size: int) -> Image | None:
         numerator = numerator + np.conj(sharp_f) * seen_f
         power = power + sharp_f.real**2 + sharp_f.imag**2
     fitted = np.fft.irfft2(numerator / (power + KERNEL_DAMPING * np.mean(power) + 1e-6), s=deconvolver.size)
-    reach = size // 2
-    kernel = np.roll(fitted, (reach, reach), axis=(0, 1))[:size, :size].astype(np.float32)
+    height = size if height is None else height
+    kernel = np.roll(fitted, (height // 2, size // 2), axis=(0, 1))[:height, :size].astype(np.float32)
     kernel[kernel < KERNEL_FLOOR * max(float(kernel.max()), 0.0)] = 0.0
     if not kernel.any():
         return None

@@ -7,7 +7,8 @@ with room for its quiet zones, enlarged across the bars when they are thin (a 1.
 sensor noise, JPEG blocks and crumples without softening a single edge. What blurs a barcode matters
 only across the bars too, so deblurring is one-dimensional: cheap enough to try a few blur widths.
 Variants, cheapest first: as cut; contrast normalised along the code (glare, shadows, faded print);
-deconvolved for the blur measured across the bars; then for wider blurs.
+deconvolved for the smear measured across the bars (straight, heavier at one end, then its path refitted
+from what a barcode must look like); then for wider blurs.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ MAX_WIDTH_PX = 1800
 SPAN, LONG_SPAN = 1.35, 2.7
 ROWS, REPEAT = 8, 3  # bands kept after averaging along the bars, and rows per band
 DEBLUR_STRETCH = (1.0, 1.2, 0.85)
+PATH_FITS, PATH_NOISE = 2, 0.005  # the smear's path across the bars refitted twice; the Wiener filter's noise
+SMEAR_MODULES = 3.0  # the longest smear across the bars looked for
 MOTION_LEAN = 0.6  # see ``deblur.line_kernel``: the cepstrum cannot tell which end is heavier, so both
 LOCAL_THRESHOLDS = ((3.0, 0.3), (4.5, 0.4))  # (window in modules, depth below the local lightest)
 SHEARS = tuple(np.tan(np.radians(np.arange(-3.0, 3.01, 0.75))))  # bar direction corrections tried
@@ -175,13 +178,15 @@ def variants(upright: Upright) -> Iterator[tuple[str, Image]]:
     for reach_modules, depth in LOCAL_THRESHOLDS:
         yield "linear-local", thresholded_locally(rows, upright.module_px, reach_modules, depth)
     sigma = blur_across(rows, upright.module_px)
-    smear = deblur.box_across(rows.astype(np.float32).mean(axis=0))
+    # past 3 modules no bar survives a smear; longer lags are the code's own rhythm
+    smear = deblur.box_across(rows.astype(np.float32).mean(axis=0), SMEAR_MODULES * upright.module_px)
     if smear is not None:  # a hand's movement across the bars: a box along the code
         yield "linear-motion", normalised(deblur.wiener(rows, deblur.box_kernel_1d(smear), 0.005), upright.module_px)
         for lean in (MOTION_LEAN, -MOTION_LEAN):  # a hand slowing down or speeding up: heavier at one end
             kernel = deblur.line_kernel(smear, 0.0, lean).sum(axis=0, keepdims=True)
             kernel = np.ascontiguousarray(kernel[:, kernel[0] > 0])
             yield "linear-motion-lean", normalised(deblur.wiener(rows, kernel, 0.02), upright.module_px)
+        yield from _path_fitted(rows, deblur.box_kernel_1d(smear), upright.module_px)
     if sigma > 0.35 * upright.module_px:  # soft edges: undo the blur along the code only
         for stretch in DEBLUR_STRETCH:  # the slope estimate is good to ~15 %; deconvolution wants better
             kernel = deblur.gaussian_kernel_1d(min(sigma * stretch, 2.5 * upright.module_px))
@@ -190,6 +195,19 @@ def variants(upright: Upright) -> Iterator[tuple[str, Image]]:
         # regularised more
         kernel = deblur.gaussian_kernel_1d(min(sigma, 2.5 * upright.module_px))
         yield "linear-deblurred", normalised(deblur.wiener(rows, kernel, 0.01), upright.module_px)
+
+
+def _path_fitted(rows: Image, kernel: Image, module_px: float) -> Iterator[tuple[str, Image]]:
+    """The smear across the bars refitted from what a barcode must look like (``deblur.refit``, in one
+    dimension): a hand's curved or uneven path leaves, across the bars, a smear heavier in places."""
+    deconvolver = deblur.Deconvolver(rows)
+    latent = deconvolver.wiener_f(kernel, PATH_NOISE)
+    for _ in range(PATH_FITS):
+        fitted = deblur.refit(deconvolver, latent, 2 * kernel.shape[1] | 1, 1)
+        if fitted is None:
+            return
+        kernel, latent = fitted, deconvolver.wiener_f(fitted, PATH_NOISE)
+        yield "linear-path", normalised(np.clip(latent, 0, 255).astype(np.uint8), module_px)
 
 
 def read(grey: Image, candidate: Candidate, span: float = SPAN) -> Iterator[tuple[str, Symbol]]:

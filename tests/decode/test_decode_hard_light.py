@@ -17,7 +17,7 @@ import pytest
 from barcode.writer import ImageWriter
 
 from counter_core.datacode import damm_check_digit
-from hardware.decode import deblur, linear, pipeline
+from hardware.decode import deblur, linear, optics, pipeline
 from hardware.decode.corpus import CODE128_ROWS, _place, _receipt, generate
 from hardware.decode.engines import zxing, zxing_1d
 from hardware.decode.pipeline import decode_frame
@@ -359,3 +359,29 @@ def test_a_qr_located_in_a_large_region_is_read_again_cut_close_around_it() -> N
     assert pipeline._read_region(region, 0.0, cheap=False) is None and region.base_factor < 1
     found = decode_frame(shot.image)
     assert found is not None and found.code == shot.code and found.pass_name == "region-defocus-close"
+
+
+def _code128_smeared(kernel: np.ndarray) -> np.ndarray:
+    frame = cv2.filter2D(_place(random.Random(3), _receipt(CODE, hide_qr=True), SIZE, 0.75, 0.02), -1, kernel)
+    noise = np.random.default_rng(1).normal(0, 2, frame.shape)
+    return np.clip(frame.astype(np.float32) + noise, 0, 255).astype(np.uint8)  # type: ignore[no-any-return]
+
+
+def test_a_code128_smeared_along_an_uneven_path_is_read_once_the_path_across_its_bars_is_fitted() -> None:
+    rng = random.Random(9)  # a hand's path of 10-16 px that drifts, turns and changes speed
+    length = rng.uniform(10, 16)
+    frame = _code128_smeared(optics.shake_psf(rng, length))
+    found = decode_frame(frame)
+    assert found is not None and found.code == CODE and found.pass_name.startswith("linear-path")
+
+
+def test_a_smear_across_the_bars_is_looked_for_only_as_long_as_a_bar_survives() -> None:
+    frame = _code128_smeared(deblur.line_kernel(3, 0.0))
+    strip = next(c for c in find_candidates(frame) if c.linear)
+    upright = linear.Upright(frame, strip)
+    profile = upright.averaged().astype(np.float32).mean(axis=0)
+    across = 3 * abs(math.cos(math.radians(strip.angle))) * upright.enlarge  # the smear where the code is cut
+    longest = linear.SMEAR_MODULES * upright.module_px
+    assert (deblur.box_across(profile) or 0) > longest  # unbounded, the code's own rhythm wins
+    smear = deblur.box_across(profile, longest)
+    assert smear is not None and abs(smear - across) <= 2.5
