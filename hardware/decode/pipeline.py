@@ -47,6 +47,7 @@ MOTION_TRIES = 2  # smears tried per region, likeliest first
 # then the likeliest smear heavier at one end, then at the other: the cepstrum cannot tell which
 MOTION_LEAN = 0.6
 PATH_FITS, PATH_NOISE = 2, 0.01  # a smear's path refitted twice per smear; the Wiener filter's noise-to-signal
+PATH_ALIKE = (1.5, 10.0)  # px, degrees: a smear this close to one whose path was fitted is not fitted again
 PATH_SMEARED = 0.85  # gradient energy along a smear over across it (``deblur.smear_share``) up to which it is one
 ENLARGE_SHARP, SHARP_PX = 3.0, 1200  # the sharpened enlargement: at most 3x, at most 1200 px
 LOW_CONTRAST = 70  # grey levels between the darkest and lightest 5 % of a region
@@ -85,6 +86,7 @@ class _Region:
         # per smear tried: the straight kernel then those refitted from it, each with what it deblurs the
         # base into (none: the peak was no smear)
         self.refitted: dict[str, list[tuple[Image, Image]]] = {}
+        self.path_starts: list[deblur.MotionBlur] = []  # the straight smears a path was fitted from
         self.located: list[Points] = []  # QRs zxing-cpp found the finder patterns of but could not decode (frame)
         self._deconvolver: deblur.Deconvolver | None = None
         self._cepstrum: Image | None = None
@@ -221,6 +223,12 @@ PATH_STARTS: dict[str, Callable[[_Region], deblur.MotionBlur | None]] = {
 }
 
 
+def _alike(blur: deblur.MotionBlur, other: deblur.MotionBlur) -> bool:
+    """Two straight smears whose paths' fits start alike: within PATH_ALIKE (px, degrees)."""
+    turn = abs((blur.angle - other.angle + 90) % 180 - 90)
+    return abs(blur.length - other.length) <= PATH_ALIKE[0] and turn <= PATH_ALIKE[1]
+
+
 def _path_deblurred(region: _Region, start: str, fits: int) -> Prepared:
     """Undo the hand's path fitted ``fits`` times (``deblur.refit``) from the straight smear ``start``
     gives (a PATH_STARTS key): a curved or uneven path leaves double edges under a straight kernel,
@@ -231,7 +239,12 @@ def _path_deblurred(region: _Region, start: str, fits: int) -> Prepared:
         blur = PATH_STARTS[start](region)
         # the print's own structure (text lines, module pitch) also makes cepstrum peaks: a smear is one
         # only where the edges along it are flattened
-        if blur is not None and deblur.smear_share(region.base, blur.angle) <= PATH_SMEARED:
+        if (
+            blur is not None
+            and not any(_alike(blur, tried) for tried in region.path_starts)  # its fit is done already
+            and deblur.smear_share(region.base, blur.angle) <= PATH_SMEARED
+        ):
+            region.path_starts.append(blur)
             kernel = deblur.line_kernel(blur.length + MOTION_BIAS, blur.angle)
             chain.append((kernel, region.deconvolver().wiener_f(kernel, PATH_NOISE)))
     if not chain:
