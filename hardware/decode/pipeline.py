@@ -14,7 +14,8 @@
    back in (``finders.py``: a thumb on the QR's corner), pyzbar (a second engine), and last the hand's
    curved path fitted from the straight smear (``deblur.refit``) where the edges along it are flattened.
    These costly passes go where zxing-cpp located a QR it could not decode, else to the likeliest region;
-   a QR located but still unread is cut close around and read again at the camera's own pixels.
+   a QR located but still unread is cut close around and read again at the camera's own pixels; the next
+   two regions, where their edges show a plain smear, get the smear passes (straight, then the path).
 3. No candidate found: candidates looked for again on a smoothed copy (in dim light the sensor's noise can
    outweigh a soft symbol's edges in every cell); then CLAHE on the whole frame, then pyzbar on it. No
    strip found in a frame up to 720p: strips looked for again on a lightly smoothed copy (a dim Code128).
@@ -353,6 +354,7 @@ SMALL_FRAME_PX = 1280  # px, longest side: up to 720p
 STRIP_SIGMA = 1.0  # px: the smoothing under which a dim Code128's bars show as one coherent strip again
 NOISY_SIGMA = 2.0  # px: the smoothing that lifts a soft symbol's edges out of dim light's sensor noise
 TIGHT_MARGIN = 0.2  # a located QR's quiet zone, in its size, when its region is cut close around it
+SMEARED_REGIONS, SMEARED_SHARE = 2, 0.5  # next regions given the smear passes when the edges show a plain smear
 COSTLY_REGIONS = 1  # areal candidates that get the costly passes (evening out, deconvolution, finder, pyzbar)
 
 
@@ -373,11 +375,11 @@ def _read_linear(frame: Image, candidate: Candidate, started: float) -> Decoded 
     return None
 
 
-def _read_region(region: _Region, started: float, *, cheap: bool, suffix: str = "") -> Decoded | None:
-    """The cheap passes (``cheap``) or the costly ones over one areal region; ``suffix`` ends the name
-    of the pass that read it."""
+def _read_region(region: _Region, started: float, *, cheap: bool, suffix: str = "", only: str = "") -> Decoded | None:
+    """The cheap passes (``cheap``) or the costly ones over one areal region, those whose name holds
+    ``only``; ``suffix`` ends the name of the pass that read it."""
     for name, prepare, engine in REGION_PASSES:
-        if (name in CHEAP_PASSES) != cheap:
+        if (name in CHEAP_PASSES) != cheap or only not in name:
             continue
         prepared = prepare(region)
         if prepared is None:
@@ -431,7 +433,8 @@ def decode_frame(image: Image) -> Decoded | None:
         regions.append(region)
     # the costly passes where a QR is likeliest: one zxing-cpp located but could not decode, else the
     # first region inked like a symbol (a form full of text may outrank a small receipt)
-    for region in sorted(regions, key=lambda r: (not r.located, not r.inked_like_a_symbol()))[:COSTLY_REGIONS]:
+    ranked = sorted(regions, key=lambda r: (not r.located, not r.inked_like_a_symbol()))
+    for region in ranked[:COSTLY_REGIONS]:
         found = _read_region(region, started, cheap=False)
         if found:
             return found
@@ -442,6 +445,14 @@ def decode_frame(image: Image) -> Decoded | None:
             found = _read_region(tight, started, cheap=True, suffix="-close") or _read_region(
                 tight, started, cheap=False, suffix="-close"
             )
+            if found:
+                return found
+    # the next regions, where plainly smeared: the smear passes only
+    for region in ranked[COSTLY_REGIONS : COSTLY_REGIONS + SMEARED_REGIONS]:
+        blur = _edge_smear(region)
+        if blur is not None and deblur.smear_share(region.base, blur.angle) <= SMEARED_SHARE:
+            found = _read_region(region, started, cheap=False, only="-motion")
+            found = found or _read_region(region, started, cheap=False, only="-path")
             if found:
                 return found
     # no strip: in dim light the noise can break a Code128's cells apart. Looked for again up to 720p:

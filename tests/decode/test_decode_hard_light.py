@@ -385,3 +385,19 @@ def test_a_smear_across_the_bars_is_looked_for_only_as_long_as_a_bar_survives() 
     assert (deblur.box_across(profile) or 0) > longest  # unbounded, the code's own rhythm wins
     smear = deblur.box_across(profile, longest)
     assert smear is not None and abs(smear - across) <= 2.5
+
+
+@pytest.mark.parametrize(("length", "angle"), [(9, 30.0), (11, 60.0)])
+def test_a_plainly_smeared_receipt_behind_a_form_that_took_the_costly_passes_gets_the_smear_passes(
+    monkeypatch: pytest.MonkeyPatch, length: int, angle: float
+) -> None:
+    frame = cv2.filter2D(_place(random.Random(7), _qr_only(), SIZE, 0.5, 0.02), -1, deblur.line_kernel(length, angle))
+    cv2.rectangle(frame, (560, 20), (1260, 700), 235, -1)
+    for line in range(28):  # a form of bold text: inked like a symbol, it outranks the receipt
+        cv2.putText(frame, "Form 12-A  name / date  ID 0123", (575, 45 + 24 * line), 0, 0.7, 40, 2)
+    assert next(c for c in find_candidates(frame) if not c.linear).box[0] > 400
+    found = decode_frame(frame)
+    assert found is not None and found.code == CODE and max(p[0] for p in found.points) < 400
+    assert found.pass_name.startswith(("region-motion", "region-path"))
+    monkeypatch.setattr(pipeline, "SMEARED_REGIONS", 0)  # the costly passes on the form alone
+    assert decode_frame(frame) is None
