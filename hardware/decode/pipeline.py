@@ -66,6 +66,9 @@ Points = tuple[tuple[int, int], ...]
 ToFrame = Callable[[Points], Points]
 
 
+_UNMEASURED = deblur.MotionBlur(0.0, 0.0, 0.0)  # a region's edge smear not measured yet (None: no smear)
+
+
 class _Region:
     """A candidate region at three scales: ``native`` (never downscaled, small regions upscaled, for 1-D
     codes whose bars may be 1.5 px wide), ``work`` (longest side WORK_PX, for measuring skew) and ``base``
@@ -87,6 +90,7 @@ class _Region:
         # per smear tried: the straight kernel then those refitted from it, each with what it deblurs the
         # base into (none: the peak was no smear)
         self.refitted: dict[str, list[tuple[Image, Image]]] = {}
+        self.edge_motion: deblur.MotionBlur | None = _UNMEASURED  # ``_edge_smear``
         self.path_starts: list[deblur.MotionBlur] = []  # the straight smears a path was fitted from
         self.located: list[Points] = []  # QRs zxing-cpp found the finder patterns of but could not decode (frame)
         self._deconvolver: deblur.Deconvolver | None = None
@@ -213,7 +217,10 @@ def _motion_deblurred(region: _Region, rank: int, lean: float = 0.0) -> Prepared
 
 
 def _edge_smear(region: _Region) -> deblur.MotionBlur | None:
-    return deblur.edge_motion(region.base, region.cepstrum())
+    """The smear the region's edges show (``deblur.edge_motion``), measured once."""
+    if region.edge_motion is _UNMEASURED:
+        region.edge_motion = deblur.edge_motion(region.base, region.cepstrum())
+    return region.edge_motion
 
 
 PATH_STARTS: dict[str, Callable[[_Region], deblur.MotionBlur | None]] = {
