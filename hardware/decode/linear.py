@@ -21,7 +21,8 @@ import cv2
 import numpy as np
 import zxingcpp
 
-from hardware.decode import deblur
+from counter_core.datacode import code_from_symbol
+from hardware.decode import code128_model, deblur
 from hardware.decode.engines import Symbol, zxing_1d
 from hardware.decode.interface import Image
 from hardware.decode.regions import Candidate
@@ -33,6 +34,7 @@ MAX_WIDTH_PX = 1800
 # the cut, in lengths of the strip measured: its quiet zones; then twice that, when a shadow's edge or glare
 # across the bars split their cells and the strip measured covers only part of the code
 SPAN, LONG_SPAN = 1.35, 2.7
+MODEL_SPAN = 1.6  # the model finds the code's ends itself: room for a strip measured short
 ROWS, REPEAT = 8, 3  # bands kept after averaging along the bars, and rows per band
 DEBLUR_STRETCH = (1.0, 1.2, 0.85)
 PATH_FITS, PATH_NOISE = 2, 0.005  # the smear's path across the bars refitted twice; the Wiener filter's noise
@@ -219,3 +221,21 @@ def read(grey: Image, candidate: Candidate, span: float = SPAN) -> Iterator[tupl
             for symbol in zxing_1d(image, binarizer):
                 points = upright.to_frame(symbol.points, image.shape[0])
                 yield name, Symbol(symbol.text, symbol.format, points)
+
+
+def modelled(grey: Image, candidate: Candidate, span: float = MODEL_SPAN) -> Symbol | None:
+    """The code read by fitting what a data code's Code128 must look like to the strip's profile
+    (``code128_model``): where a smear of two modules or more across the bars leaves thin bars too faint
+    for any edge to be found, the profile still fits one code far better than any other."""
+    upright = Upright(grey, candidate, span)
+    profile = upright.image.astype(np.float32).mean(axis=0)
+    found = code128_model.fit(
+        profile, upright.module_px, lambda digits: code_from_symbol(digits, "Code128") is not None
+    )
+    if found is None:
+        return None
+    height = upright.image.shape[0]
+    start, end = int(found.start), int(found.end)
+    return Symbol(
+        found.digits, "Code128", upright.to_frame(((start, 0), (end, 0), (end, height), (start, height)), height)
+    )

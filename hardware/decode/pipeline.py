@@ -362,6 +362,7 @@ STRIP_SIGMA = 1.0  # px: the smoothing under which a dim Code128's bars show as 
 NOISY_SIGMA = 2.0  # px: the smoothing that lifts a soft symbol's edges out of dim light's sensor noise
 TIGHT_MARGIN = 0.2  # a located QR's quiet zone, in its size, when its region is cut close around it
 SMEARED_REGIONS, SMEARED_SHARE = 2, 0.5  # next regions given the smear passes when the edges show a plain smear
+MODELLED_STRIPS = 2  # unread strips fitted with a data code's structure, strongest first
 COSTLY_REGIONS = 1  # areal candidates that get the costly passes (evening out, deconvolution, finder, pyzbar)
 
 
@@ -372,14 +373,22 @@ def _decoded(symbol: Symbol, code: str, started: float, name: str, to_frame: ToF
     return Decoded(symbol.text, symbol.format, code, to_frame(symbol.points), elapsed, name)
 
 
-def _read_linear(frame: Image, candidate: Candidate, started: float) -> Decoded | None:
-    """The strip's first valid code; none once a variant reads it as another Code128 (a product's label, a
-    misprinted check digit): a strip is one barcode, and Code128's own checksum held for what was read."""
+def _read_linear(frame: Image, candidate: Candidate, started: float) -> tuple[Decoded | None, bool]:
+    """The strip's first valid code, and whether the strip is explained: nothing more once a variant reads
+    it as another Code128 (a product's label, a misprinted check digit), for a strip is one barcode and
+    Code128's own checksum held for what was read."""
     for span in (linear.SPAN, linear.LONG_SPAN):
         for name, symbol in linear.read(frame, candidate, span):
             hit = first_valid([symbol])
-            return _decoded(*hit, started, f"{name}-long" if span == linear.LONG_SPAN else name) if hit else None
-    return None
+            name = f"{name}-long" if span == linear.LONG_SPAN else name
+            return (_decoded(*hit, started, name) if hit else None), True
+    return None, False
+
+
+def _modelled(frame: Image, strip: Candidate, started: float) -> Decoded | None:
+    """The strip read by fitting a data code's known structure to it (``linear.modelled``)."""
+    hit = first_valid([symbol]) if (symbol := linear.modelled(frame, strip)) else None
+    return _decoded(*hit, started, "linear-model") if hit else None
 
 
 def _read_region(region: _Region, started: float, *, cheap: bool, suffix: str = "", only: str = "") -> Decoded | None:
@@ -427,11 +436,14 @@ def decode_frame(image: Image) -> Decoded | None:
     if not candidates and not symbols:  # sensor noise in dim light can drown a soft symbol's edges
         candidates = find_candidates(cv2.GaussianBlur(frame, (0, 0), NOISY_SIGMA))
     regions: list[_Region] = []
+    unread: list[Candidate] = []  # strips no variant read anything from
     for candidate in candidates:
         if candidate.linear:
-            found = _read_linear(frame, candidate, started)
+            found, explained = _read_linear(frame, candidate, started)
             if found:
                 return found
+            if not explained:
+                unread.append(candidate)
             continue
         region = _Region(frame, candidate.box)
         found = _read_region(region, started, cheap=True)
@@ -462,12 +474,18 @@ def decode_frame(image: Image) -> Decoded | None:
             found = found or _read_region(region, started, cheap=False, only="-path")
             if found:
                 return found
+    # the strips no variant read, by fitting: after the areal passes, for a fit costs 20-150 ms a strip that
+    # looks like a Code128, and a QR beside a smeared Code128 is often read first
+    for strip in unread[:MODELLED_STRIPS]:
+        found = _modelled(frame, strip, started)
+        if found:
+            return found
     # no strip: in dim light the noise can break a Code128's cells apart. Looked for again up to 720p:
     # at 1080p and 4K the search costs 30-65 ms a frame, and a module spans more pixels for its cells to average
     if max(frame.shape) <= SMALL_FRAME_PX and not any(c.linear for c in candidates):
         smoothed = find_candidates(cv2.GaussianBlur(frame, (0, 0), STRIP_SIGMA))
         for strip in (c for c in _unexplained(smoothed, symbols) if c.linear):
-            found = _read_linear(frame, strip, started)
+            found, _ = _read_linear(frame, strip, started)
             if found:
                 return found
     if candidates or symbols:  # the frame's barcode-like texture was searched; the rest is plain
