@@ -47,11 +47,11 @@ QUIET_MODULES = 8.0  # a gap this wide (in modules) below DARK_LEVEL ends the co
 DARK_LEVEL = 0.2
 ENVELOPE_MODULES = 20  # the window of the local lightest and darkest
 END_SHIFTS = np.arange(-0.5, 2.01, 0.2)  # modules: where an end is looked for, from the extent's edge inward
-END_WIDTHS = (0.94, 0.97, 1.0, 1.03, 1.06)  # times the module width the extent gives
-ROUGH_BLURS = (("gaussian", 0.5), ("box", 1.8), ("box", 2.6))  # the blurs the ends are first placed with
+END_WIDTHS = np.arange(0.76, 1.241, 0.03)  # times the module width the extent gives: a slant widens one end
+ROUGH_BLURS = (("gaussian", 0.5, 0.0), ("box", 1.8, 0.0), ("box", 2.6, 0.0))  # the blurs the ends are first placed with
 NUDGES = np.arange(-0.5, 0.51, 0.1)  # modules: each blur's ends looked for around the rough placing
 KEPT_BLURS = 3  # blur shapes, best fitting first, read with
-BULGES = (-1.0, -0.5, 0.0, 0.5, 1.0)  # modules the middle is tried moved by, before reading
+BULGES = (-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0)  # modules the middle is tried moved by, before reading
 WARPS = 4  # times the warp is refitted after a read with no valid checksum
 SHIFTS = np.arange(-0.6, 0.61, 0.1)  # modules: each symbol's local shift looked for
 AGREEING = 2  # blur shapes that must read the same code
@@ -78,10 +78,29 @@ def _box(width: float, soft: float = 0.25) -> Callable[[Image], Image]:
     return _table(grid, edge((grid + width / 2) / scale) - edge((grid - width / 2) / scale))
 
 
+def _disc(radius: float) -> Callable[[Image], Image]:
+    """A lens out of focus: a disc of ``radius`` modules seen across the bars (its chords: a half ellipse)."""
+    grid = np.linspace(-radius, radius, 1201)
+    return _table(grid, np.sqrt(np.maximum(radius * radius - grid * grid, 0.0)))
+
+
+def _leaning_box(width: float, lean: float, soft: float = 0.25) -> Callable[[Image], Image]:
+    """A hand speeding up or slowing down across the bars: a smear heavier at one end, by ``1 + lean * t``
+    from end (t = -1) to end (t = 1), as ``deblur.line_kernel``."""
+    grid = np.linspace(-width / 2 - 5 * soft, width / 2 + 5 * soft, 1201)
+    inside = np.abs(grid) <= width / 2
+    density = np.where(inside, 1 + lean * grid / (width / 2), 0.0)
+    step = grid[1] - grid[0]
+    taps = np.exp(-0.5 * (np.arange(-5 * soft, 5 * soft + step, step) / soft) ** 2)
+    return _table(grid, np.convolve(density, taps / taps.sum(), "same"))
+
+
 # each blur as the cumulative share of a point's ink at a distance, in modules
-BLURS: dict[tuple[str, float], Callable[[Image], Image]] = {
-    **{("gaussian", sigma): _gaussian(sigma) for sigma in (0.3, 0.5, 0.7, 0.9, 1.1)},
-    **{("box", width): _box(width) for width in (1.0, 1.4, 1.8, 2.2, 2.6, 3.0)},
+BLURS: dict[tuple[str, float, float], Callable[[Image], Image]] = {
+    **{("gaussian", sigma, 0.0): _gaussian(sigma) for sigma in (0.3, 0.5, 0.7, 0.9, 1.1)},
+    **{("box", width, 0.0): _box(width) for width in (1.0, 1.4, 1.8, 2.2, 2.6, 3.0)},
+    **{("disc", radius, 0.0): _disc(radius) for radius in (0.8, 1.1, 1.4, 1.7)},
+    **{("box", width, lean): _leaning_box(width, lean) for width in (1.8, 2.4, 3.0) for lean in (-0.6, 0.6)},
 }
 
 
@@ -222,10 +241,15 @@ def checksum_holds(symbols: list[int]) -> bool:
     return (105 + sum(weight * value for weight, value in enumerate(symbols[:8], start=1))) % 103 == symbols[8]
 
 
-def _even(start: _End, stop: _End) -> tuple[Image, float]:
-    """Module boundaries (PAD either side) evenly between the two ends placed, and the module width."""
-    module_px = (stop.position + MODULES * stop.module_px - start.position) / MODULES
-    return start.position + module_px * np.arange(-PAD, MODULES + PAD + 1, dtype=np.float64), module_px
+def _spaced(start: _End, stop: _End) -> tuple[Image, float]:
+    """Module boundaries (PAD either side) from the first module to the last, their width changing
+    evenly from the START's to the STOP's (a code seen at a slant: the nearer end's modules are wider),
+    and the mean module width."""
+    begins, ends = start.position, stop.position + MODULES * stop.module_px
+    mean = (ends - begins) / MODULES
+    growth = (stop.module_px - start.module_px) / (2 * MODULES)  # px a module, per module along
+    along = np.arange(-PAD, MODULES + PAD + 1, dtype=np.float64)
+    return begins + (mean - MODULES * growth) * along + growth * along * along, mean
 
 
 def _bulged(dark: Image, xs: Image, bounds: Image, module_px: float, blur: Callable[[Image], Image]) -> Image:
@@ -302,11 +326,11 @@ def fit(profile: Image, module_px: float, valid: Callable[[str], bool]) -> Fit |
     if not tried:
         return None
     _, blur, start_fit, stop_fit = tried[0]
-    bounds, module_px = _even(start_fit, stop_fit)
+    bounds, module_px = _spaced(start_fit, stop_fit)
     bulge = _bulged(seen, xs, bounds, module_px, blur) - bounds  # measured once, with the likeliest blur
     agreeing: dict[str, int] = {}
     for _, blur, start_fit, stop_fit in tried[:KEPT_BLURS]:
-        bounds, module_px = _even(start_fit, stop_fit)
+        bounds, module_px = _spaced(start_fit, stop_fit)
         for digits in _reads(seen, xs, bounds + bulge, module_px, blur):
             if not valid(digits):
                 continue
