@@ -8,16 +8,18 @@ each possible code would leave under the blur, and the code whose rendering fits
 
 1. The profile as darkness: 0 paper, 1 ink, between the local lightest and darkest (glare, shadows).
 2. The code's extent: the dark stretch between two quiet zones nearest the strip's middle.
-3. Which way round, where it starts, how wide a module is: START and STOP, known patterns, fitted at
-   either end, both ways round, over a small grid of positions and module widths.
-4. The blur: a family of shapes (a lens's Gaussian, a hand's box, in modules), the ones whose rendering
-   of the two ends fits best.
-5. The nine unknown symbols by dynamic programming (Viterbi): the profile from the middle of one symbol
+3. Which way round, where it starts and ends, how wide a module is at each end: START and STOP, known
+   patterns, fitted at either end, both ways round, over a grid of positions and module widths (a code
+   seen at a slant has wider modules at its nearer end; between the ends they are taken to change evenly).
+4. The blur: a family of shapes in modules (a lens's Gaussian or out-of-focus disc, a hand's box, even or
+   heavier at one end), the ones whose rendering of the two ends fits best.
+5. A curled receipt draws its middle modules away from where the ends put them: the middle is tried
+   moved by up to two modules, and kept where the code reads with least left over.
+6. The nine unknown symbols by dynamic programming (Viterbi): the profile from the middle of one symbol
    to the middle of the next depends on those two symbols only (for blurs under five modules), so the
    best sequence comes from 10 windows of at most 100 x 103 pair fits, each with its own gain and offset.
-6. A code printed or held unevenly (perspective, a curled receipt, a hand speeding up) drifts from even
-   modules: each symbol's best local shift is measured against the sequence read, a smooth warp fitted
-   through them, and the symbols read again.
+7. What drift is left (a hand speeding up, a crumple): each symbol's best local shift is measured against
+   the sequence read, a smooth warp fitted through them, and the symbols read again.
 
 A read counts only when Code128's checksum and the Damm digit hold and two blur shapes agree on it: a
 forward model always finds *some* best sequence, and on a strip that is no code, two checks alone pass

@@ -39,7 +39,7 @@ import zxingcpp
 from hardware.decode import deblur, finders, linear
 from hardware.decode.engines import Symbol, ZxingTry, first_valid, grey, zbar, zxing, zxing_first
 from hardware.decode.interface import Decoded, Image
-from hardware.decode.regions import Box, Candidate, find_candidates, holds
+from hardware.decode.regions import Box, Candidate, clipped, find_candidates, holds
 
 WORK_PX = 720  # a region's longest side after rescaling
 MAX_UPSCALE = 3.0
@@ -360,6 +360,7 @@ INK_SHARE = (0.12, 0.65)  # dark share of a symbol region's middle
 SMALL_FRAME_PX = 1280  # px, longest side: up to 720p
 STRIP_SIGMA = 1.0  # px: the smoothing under which a dim Code128's bars show as one coherent strip again
 NOISY_SIGMA = 2.0  # px: the smoothing that lifts a soft symbol's edges out of dim light's sensor noise
+MIN_QR_PX = 21  # the least a located QR can span: 21 modules of a pixel
 TIGHT_MARGIN = 0.2  # a located QR's quiet zone, in its size, when its region is cut close around it
 SMEARED_REGIONS, SMEARED_SHARE = 2, 0.5  # next regions given the smear passes when the edges show a plain smear
 MODELLED_STRIPS = 2  # unread strips fitted with a data code's structure, strongest first
@@ -402,20 +403,26 @@ def _read_region(region: _Region, started: float, *, cheap: bool, suffix: str = 
             continue
         variant, to_frame = prepared
         symbols = engine(variant)
-        region.located += [to_frame(s.points) for s in symbols if s.damaged]
+        # a QR spans 21 modules at least: an outline smaller than that many px is a finder-like speck
+        located = (to_frame(s.points) for s in symbols if s.damaged)
+        region.located += [outline for outline in located if _size(outline) >= MIN_QR_PX]
         hit = first_valid(symbols)
         if hit:
             return _decoded(*hit, started, name + suffix, to_frame)
     return None
 
 
+def _size(points: Points) -> int:
+    """The larger side of the box around an outline, px."""
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return max(max(xs) - min(xs), max(ys) - min(ys))
+
+
 def _around(points: Points, shape: tuple[int, ...]) -> Box:
     """The box around an outline with a quiet zone of TIGHT_MARGIN of its size, inside the frame."""
     xs, ys = [p[0] for p in points], [p[1] for p in points]
-    margin = int(TIGHT_MARGIN * max(max(xs) - min(xs), max(ys) - min(ys)))
-    x0, y0 = max(0, min(xs) - margin), max(0, min(ys) - margin)
-    x1, y1 = min(shape[1], max(xs) + margin), min(shape[0], max(ys) + margin)
-    return x0, y0, max(1, x1 - x0), max(1, y1 - y0)
+    margin = TIGHT_MARGIN * _size(points)
+    return clipped(min(xs) - margin, min(ys) - margin, max(xs) + margin, max(ys) + margin, shape)
 
 
 def _unexplained(candidates: list[Candidate], symbols: list[Symbol]) -> list[Candidate]:

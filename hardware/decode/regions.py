@@ -115,12 +115,13 @@ def _linear_candidate(
     )
     length, height = a1 - a0, b1 - b0
     reach = math.hypot(length * 0.65, height * 0.6)
-    box = _clipped(centre[0] - reach, centre[1] - reach, centre[0] + reach, centre[1] + reach, shape)
+    box = clipped(centre[0] - reach, centre[1] - reach, centre[0] + reach, centre[1] + reach, shape)
     return Candidate(box, True, math.degrees(direction) % 180, centre, length, height, float(weights.sum()))
 
 
-def _clipped(x0: float, y0: float, x1: float, y1: float, shape: tuple[int, int]) -> Box:
-    height, width = shape
+def clipped(x0: float, y0: float, x1: float, y1: float, shape: tuple[int, ...]) -> Box:
+    """The box from (x0, y0) to (x1, y1), inside a frame of ``shape`` (height, width)."""
+    height, width = shape[:2]
     left, top = max(0, int(x0)), max(0, int(y0))
     return left, top, min(width, int(x1)) - left, min(height, int(y1)) - top
 
@@ -131,7 +132,7 @@ def _boxes(mask: Image, energy: Image, cell: float, shape: tuple[int, int], marg
     for ys, xs in _components(closed, 9):
         x0, x1, y0, y1 = xs.min() * cell, (xs.max() + 1) * cell, ys.min() * cell, (ys.max() + 1) * cell
         margin_x, margin_y = (x1 - x0) * margin + cell, (y1 - y0) * margin + cell
-        box = _clipped(x0 - margin_x, y0 - margin_y, x1 + margin_x, y1 + margin_y, shape)
+        box = clipped(x0 - margin_x, y0 - margin_y, x1 + margin_x, y1 + margin_y, shape)
         score = float(energy[ys, xs].mean()) * math.sqrt(float(len(ys)))
         found.append(Candidate(box, False, 0.0, ((x0 + x1) / 2, (y0 + y1) / 2), 0.0, 0.0, score))
     return sorted(found, key=lambda c: -c.score)

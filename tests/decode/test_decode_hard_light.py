@@ -19,9 +19,9 @@ from barcode.writer import ImageWriter
 from counter_core.datacode import damm_check_digit
 from hardware.decode import deblur, linear, optics, pipeline
 from hardware.decode.corpus import CODE128_ROWS, _place, _receipt, generate
-from hardware.decode.engines import zxing, zxing_1d
+from hardware.decode.engines import Symbol, zxing, zxing_1d
 from hardware.decode.pipeline import decode_frame
-from hardware.decode.regions import find_candidates
+from hardware.decode.regions import Box, find_candidates
 
 BODY = "820517340962113"
 CODE = BODY + damm_check_digit(BODY)
@@ -401,3 +401,23 @@ def test_a_plainly_smeared_receipt_behind_a_form_that_took_the_costly_passes_get
     assert found.pass_name.startswith(("region-motion", "region-path"))
     monkeypatch.setattr(pipeline, "SMEARED_REGIONS", 0)  # the costly passes on the form alone
     assert decode_frame(frame) is None
+
+
+def test_a_qr_located_as_a_speck_is_not_cut_close_around(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a phone's glass in 4K (corpus seed 23, 4K-phone-0): zxing-cpp reported a damaged QR whose four
+    # corners were one point; the close cut around it was a 1x1 box, and evening it out raised
+    speck = Symbol("", "QRCode", ((40, 40),) * 4, damaged=True)
+    name, prepare, _ = pipeline.REGION_PASSES[0]
+    passes = ((name, prepare, lambda image: [speck]), *pipeline.REGION_PASSES[1:])
+    monkeypatch.setattr(pipeline, "REGION_PASSES", passes)
+    cut: list[tuple[tuple[int, int], ...]] = []
+
+    def around(points: tuple[tuple[int, int], ...], shape: tuple[int, ...]) -> Box:
+        cut.append(points)
+        return 0, 0, 1, 1
+
+    monkeypatch.setattr(pipeline, "_around", around)
+    frame = _place(random.Random(3), _receipt(CODE, hide_codes=True), SIZE, 0.75, 0.02)  # text, no code
+    assert [c for c in find_candidates(frame) if not c.linear]  # a region to locate the speck in
+    assert decode_frame(frame) is None
+    assert not cut
