@@ -21,6 +21,10 @@ _RETAIL = (
     zxingcpp.BarcodeFormat.UPCA,
     zxingcpp.BarcodeFormat.UPCE,
 )
+# zxing-cpp's QR family: asked for QR codes, it also reads Micro QR and rMQR, which no receipt, phone or
+# product here carries. Read off a QR's own modules under glare (a Micro QR "225641" inside a receipt's QR),
+# such a symbol marked the QR's region as explained, and the region was never searched
+_STRAY = (zxingcpp.BarcodeFormat.MicroQRCode, zxingcpp.BarcodeFormat.RMQRCode)
 WITH_RETAIL = zxingcpp.BarcodeFormats([zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.Code128, *_RETAIL])
 _ZBAR_TYPES = [pyzbar.ZBarSymbol.QRCODE, pyzbar.ZBarSymbol.CODE128]
 Points = tuple[tuple[int, int], ...]
@@ -74,6 +78,8 @@ def zxing(
         if result.error:  # a damaged QR may be taken for a Micro QR or rMQR: a QR's place all the same
             if "QR" in result.format.name:
                 found.append(Symbol("", "QRCode", points, damaged=True))
+            continue
+        if result.format in _STRAY:  # QR modules misread as a smaller symbol: it explains nothing
             continue
         found.append(Symbol(result.text, _symbology(result.format), points))
     return found

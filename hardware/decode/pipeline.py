@@ -333,7 +333,7 @@ REGION_PASSES: tuple[Pass, ...] = (
     # more room around it, coarser tiles for CLAHE: a dim or soft QR whose tiles held only its own grey
     ("region-rectified-wide", partial(_rectified, side=520, margin=0.25), _zxing_then_equalised),
     ("region-evened", partial(_evened, module_px=3.0), _ZXING_BOTH_POLARITIES),
-    ("region-evened-narrow", partial(_evened, module_px=2.0), _ZXING_BOTH),
+    ("region-evened-narrow", partial(_evened, module_px=2.0), _ZXING_BOTH_POLARITIES),
     ("region-evened-wide", partial(_evened, module_px=6.0), _ZXING_BOTH),
     ("region-equalised", _equalised, _ZXING_BOTH),
     ("region-sharpened", _enlarged_sharpened, _ZXING_NATIVE),

@@ -14,6 +14,7 @@ import barcode
 import cv2
 import numpy as np
 import pytest
+import zxingcpp
 from barcode.writer import ImageWriter
 
 from counter_core.datacode import damm_check_digit
@@ -421,3 +422,24 @@ def test_a_qr_located_as_a_speck_is_not_cut_close_around(monkeypatch: pytest.Mon
     assert [c for c in find_candidates(frame) if not c.linear]  # a region to locate the speck in
     assert decode_frame(frame) is None
     assert not cut
+
+
+def test_a_micro_qr_is_no_symbol_here_and_explains_no_region() -> None:
+    # zxing-cpp asked for QR codes reads Micro QR too; under glare it read a receipt's own QR modules as a
+    # Micro QR "225641" (corpus seed 22, 720p-glare-2), which marked the QR's region as explained, unsearched
+    micro = np.asarray(zxingcpp.create_barcode("225641", zxingcpp.BarcodeFormat.MicroQRCode).to_image(scale=6))
+    assert [r.format for r in zxingcpp.read_barcodes(micro)] == [zxingcpp.BarcodeFormat.MicroQRCode]
+    assert zxing(micro) == [] and zxing(micro, retail=True) == []
+    frame = _place(random.Random(3), _qr_only(), SIZE, 0.75, 0.02)
+    frame[40 : 40 + micro.shape[0], 40 : 40 + micro.shape[1]] = micro
+    found = decode_frame(frame)
+    assert found is not None and found.code == CODE
+
+
+def test_a_dark_mode_phone_with_a_reflection_is_read_evened_out_in_a_narrow_window_light_on_dark() -> None:
+    # the lamp's streak on the glass lifts the dark screen between light modules: a window of two modules
+    # evens it out, and the modules are light on dark (corpus seed 22, 480p-phone-dark-4)
+    shot = list(generate(22, per_cell=6, resolutions=["480p"], conditions=["phone-dark"], negatives=False))[4]
+    assert shot.code is not None and not _read_by_zxing_alone(shot.image)
+    found = decode_frame(shot.image)
+    assert found is not None and found.code == shot.code and found.pass_name == "region-evened-narrow"
