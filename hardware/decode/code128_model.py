@@ -56,6 +56,7 @@ KEPT_BLURS = 3  # blur shapes, best fitting first, read with
 BULGES = (-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0)  # modules the middle is tried moved by, before reading
 WARPS = 4  # times the warp is refitted after a read with no valid checksum
 SHIFTS = np.arange(-0.6, 0.61, 0.1)  # modules: each symbol's local shift looked for
+NEAR_MODULES = 4  # modules either side of a symbol whose blurred ink reaches its window (blurs to 3 modules)
 AGREEING = 2  # blur shapes that must read the same code
 EXTENT_MODULES = (95.0, 135.0)  # the code's dark stretch, in modules of the strip measured (123 and its blur)
 ENDS_FIT = 0.6  # START's and STOP's residuals (each over its window's variance) summed, at most
@@ -145,15 +146,33 @@ def extent(dark: Image, module_px: float) -> tuple[int, int] | None:
     return int(inked[firsts[best]]), int(inked[lasts[best]]) + 1
 
 
+def _left_over(seen: Image, sums: Image, squares: Image, products: Image) -> Image:
+    """The squared error left after fitting renderings to ``seen`` each with its own gain (ink darker: a
+    negative gain fits nothing) and offset, from each rendering's sum, sum of squares and product with
+    ``seen`` taken about its mean."""
+    centred = seen - seen.mean()
+    variance = squares - sums * sums / len(seen)
+    explained = np.where(products > 0, products * products / np.maximum(variance, 1e-9), 0.0)
+    return float(centred @ centred) - explained  # type: ignore[no-any-return]
+
+
 def _residuals(renderings: Image, seen: Image) -> Image:
-    """Per rendering (rows), the squared error left after fitting it to ``seen`` with its own gain (ink
-    darker: a negative gain fits nothing) and offset."""
-    centred = renderings - renderings.mean(axis=-1, keepdims=True)
-    seen = seen - seen.mean()
-    variance = np.einsum("...i,...i->...", centred, centred)
-    covariance = centred @ seen
-    explained = np.where(covariance > 0, covariance * covariance / np.maximum(variance, 1e-9), 0.0)
-    return float(seen @ seen) - explained  # type: ignore[no-any-return]
+    """Per rendering (rows), what ``_left_over`` leaves."""
+    centred = seen - seen.mean()
+    return _left_over(
+        seen, renderings.sum(axis=-1), np.einsum("...i,...i->...", renderings, renderings), renderings @ centred
+    )
+
+
+def _pair_residuals(lefts: Image, rights: Image, seen: Image) -> Image:
+    """``_residuals`` of every sum of a row of ``lefts`` and a row of ``rights`` (a symbol's ink and its
+    neighbour's), (left, right), without drawing the sums: their sums, squares and products with ``seen``
+    follow from each row's own and one product of the two."""
+    centred = seen - seen.mean()
+    sums = lefts.sum(axis=1)[:, None] + rights.sum(axis=1)[None, :]
+    squares = (lefts * lefts).sum(axis=1)[:, None] + (rights * rights).sum(axis=1)[None, :] + 2 * lefts @ rights.T
+    products = (lefts @ centred)[:, None] + (rights @ centred)[None, :]
+    return _left_over(seen, sums, squares, products)
 
 
 def _coverage(xs: Image, bounds: Image, module_px: float | Image, blur: Callable[[Image], Image]) -> Image:
@@ -198,7 +217,6 @@ def _viterbi(
 ) -> tuple[list[int], float]:
     """The nine unknown symbols (digit pairs, then the checksum symbol) that render ``dark`` best, for
     module boundaries ``bounds`` (px, PAD modules either side), and what is left unexplained."""
-    coverage = _coverage(xs, bounds, module_px, blur).astype(np.float32)
     costs = []
     for boundary in range(10):  # between symbol ``boundary`` (0: START) and the next (10: STOP)
         module = PAD + 11 * boundary
@@ -206,11 +224,10 @@ def _viterbi(
         high = bounds[module + 16] + 0.5 * module_px if boundary < 9 else bounds[PAD + MODULES] + 4 * module_px
         window = (xs >= low) & (xs < high)
         width = 22 if boundary < 9 else 24
-        near = coverage[window][:, module : module + width]
+        near = _coverage(xs[window], bounds[module : module + width + 1], module_px, blur).astype(np.float32)
         left = START[None] if boundary == 0 else _PATTERNS[: CHECK_VALUES if boundary == 9 else DATA_VALUES]
         right = STOP[None] if boundary == 9 else _PATTERNS[: CHECK_VALUES if boundary == 8 else DATA_VALUES]
-        ink = (left @ near[:, :11].T)[:, None, :] + (right @ near[:, 11:].T)[None, :, :]
-        costs.append(_residuals(ink.reshape(len(left) * len(right), -1), dark[window]).reshape(len(left), len(right)))
+        costs.append(_pair_residuals(left @ near[:, :11].T, right @ near[:, 11:].T, dark[window]))
     total, back = costs[0][0], []
     for cost in costs[1:]:
         paths = total[:, None] + cost
@@ -231,9 +248,10 @@ def _shifts(
     for index in range(11):
         first, last = PAD + 11 * index, PAD + 11 * index + (13 if index == 10 else 11)
         window = (xs >= bounds[first] - module_px) & (xs < bounds[last] + module_px)
-        moved = np.repeat(bounds[None, :], len(SHIFTS), axis=0)
-        moved[:, first : last + 1] += SHIFTS[:, None] * module_px
-        ink = _coverage(xs[window][None, :], moved, module_px, blur) @ bits
+        near = slice(first - NEAR_MODULES, last + NEAR_MODULES + 1)  # the modules whose blur reaches it
+        moved = np.repeat(bounds[None, near], len(SHIFTS), axis=0)
+        moved[:, NEAR_MODULES : NEAR_MODULES + last - first + 1] += SHIFTS[:, None] * module_px
+        ink = _coverage(xs[window][None, :], moved, module_px, blur) @ bits[first - NEAR_MODULES : last + NEAR_MODULES]
         found.append(SHIFTS[int(np.argmin(_residuals(ink, dark[window])))])
     return np.array(found)
 
