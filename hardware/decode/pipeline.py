@@ -16,6 +16,9 @@
    These costly passes go where zxing-cpp located a QR it could not decode, else to the likeliest region;
    a QR located but still unread is cut close around and read again at the camera's own pixels; the next
    two regions, where their edges show a plain smear, get the smear passes (straight, then the path).
+   Then the strips no variant read anything from are fitted with a data code's known structure
+   (``code128_model``: a Code128 smeared past what any edge shows still fits one code far better than any
+   other).
 3. No candidate found: candidates looked for again on a smoothed copy (in dim light the sensor's noise can
    outweigh a soft symbol's edges in every cell); then CLAHE on the whole frame, then pyzbar on it. No
    strip found in a frame up to 720p: strips looked for again on a lightly smoothed copy (a dim Code128).
