@@ -270,13 +270,14 @@ def _path_deblurred(region: _Region, start: str, fits: int) -> Prepared:
     return region.restored(latent, 1.5)
 
 
-def _disc_deblurred(region: _Region, stretch: float = 1.0) -> Prepared:
+def _disc_deblurred(region: _Region, stretch: float = 1.0, noise: float = 0.01) -> Prepared:
     """Out of focus, a lens spreads each point into a disc: measured in the crop's cepstrum at the
-    camera's own pixels, undone there, then enlarged for the decoder."""
+    camera's own pixels, undone there (Wiener, ``noise`` the noise-to-signal ratio), then enlarged for the
+    decoder."""
     radius = deblur.estimate_disc(region.base, region.cepstrum())
     if radius is None:
         return None
-    return region.restored(region.deconvolver().wiener(deblur.disc_kernel(radius * stretch), 0.01))
+    return region.restored(region.deconvolver().wiener(deblur.disc_kernel(radius * stretch), noise))
 
 
 def _rectified(region: _Region, side: int, margin: float) -> Prepared:
@@ -349,6 +350,8 @@ REGION_PASSES: tuple[Pass, ...] = (
         for lean in (MOTION_LEAN, -MOTION_LEAN)
     ),
     ("region-defocus", partial(_disc_deblurred, stretch=1.1), _ZXING_BOTH),
+    # dim light's sensor gain: the same disc undone with five times the noise, or the noise drowns the modules
+    ("region-defocus-noisy", partial(_disc_deblurred, stretch=1.1, noise=0.05), _ZXING_BOTH),
     ("region-finder", _upscaled, finders.read_with_third_finder),
     ("region-zbar", _sharpened, zbar),
     # last: the slowest, and only a hand's curved path needs it
