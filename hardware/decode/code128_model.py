@@ -29,7 +29,7 @@ one try in a thousand.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -282,23 +282,23 @@ def _bulged(dark: Image, xs: Image, bounds: Image, module_px: float, blur: Calla
     return min(moved, key=lambda candidate: _viterbi(dark, xs, candidate, module_px, blur)[1])
 
 
-def _reads(dark: Image, xs: Image, bounds: Image, module_px: float, blur: Callable[[Image], Image]) -> Iterator[str]:
-    """The digits whose checksum holds, read from ``bounds``, then after fitting a smooth warp through each
-    symbol's best local shift (WARPS times)."""
+def _read(dark: Image, xs: Image, bounds: Image, module_px: float, blur: Callable[[Image], Image]) -> str | None:
+    """The digits read from ``bounds`` whose checksum holds, else read again after fitting a smooth warp
+    through each symbol's best local shift (up to WARPS times); None if it never holds."""
     middles = np.array([11 * index + 5.5 for index in range(10)] + [116.5])
     for attempt in range(WARPS + 1):
         symbols, _ = _viterbi(dark, xs, bounds, module_px, blur)
         if checksum_holds(symbols):
-            yield "".join(f"{value:02d}" for value in symbols[:8])
-            return
+            return "".join(f"{value:02d}" for value in symbols[:8])
         if attempt < WARPS:
             warp = np.polyfit(middles, _shifts(dark, xs, bounds, module_px, blur, symbols), 2)
             bounds = bounds + module_px * np.polyval(warp, np.arange(-PAD, MODULES + PAD + 1))
+    return None
 
 
 def _placed(dark: Image, xs: Image, span: tuple[int, int]) -> tuple[bool, _End, _End] | None:
     """Which way round the code lies (reversed: STOP on the left) and its two ends, placed with the rough
-    blur: the way whose START and STOP fit better, if they fit at all (ENDS_FIT)."""
+    blurs: the way whose START and STOP fit better, if they fit at all (ENDS_FIT)."""
     best: tuple[float, bool, _End, _End] | None = None
     for reverse in (False, True):
         seen = dark[::-1] if reverse else dark
@@ -351,13 +351,13 @@ def fit(profile: Image, module_px: float, valid: Callable[[str], bool]) -> Fit |
     agreeing: dict[str, int] = {}
     for _, blur, start_fit, stop_fit in tried[:KEPT_BLURS]:
         bounds, module_px = _spaced(start_fit, stop_fit)
-        for digits in _reads(seen, xs, bounds + bulge, module_px, blur):
-            if not valid(digits):
-                continue
-            agreeing[digits] = agreeing.get(digits, 0) + 1
-            if agreeing[digits] >= AGREEING:
-                begins, ends = float(bounds[PAD]), float(bounds[PAD + MODULES])
-                if reverse:
-                    begins, ends = len(dark) - ends, len(dark) - begins
-                return Fit(digits, begins / shrink, ends / shrink)
+        digits = _read(seen, xs, bounds + bulge, module_px, blur)
+        if digits is None or not valid(digits):
+            continue
+        agreeing[digits] = agreeing.get(digits, 0) + 1
+        if agreeing[digits] >= AGREEING:
+            begins, ends = float(bounds[PAD]), float(bounds[PAD + MODULES])
+            if reverse:
+                begins, ends = len(dark) - ends, len(dark) - begins
+            return Fit(digits, begins / shrink, ends / shrink)
     return None
