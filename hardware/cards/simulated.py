@@ -9,6 +9,8 @@ knows nothing of where its cards come from.
 
 from __future__ import annotations
 
+import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -108,6 +110,9 @@ class _Card:
     tries_left: int = MOICA_TRIES
 
 
+_log = logging.getLogger(__name__)
+
+
 class SimulatedReader:
     def __init__(self, settings: ReaderSettings, cards: CardSource | None = None, timing: Timing = Timing()) -> None:
         self.settings = settings
@@ -118,6 +123,10 @@ class SimulatedReader:
         self._lock = threading.Lock()
         self._fault: CardError | None = None
         self._plugged = True
+        # events reach listeners in the order they happened, each EVENT_DELAY_S after it, as a reader's own
+        # status changes do: one thread per event let a busy machine deliver a removal before an earlier insertion
+        self._events: queue.SimpleQueue[tuple[float, CardEvent]] = queue.SimpleQueue()
+        self._deliverer: threading.Thread | None = None
 
     def sample_citizen(self) -> str:
         """A national ID whose cards this simulator can play (shown in the demo panel)."""
@@ -160,12 +169,21 @@ class SimulatedReader:
         self._emit(CardEvent("card_removed", READER_NAME, removed.card_type if removed else None))
 
     def _emit(self, event: CardEvent) -> None:
-        def later() -> None:
-            time.sleep(self.timing.event_delay_s)
-            for listener in list(self._listeners):
-                listener(event)
+        self._events.put((time.monotonic() + self.timing.event_delay_s, event))
+        with self._lock:
+            if self._deliverer is None:
+                self._deliverer = threading.Thread(target=self._deliver, name="simulated-reader-events", daemon=True)
+                self._deliverer.start()
 
-        threading.Thread(target=later, daemon=True).start()
+    def _deliver(self) -> None:
+        while True:
+            due, event = self._events.get()
+            time.sleep(max(0.0, due - time.monotonic()))
+            for listener in list(self._listeners):
+                try:
+                    listener(event)
+                except Exception:  # one listener's fault must not silence the reader for the others
+                    _log.exception("a card event listener failed on %s", event.kind)
 
     # -- the interface ---------------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:

@@ -13,7 +13,7 @@ from counter_core.personal import Personal
 from counter_core.settings import ReaderSettings
 from hardware.cards import build_reader
 from hardware.cards.interface import CardEvent, CardRemoved, NoCard, PinLocked, PinWrong, UnknownCard
-from hardware.cards.simulated import MOICA_TRIES, SimulatedReader
+from hardware.cards.simulated import MOICA_TRIES, SimulatedReader, Timing
 from mydata_counter.testing import wait_for
 
 SEED = 20261124
@@ -38,6 +38,33 @@ def test_events_arrive_from_a_device_thread_after_insert_and_remove() -> None:
     assert inserted.kind == "card_inserted" and inserted.card_type == "nhi"
     assert removed.kind == "card_removed" and removed.card_type == "nhi"
     assert thread != threading.main_thread().name
+
+
+def test_events_arrive_in_the_order_they_happened_however_fast_the_card_goes_in_and_out() -> None:
+    # one thread per event once let a busy machine deliver a removal before the insertion before it: the
+    # kiosk then thought a card still in the reader was out
+    reader = SimulatedReader(ReaderSettings(driver="simulated"), SandboxCards(SEED, 240), Timing(event_delay_s=0.001))
+    kinds: list[str] = []
+    reader.subscribe(lambda event: kinds.append(event.kind))
+    for _ in range(200):
+        reader.insert("nhi", reader.sample_citizen())
+        reader.remove()
+    assert wait_for(lambda: len(kinds) == 400)
+    assert kinds == ["card_inserted", "card_removed"] * 200
+
+
+def test_a_listener_that_fails_does_not_silence_the_reader_for_the_others() -> None:
+    reader = _reader()
+    heard: list[str] = []
+
+    def broken(event: CardEvent) -> None:
+        raise RuntimeError("a listener's own fault")
+
+    reader.subscribe(broken)
+    reader.subscribe(lambda event: heard.append(event.kind))
+    reader.insert("nhi", reader.sample_citizen())
+    reader.remove()
+    assert wait_for(lambda: heard == ["card_inserted", "card_removed"])
 
 
 def test_reading_without_a_card_or_with_the_wrong_card_is_a_typed_error() -> None:
