@@ -34,14 +34,15 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from barcode.charsets import code128 as charset
 
 from hardware.decode.interface import Image
+from hardware.printer.code128 import PATTERNS, START_C, STOP_WITH_BAR, checksum
 
 MODULES = 123  # START C (11), 8 digit pairs (88), the checksum symbol (11), STOP and its final bar (13)
-_PATTERNS = np.array([[int(bit) for bit in pattern] for pattern in charset.CODES[:103]], np.float32)
-START = np.array([int(bit) for bit in charset.CODES[105]], np.float32)
-STOP = np.array([int(bit) for bit in charset.STOP + "11"], np.float32)  # the stop's final 2-module bar
+# the printer's own table of the standard's patterns, as 0/1 modules
+_PATTERNS = np.array([[int(bit) for bit in pattern] for pattern in PATTERNS[:103]], np.float32)
+START = np.array([int(bit) for bit in PATTERNS[START_C]], np.float32)
+STOP = np.array([int(bit) for bit in STOP_WITH_BAR], np.float32)
 DATA_VALUES, CHECK_VALUES = 100, 103  # a digit pair is 00-99; the checksum symbol any value mod 103
 PAD = 10  # quiet modules rendered either side
 FIT_MODULE_PX = 2.5  # the profile resampled to this many px a module: finer costs time, not reads
@@ -258,7 +259,7 @@ def _shifts(
 
 def checksum_holds(symbols: list[int]) -> bool:
     """Code128's checksum over START C and the eight digit pairs."""
-    return (105 + sum(weight * value for weight, value in enumerate(symbols[:8], start=1))) % 103 == symbols[8]
+    return checksum([START_C, *symbols[:8]]) == symbols[8]
 
 
 def _spaced(start: _End, stop: _End) -> tuple[Image, float]:

@@ -7,11 +7,19 @@ so the one code in a hundred that starts with 99 printed a Code128 that reads as
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from barcode.charsets import code128 as charset
 
 PATTERNS: tuple[str, ...] = charset.CODES  # the standard's bar patterns for values 0-105 (data, not logic)
 STOP: str = charset.STOP
+STOP_WITH_BAR: str = STOP + "11"  # the stop pattern and the symbol's final 2-module bar
 START_C = 105
+
+
+def checksum(values: Sequence[int]) -> int:
+    """Code128's check symbol for the start code and the data values that follow it."""
+    return (values[0] + sum(weight * value for weight, value in enumerate(values[1:], start=1))) % 103
 
 
 def code128_modules(digits: str) -> str:
@@ -19,5 +27,4 @@ def code128_modules(digits: str) -> str:
     if not digits or len(digits) % 2 or not digits.isdigit():
         raise ValueError("code set C needs an even number of digits")
     values = [START_C, *(int(digits[i : i + 2]) for i in range(0, len(digits), 2))]
-    checksum = (values[0] + sum(weight * value for weight, value in enumerate(values[1:], start=1))) % 103
-    return "".join(PATTERNS[value] for value in (*values, checksum)) + STOP + "11"  # stop ends with a 2-module bar
+    return "".join(PATTERNS[value] for value in (*values, checksum(values))) + STOP_WITH_BAR
