@@ -1,24 +1,23 @@
 """The multi-pass decoding pipeline: cheap passes first, expensive ones only where a code is likely.
 
 1. zxing-cpp on the whole grey frame (QR + Code128 only). Most frames end here.
-2. Candidates (``regions.py``): the structure tensor tells 1-D barcodes (strong, coherent edges) from
-   areal texture (QR codes, text). A 1-D candidate is turned upright along its measured bar direction,
-   enlarged across thin bars, averaged along them and, when soft, deconvolved across them
-   (``linear.py``). An areal candidate is cropped and brought to a working size (small codes upscaled
-   so a module spans several pixels, large ones downscaled so the deblurring stays cheap), then:
-   zxing-cpp plain and inverted (a phone in dark mode); low-light contrast; one global threshold
-   (a smeared or far QR); and, on the likeliest box only, a QR zxing-cpp located but could not decode
-   warped square from its outline (perspective, 2-px modules), glare and shadow evened out locally,
-   tile-wise contrast, Lanczos-enlarged and sharpened (modules under 2 px), Wiener-deconvolved with
-   the smears and the defocus disc measured in the crop's cepstrum, a covered finder pattern drawn
-   back in (``finders.py``: a thumb on the QR's corner), pyzbar (a second engine), and last the hand's
-   curved path fitted from the straight smear (``deblur.refit``) where the edges along it are flattened.
-   These costly passes go where zxing-cpp located a QR it could not decode, else to the likeliest region;
-   a QR located but still unread is cut close around and read again at the camera's own pixels; the next
-   two regions, where their edges show a plain smear, get the smear passes (straight, then the path).
-   Then the strips no variant read anything from are fitted with a data code's known structure
-   (``code128_model``: a Code128 smeared past what any edge shows still fits one code far better than any
-   other).
+2. Candidates (``regions.py``): the structure tensor tells 1-D barcodes (strong, coherent edges) from areal texture
+   (QR codes, text); in a frame full of dim light's sensor noise (measured), also on a lightly smoothed copy, where a
+   faint symbol's cells outrank the noise's specks. A 1-D candidate is turned upright along its measured bar
+   direction, enlarged across thin bars, averaged along them and, when soft, deconvolved across them (``linear.py``).
+   An areal candidate is cropped and brought to a working size (small codes upscaled so a module spans several
+   pixels, large ones downscaled so the deblurring stays cheap), then: zxing-cpp plain and inverted (a phone in dark
+   mode); low-light contrast; one global threshold (a smeared or far QR); and, on the likeliest box only, a QR
+   zxing-cpp located but could not decode warped square from its outline (perspective, 2-px modules), glare and
+   shadow evened out locally, tile-wise contrast, Lanczos-enlarged and sharpened (modules under 2 px),
+   Wiener-deconvolved with the smears and the defocus disc measured in the crop's cepstrum, a covered finder pattern
+   drawn back in (``finders.py``: a thumb on the QR's corner), pyzbar (a second engine), and last the hand's curved
+   path fitted from the straight smear (``deblur.refit``) where the edges along it are flattened. These costly passes
+   go where zxing-cpp located a QR it could not decode, else to the likeliest region; a QR located but still unread
+   is cut close around and read again at the camera's own pixels; the next two regions, where their edges show a
+   plain smear, get the smear passes (straight, then the path). Then the strips no variant read anything from are
+   fitted with a data code's known structure (``code128_model``: a Code128 smeared past what any edge shows still
+   fits one code far better than any other).
 3. No candidate found: candidates looked for again on a smoothed copy (in dim light the sensor's noise can
    outweigh a soft symbol's edges in every cell); then CLAHE on the whole frame, then pyzbar on it. No
    strip found in a frame up to 720p: strips looked for again on a lightly smoothed copy (a dim Code128).
@@ -42,7 +41,7 @@ import zxingcpp
 from hardware.decode import deblur, finders, linear
 from hardware.decode.engines import Symbol, ZxingTry, first_valid, grey, zbar, zxing, zxing_first
 from hardware.decode.interface import Decoded, Image
-from hardware.decode.regions import Box, Candidate, clipped, find_candidates, holds
+from hardware.decode.regions import Box, Candidate, clipped, find_candidates, holds, same_place, sensor_noise
 
 WORK_PX = 720  # a region's longest side after rescaling
 MAX_UPSCALE = 3.0
@@ -366,6 +365,7 @@ INK_SHARE = (0.12, 0.65)  # dark share of a symbol region's middle
 SMALL_FRAME_PX = 1280  # px, longest side: up to 720p
 STRIP_SIGMA = 1.0  # px: the smoothing under which a dim Code128's bars show as one coherent strip again
 NOISY_SIGMA = 2.0  # px: the smoothing that lifts a soft symbol's edges out of dim light's sensor noise
+NOISY_FRAME = 3.0  # grey levels of sensor noise (``regions.sensor_noise``) over which a frame is dim light's
 MIN_QR_PX = 21  # the least a located QR can span: 21 modules of a pixel
 TIGHT_MARGIN = 0.2  # a located QR's quiet zone, in its size, when its region is cut close around it
 SMEARED_REGIONS, SMEARED_SHARE = 2, 0.5  # next regions given the smear passes when the edges show a plain smear
@@ -448,6 +448,10 @@ def decode_frame(image: Image) -> Decoded | None:
     candidates = _unexplained(find_candidates(frame), symbols)
     if not candidates and not symbols:  # sensor noise in dim light can drown a soft symbol's edges
         candidates = find_candidates(cv2.GaussianBlur(frame, (0, 0), NOISY_SIGMA))
+    elif sensor_noise(frame) > NOISY_FRAME:  # in dim light, noise specks can outrank a faint symbol's cells:
+        # those looked for again on a lightly smoothed copy, after the ones found, where none was found
+        smoothed = _unexplained(find_candidates(cv2.GaussianBlur(frame, (0, 0), STRIP_SIGMA)), symbols)
+        candidates += [c for c in smoothed if not any(same_place(c, found) for found in candidates)]
     regions: list[_Region] = []
     unread: list[Candidate] = []  # strips no variant read anything from
     for candidate in candidates:
