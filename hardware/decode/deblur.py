@@ -9,6 +9,9 @@ cepstrum at the blur's length and direction, so the kernel is measured rather th
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import cv2
@@ -31,6 +34,23 @@ EDGE_ANISOTROPY, EDGE_SHORTEST_PX, EDGE_SPREAD, EDGE_DIP = 0.8, 3.0, 4, -0.008
 # with the clearest edges it is fitted on, the least-squares damping (share of the mean power), and the
 # share of its peak under which a kernel's tap is noise
 GUESS_WINDOW, EDGE_SHARE, KERNEL_DAMPING, KERNEL_FLOOR = 31, 0.3, 0.005, 0.05
+
+
+# how much noisier than usual the frame being decoded is, as a factor on every Wiener filter's
+# noise-to-signal ratio (``noisier``): per thread, so live decoding and a benchmark never share it
+_NOISE_GAIN: ContextVar[float] = ContextVar("noise_gain", default=1.0)
+
+
+@contextmanager
+def noisier(gain: float) -> Iterator[None]:
+    """Within the block, every Wiener filter regularises ``gain`` times as much: a frame whose sensor noise
+    is several times the usual (dim light's gain) would have it lifted over the print by the ratios
+    chosen for ordinary frames."""
+    token = _NOISE_GAIN.set(gain)
+    try:
+        yield
+    finally:
+        _NOISE_GAIN.reset(token)
 
 
 @dataclass(frozen=True)
@@ -293,7 +313,9 @@ class Deconvolver:
         self.spectrum = half[..., 0] + 1j * half[..., 1]
 
     def wiener_f(self, kernel: Image, noise_to_signal: float = NOISE_TO_SIGNAL) -> Image:
-        """The image deconvolved by ``kernel`` (Wiener filter), as float32 (unclipped)."""
+        """The image deconvolved by ``kernel`` (Wiener filter), as float32 (unclipped); ``noise_to_signal``
+        times the gain of ``noisier``."""
+        noise_to_signal *= _NOISE_GAIN.get()
         transfer = np.fft.rfft2(kernel, s=self.size)  # the kernel at the corner: the result comes out shifted
         # G · conj(H) / (|H|² + k)
         gain = np.conj(transfer) / (transfer.real**2 + transfer.imag**2 + noise_to_signal)

@@ -445,11 +445,17 @@ def test_a_dark_mode_phone_with_a_reflection_is_read_evened_out_in_a_narrow_wind
     assert found is not None and found.code == shot.code and found.pass_name == "region-evened-narrow"
 
 
-def test_a_defocused_qr_in_dim_light_is_undone_with_more_of_the_noise_allowed_for() -> None:
+def test_a_defocused_qr_in_dim_light_is_undone_with_more_of_the_noise_allowed_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # dim light's sensor gain: the disc undone at the usual noise-to-signal ratio lifts the noise over the
-    # modules; five times the ratio reads it (corpus seed 34, 720p-mixed-0: dim + defocus)
+    # modules (corpus seed 34, 720p-mixed-0: dim + defocus). The frame's noise is measured, so the disc
+    # pass allows for it; were it not, the pass at five times the ratio would still read it
     shot = next(generate(34, per_cell=12, resolutions=["720p"], conditions=["mixed"], negatives=False))
     assert shot.code is not None and "dim" in shot.detail and "defocus" in shot.detail
+    found = decode_frame(shot.image)
+    assert found is not None and found.code == shot.code and found.pass_name == "region-defocus"
+    monkeypatch.setattr(pipeline, "NOISY_GAIN", 1.0)
     found = decode_frame(shot.image)
     assert found is not None and found.code == shot.code and found.pass_name == "region-defocus-noisy"
 
@@ -472,3 +478,27 @@ def test_a_faint_qr_in_a_dim_frame_whose_noise_outranks_it_is_found_on_a_smoothe
     found = decode_frame(shot.image)
     assert found is not None and found.code == shot.code
     assert not any(holds(c.box, found.points) for c in find_candidates(frame))  # not where the frame's own were
+
+
+def test_in_a_dim_frame_every_wiener_filter_allows_for_more_noise_and_only_there() -> None:
+    image = np.random.default_rng(2).uniform(0, 255, (64, 64)).astype(np.float32)
+    kernel = deblur.line_kernel(7, 30)
+    usual = deblur.Deconvolver(image).wiener_f(kernel, 0.01)
+    with deblur.noisier(3.0):
+        noisier = deblur.Deconvolver(image).wiener_f(kernel, 0.01)
+    assert np.allclose(noisier, deblur.Deconvolver(image).wiener_f(kernel, 0.03))
+    assert not np.allclose(noisier, usual)
+    assert np.allclose(deblur.Deconvolver(image).wiener_f(kernel, 0.01), usual)  # the block's end restores it
+
+
+def test_a_smeared_qr_in_dim_light_is_read_once_its_deconvolution_allows_for_the_noise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # dim light's gain under a hand's smear: at the usual noise-to-signal ratios the deconvolved noise
+    # breaks the modules up (corpus seed 15, 720p-mixed-4: motion + dim, a 2.6-module smear)
+    shot = list(generate(15, per_cell=12, resolutions=["720p"], conditions=["mixed"], negatives=False))[4]
+    assert shot.code is not None and "motion" in shot.detail and "dim" in shot.detail
+    found = decode_frame(shot.image)
+    assert found is not None and found.code == shot.code
+    monkeypatch.setattr(pipeline, "NOISY_GAIN", 1.0)
+    assert decode_frame(shot.image) is None
