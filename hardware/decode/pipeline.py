@@ -280,12 +280,12 @@ def _disc_deblurred(region: _Region, stretch: float = 1.0, noise: float = 0.01) 
 
 
 def _rectified(region: _Region, side: int, margin: float) -> Prepared:
-    """A QR zxing-cpp located but could not decode, warped square and upright from its outline, with a
-    quiet zone: perspective, tilt and a far symbol's 2-px modules become a regular grid of large
-    modules, where the binariser's window and the sampling grid fit."""
+    """A QR zxing-cpp located but could not decode, warped square and upright from its outline (the
+    squarest located), with a quiet zone: perspective, tilt and a far symbol's 2-px modules become a
+    regular grid of large modules, where the binariser's window and the sampling grid fit."""
     if not region.located:
         return None
-    outline = np.array(region.located[0], np.float32)
+    outline = np.array(_squarest(region.located), np.float32)
     outline = outline - region.origin  # frame -> crop: warped from the camera's own pixels
     middle = outline.mean(axis=0)
     source = middle + (outline - middle) * (1 + 2 * margin)
@@ -421,6 +421,18 @@ def _read_region(region: _Region, started: float, *, cheap: bool, suffix: str = 
     return None
 
 
+def _squarest(outlines: list[Points]) -> Points:
+    """The located outline nearest a square (its shortest side over its longest), the first of equals:
+    zxing-cpp also locates slivers, a finder pattern and a line of text beside it, before the QR itself."""
+
+    def squareness(points: Points) -> float:
+        corners = np.array(points, np.float32)
+        sides = np.hypot(*(corners - np.roll(corners, 1, axis=0)).T)
+        return float(sides.min() / max(float(sides.max()), 1e-6))
+
+    return max(outlines, key=squareness)
+
+
 def _size(points: Points) -> int:
     """The larger side of the box around an outline, px."""
     xs, ys = [p[0] for p in points], [p[1] for p in points]
@@ -488,7 +500,7 @@ def _searched(frame: Image, symbols: list[Symbol], noisy: bool, started: float) 
         # a located QR read again cut close around it: a large region is shrunk to WORK_PX (a defocus disc
         # or a smear of a few pixels) and its text and desk weigh in the blur measured, the QR's own do not
         if region.located:
-            tight = _Region(frame, _around(region.located[0], frame.shape))
+            tight = _Region(frame, _around(_squarest(region.located), frame.shape))
             found = _read_region(tight, started, cheap=True, suffix="-close") or _read_region(
                 tight, started, cheap=False, suffix="-close"
             )

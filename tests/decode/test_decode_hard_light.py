@@ -502,3 +502,22 @@ def test_a_smeared_qr_in_dim_light_is_read_once_its_deconvolution_allows_for_the
     assert found is not None and found.code == shot.code
     monkeypatch.setattr(pipeline, "NOISY_GAIN", 1.0)
     assert decode_frame(shot.image) is None
+
+
+def test_of_the_outlines_zxing_located_the_one_nearest_a_square_is_warped_square(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # zxing-cpp located this QR three times over, first as a smaller square (a finder and the alignment
+    # pattern); warped from that one the grid is wrong (corpus seed 33, 720p-mixed-10: dim + motion)
+    shot = list(generate(33, per_cell=12, resolutions=["720p"], conditions=["mixed"], negatives=False))[10]
+    found = decode_frame(shot.image)
+    assert found is not None and found.code == shot.code and found.pass_name == "region-rectified"
+    monkeypatch.setattr(pipeline, "_squarest", lambda outlines: outlines[0])
+    assert decode_frame(shot.image) is None
+
+
+def test_a_sliver_a_finder_and_a_line_of_text_make_is_not_taken_for_the_qr() -> None:
+    sliver = ((1561, 305), (1611, 472), (1597, 484), (1546, 309))  # located in a 4K frame (seed 4, 4K-far-0)
+    square = ((1549, 309), (1592, 295), (1607, 338), (1563, 351))
+    assert pipeline._squarest([sliver, square]) == square
+    assert pipeline._squarest([square, sliver]) == square
