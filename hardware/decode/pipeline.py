@@ -469,12 +469,14 @@ def _searched(frame: Image, symbols: list[Symbol], noisy: bool, started: float) 
     """The first valid code in the frame's candidate regions, or None (``decode_frame`` after its first
     pass: ``symbols`` are what that pass read, valid or not)."""
     candidates = _unexplained(find_candidates(frame), symbols)
+    smoothed_searched = False  # whether the candidates were looked for on the copy smoothed at STRIP_SIGMA
     if not candidates and not symbols:  # sensor noise in dim light can drown a soft symbol's edges
         candidates = find_candidates(cv2.GaussianBlur(frame, (0, 0), NOISY_SIGMA))
     elif noisy:  # in dim light, noise specks can outrank a faint symbol's cells:
         # those looked for again on a lightly smoothed copy, after the ones found, where none was found
         smoothed = _unexplained(find_candidates(cv2.GaussianBlur(frame, (0, 0), STRIP_SIGMA)), symbols)
         candidates += [c for c in smoothed if not any(same_place(c, found) for found in candidates)]
+        smoothed_searched = True
     regions: list[_Region] = []
     unread: list[Candidate] = []  # strips no variant read anything from
     for candidate in candidates:
@@ -522,7 +524,8 @@ def _searched(frame: Image, symbols: list[Symbol], noisy: bool, started: float) 
             return found
     # no strip: in dim light the noise can break a Code128's cells apart. Looked for again up to 720p:
     # at 1080p and 4K the search costs 30-65 ms a frame, and a module spans more pixels for its cells to average
-    if max(frame.shape) <= SMALL_FRAME_PX and not any(c.linear for c in candidates):
+    # (unless the candidates were looked for on that copy already: its strips are among them)
+    if max(frame.shape) <= SMALL_FRAME_PX and not smoothed_searched and not any(c.linear for c in candidates):
         smoothed = find_candidates(cv2.GaussianBlur(frame, (0, 0), STRIP_SIGMA))
         for strip in (c for c in _unexplained(smoothed, symbols) if c.linear):
             found, _ = _read_linear(frame, strip, started)
