@@ -233,7 +233,37 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # The TOML file arrives as init kwargs; the environment overrides it.
-        return (env_settings, init_settings)
+        return (env_settings, _FileUnderEnvironment(settings_cls, init_settings))
+
+
+class _FileUnderEnvironment(PydanticBaseSettingsSource):
+    """The TOML file's values less every setting the environment sets. Sources are merged deeply, which is
+    right for sections (an environment port beside the file's other keys) but not for a setting whose value
+    is itself a table: ``MYDATA_COUNTER_CLERK__HELP_KIOSKS='{}'`` must leave no kiosk the file named."""
+
+    def __init__(self, settings_cls: type[BaseSettings], file: PydanticBaseSettingsSource) -> None:
+        super().__init__(settings_cls)
+        self.file = file
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ gives the whole file at once
+
+    def __call__(self) -> dict[str, Any]:
+        return _yielding(self.file(), self.current_state, self.settings_cls)
+
+
+def _yielding(file: dict[str, Any], environment: dict[str, Any], model: type[BaseModel]) -> dict[str, Any]:
+    """``file`` without the settings ``environment`` sets; sections (models) are looked into, not dropped."""
+    kept = {}
+    for key, value in file.items():
+        field = model.model_fields.get(key)
+        section = field.annotation if field is not None else None
+        if key not in environment:
+            kept[key] = value
+        elif isinstance(section, type) and issubclass(section, BaseModel) and isinstance(value, dict):
+            overridden = environment[key]
+            kept[key] = _yielding(value, overridden, section) if isinstance(overridden, dict) else value
+    return kept
 
 
 def redacted_dump(settings: Settings) -> dict[str, Any]:

@@ -129,6 +129,20 @@ def test_environment_overrides_the_file_and_bad_overrides_name_key_and_variable(
     assert any(line.startswith(f"{wrong.key} = ") and wrong.env in line for line in loaded.problems), loaded.problems
 
 
+def test_a_table_set_in_the_environment_replaces_the_file_s_table_and_sections_still_merge() -> None:
+    # found by the property above: sources are merged deeply, so an environment '{}' kept the file's kiosks
+    document = tomli_w.dumps({"clerk": {"help_kiosks": {"A": "/etc/mydata-counter/A"}, "port": 8800}}).encode()
+    emptied, _ = load(document, {f"{ENV_PREFIX}CLERK__HELP_KIOSKS": "{}"})
+    assert isinstance(emptied, Settings) and emptied.clerk.help_kiosks == {} and emptied.clerk.port == 8800
+    other, _ = load(document, {f"{ENV_PREFIX}CLERK__HELP_KIOSKS": '{"B": "/x/B"}'})
+    assert isinstance(other, Settings) and other.clerk.help_kiosks == {"B": Path("/x/B")}
+    port, _ = load(document, {f"{ENV_PREFIX}CLERK__PORT": "9000"})
+    assert isinstance(port, Settings) and port.clerk.port == 9000
+    assert port.clerk.help_kiosks == {"A": Path("/etc/mydata-counter/A")}
+    section, _ = load(document, {f"{ENV_PREFIX}CLERK": '{"port": 9001}'})
+    assert isinstance(section, Settings) and section.clerk.port == 9001 and "A" in section.clerk.help_kiosks
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.sampled_from([loc for loc in SECTIONS] + [(name,) for name in sorted(SECTION_NAMES)]), text, st.booleans())
 def test_a_whole_section_in_one_variable_is_json_or_a_config_error_naming_the_variable(
