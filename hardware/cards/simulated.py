@@ -125,7 +125,8 @@ class SimulatedReader:
         self._plugged = True
         # events reach listeners in the order they happened, each EVENT_DELAY_S after it, as a reader's own
         # status changes do: one thread per event let a busy machine deliver a removal before an earlier insertion
-        self._events: queue.SimpleQueue[tuple[float, CardEvent]] = queue.SimpleQueue()
+        # (None: the reader was closed, the deliverer ends)
+        self._events: queue.SimpleQueue[tuple[float, CardEvent] | None] = queue.SimpleQueue()
         self._deliverer: threading.Thread | None = None
 
     def sample_citizen(self) -> str:
@@ -169,15 +170,17 @@ class SimulatedReader:
         self._emit(CardEvent("card_removed", READER_NAME, removed.card_type if removed else None))
 
     def _emit(self, event: CardEvent) -> None:
-        self._events.put((time.monotonic() + self.timing.event_delay_s, event))
         with self._lock:
+            self._events.put((time.monotonic() + self.timing.event_delay_s, event))
             if self._deliverer is None:
-                self._deliverer = threading.Thread(target=self._deliver, name="simulated-reader-events", daemon=True)
+                self._deliverer = threading.Thread(
+                    target=self._deliver, args=(self._events,), name="simulated-reader-events", daemon=True
+                )
                 self._deliverer.start()
 
-    def _deliver(self) -> None:
-        while True:
-            due, event = self._events.get()
+    def _deliver(self, events: queue.SimpleQueue[tuple[float, CardEvent] | None]) -> None:
+        while (item := events.get()) is not None:
+            due, event = item
             time.sleep(max(0.0, due - time.monotonic()))
             for listener in list(self._listeners):
                 try:
@@ -281,6 +284,10 @@ class SimulatedReader:
 
     def close(self) -> None:
         self._listeners.clear()
+        with self._lock:  # the deliverer ends; a reader used again after closing starts a new one, its own queue
+            if self._deliverer is not None:
+                self._events.put(None)
+                self._events, self._deliverer = queue.SimpleQueue(), None
 
 
 def _atr(card_type: CardType) -> str:

@@ -67,6 +67,23 @@ def test_a_listener_that_fails_does_not_silence_the_reader_for_the_others() -> N
     assert wait_for(lambda: heard == ["card_inserted", "card_removed"])
 
 
+def test_closing_the_reader_ends_its_event_thread_and_a_reopened_one_still_delivers() -> None:
+    def deliverers() -> int:
+        return sum(thread.name == "simulated-reader-events" for thread in threading.enumerate())
+
+    before = deliverers()
+    reader = _reader()
+    heard: list[str] = []
+    reader.subscribe(lambda event: heard.append(event.kind))
+    reader.insert("nhi", reader.sample_citizen())
+    assert wait_for(lambda: heard == ["card_inserted"]) and deliverers() == before + 1
+    reader.close()
+    assert wait_for(lambda: deliverers() == before)
+    reader.subscribe(lambda event: heard.append(event.kind))
+    reader.remove()
+    assert wait_for(lambda: heard == ["card_inserted", "card_removed"])
+
+
 def test_reading_without_a_card_or_with_the_wrong_card_is_a_typed_error() -> None:
     reader = _reader()
     with pytest.raises(NoCard):
