@@ -147,12 +147,11 @@ def extent(dark: Image, module_px: float) -> tuple[int, int] | None:
     return int(inked[firsts[best]]), int(inked[lasts[best]]) + 1
 
 
-def _left_over(seen: Image, sums: Image, squares: Image, products: Image) -> Image:
-    """The squared error left after fitting renderings to ``seen`` each with its own gain (ink darker: a
-    negative gain fits nothing) and offset, from each rendering's sum, sum of squares and product with
-    ``seen`` taken about its mean."""
-    centred = seen - seen.mean()
-    variance = squares - sums * sums / len(seen)
+def _left_over(centred: Image, sums: Image, squares: Image, products: Image) -> Image:
+    """The squared error left after fitting renderings to a profile (``centred``: about its mean) each
+    with its own gain (ink darker: a negative gain fits nothing) and offset, from each rendering's sum, sum
+    of squares and product with ``centred``."""
+    variance = squares - sums * sums / len(centred)
     explained = np.where(products > 0, products * products / np.maximum(variance, 1e-9), 0.0)
     return float(centred @ centred) - explained  # type: ignore[no-any-return]
 
@@ -161,7 +160,7 @@ def _residuals(renderings: Image, seen: Image) -> Image:
     """Per rendering (rows), what ``_left_over`` leaves."""
     centred = seen - seen.mean()
     return _left_over(
-        seen, renderings.sum(axis=-1), np.einsum("...i,...i->...", renderings, renderings), renderings @ centred
+        centred, renderings.sum(axis=-1), np.einsum("...i,...i->...", renderings, renderings), renderings @ centred
     )
 
 
@@ -173,7 +172,7 @@ def _pair_residuals(lefts: Image, rights: Image, seen: Image) -> Image:
     sums = lefts.sum(axis=1)[:, None] + rights.sum(axis=1)[None, :]
     squares = (lefts * lefts).sum(axis=1)[:, None] + (rights * rights).sum(axis=1)[None, :] + 2 * lefts @ rights.T
     products = (lefts @ centred)[:, None] + (rights @ centred)[None, :]
-    return _left_over(seen, sums, squares, products)
+    return _left_over(centred, sums, squares, products)
 
 
 def _coverage(xs: Image, bounds: Image, module_px: float | Image, blur: Callable[[Image], Image]) -> Image:
