@@ -26,6 +26,10 @@ _RETAIL = (
 # such a symbol marked the QR's region as explained, and the region was never searched
 _STRAY = (zxingcpp.BarcodeFormat.MicroQRCode, zxingcpp.BarcodeFormat.RMQRCode)
 WITH_RETAIL = zxingcpp.BarcodeFormats([zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.Code128, *_RETAIL])
+_QR = zxingcpp.BarcodeFormats([zxingcpp.BarcodeFormat.QRCode])
+# grey levels under a window's mean at which a pixel counts as dark: the least that keeps a blank paper's
+# grain from splitting into specks of ink (``windowed``)
+WINDOW_OFFSET = 2
 _ZBAR_TYPES = [pyzbar.ZBarSymbol.QRCODE, pyzbar.ZBarSymbol.CODE128]
 Points = tuple[tuple[int, int], ...]
 
@@ -60,13 +64,14 @@ def zxing(
     invert: bool = False,
     damaged: bool = False,
     retail: bool = False,
+    formats: zxingcpp.BarcodeFormats = FORMATS,
 ) -> list[Symbol]:
     """The symbols zxing-cpp reads; with ``damaged``, also each QR code it located but could not
     decode (a checksum or format error), marked so and without text: a QR is there, worth more effort."""
     found = []
     for result in zxingcpp.read_barcodes(
         image,
-        formats=WITH_RETAIL if retail else FORMATS,
+        formats=WITH_RETAIL if retail else formats,
         try_rotate=rotate,
         try_downscale=downscale,
         try_invert=invert,
@@ -118,6 +123,26 @@ def zxing_first(*tries: ZxingTry) -> Engine:
         return []
 
     return engine
+
+
+def windowed(image: Image, window: int, *, invert: bool = False) -> list[Symbol]:
+    """The QR codes zxing-cpp reads once each pixel is thresholded against the mean of the ``window``-px
+    square around it. zxing-cpp's local average calls a block whose grey levels span 24 or fewer all light
+    (so as not to make modules out of noise): a QR whose contrast glare or a phone's glass has washed out,
+    or whose modules a deconvolution left soft-edged, falls under that floor block by block. Without a
+    floor, only the paper's grain (``WINDOW_OFFSET``) is kept from turning into ink. QR codes only: their
+    Reed-Solomon check rejects a misread; a Code128's one check symbol would let a specked bar through."""
+    thresholded = cv2.adaptiveThreshold(
+        image, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, window, WINDOW_OFFSET
+    )
+    return zxing(
+        thresholded,
+        binarizer=zxingcpp.Binarizer.FixedThreshold,
+        downscale=False,
+        rotate=False,  # the rotations are for 1-D codes: a QR's finders are found at any angle
+        invert=invert,
+        formats=_QR,
+    )
 
 
 _CODE128 = zxingcpp.BarcodeFormats([zxingcpp.BarcodeFormat.Code128])

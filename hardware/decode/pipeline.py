@@ -39,7 +39,7 @@ import numpy as np
 import zxingcpp
 
 from hardware.decode import deblur, finders, linear
-from hardware.decode.engines import Symbol, ZxingTry, first_valid, grey, zbar, zxing, zxing_first
+from hardware.decode.engines import Engine, Symbol, ZxingTry, first_valid, grey, windowed, zbar, zxing, zxing_first
 from hardware.decode.interface import Decoded, Image
 from hardware.decode.regions import Box, Candidate, clipped, find_candidates, holds, same_place, sensor_noise
 
@@ -327,11 +327,34 @@ _ZXING_BOTH_POLARITIES = zxing_first(ZxingTry(downscale=False, invert=True), _GL
 # code sit either side of mid-grey, where a local window of 2-px modules can drift
 _ZXING_NATIVE = zxing_first(_LOCAL, _FIXED)
 
-Pass = tuple[str, Callable[[_Region], Prepared], Callable[[Image], list[Symbol]]]
-REGION_PASSES: tuple[Pass, ...] = (
+
+def _or_windowed(engine: Engine, window: int = 11, *, invert: bool = False) -> Engine:
+    """``engine``, then, where it read no code, the QR codes read thresholded in a ``window``-px mean
+    (``engines.windowed``): washed-out contrast on the camera's pixels, soft module edges in a restored
+    variant. 11 px: a restored or enlarged variant's modules are 4-10 px, and a window of one or two
+    modules follows their edges; the region as the camera gave it takes 21 px, a module's worth, so glare's
+    ramp is followed and the modules are not (looked-at sets: 11 px there read none of its three)."""
+
+    def run(image: Image) -> list[Symbol]:
+        symbols = engine(image)
+        if first_valid(symbols):
+            return symbols
+        return symbols + windowed(image, window, invert=invert)
+
+    return run
+
+
+Pass = tuple[str, Callable[[_Region], Prepared], Engine]
+# on every areal candidate
+_CHEAP_PASSES: tuple[Pass, ...] = (
     ("region", _upscaled, _ZXING_INVERTED_TOO),
-    ("region-lowlight", _brightened, zxing),
-    ("region-global", _upscaled, _ZXING_GLOBAL_OR_FIXED),
+    ("region-lowlight", _brightened, _or_windowed(zxing)),
+    # light on dark too: a phone's screen, a reflection across its glass
+    ("region-global", _upscaled, _or_windowed(_ZXING_GLOBAL_OR_FIXED, 21, invert=True)),
+)
+# only where a symbol is likeliest: each also read windowed (``_or_windowed``), but pyzbar's, which
+# thresholds on its own
+_COSTLY_PASSES: tuple[Pass, ...] = (
     ("region-rectified", partial(_rectified, side=400, margin=0.12), _zxing_then_equalised),
     # more room around it, coarser tiles for CLAHE: a dim or soft QR whose tiles held only its own grey
     ("region-rectified-wide", partial(_rectified, side=520, margin=0.25), _zxing_then_equalised),
@@ -360,7 +383,10 @@ REGION_PASSES: tuple[Pass, ...] = (
         for fits in range(1, PATH_FITS + 1)
     ),
 )
-CHEAP_PASSES = ("region", "region-lowlight", "region-global")  # the others (deconvolution, pyzbar) only where likeliest
+REGION_PASSES: tuple[Pass, ...] = _CHEAP_PASSES + tuple(
+    (name, prepare, engine if engine is zbar else _or_windowed(engine)) for name, prepare, engine in _COSTLY_PASSES
+)
+CHEAP_PASSES = tuple(name for name, _, _ in _CHEAP_PASSES)  # the others (deconvolution, pyzbar) only where likeliest
 INK_SHARE = (0.12, 0.65)  # dark share of a symbol region's middle
 SMALL_FRAME_PX = 1280  # px, longest side: up to 720p
 STRIP_SIGMA = 1.0  # px: the smoothing under which a dim Code128's bars show as one coherent strip again
