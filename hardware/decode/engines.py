@@ -63,15 +63,15 @@ def zxing(
     rotate: bool = True,
     invert: bool = False,
     damaged: bool = False,
-    retail: bool = False,
     formats: zxingcpp.BarcodeFormats = FORMATS,
 ) -> list[Symbol]:
-    """The symbols zxing-cpp reads; with ``damaged``, also each QR code it located but could not
-    decode (a checksum or format error), marked so and without text: a QR is there, worth more effort."""
+    """The symbols zxing-cpp reads of ``formats`` (``WITH_RETAIL``: product barcodes too, only to know
+    where they are); with ``damaged``, also each QR code it located but could not decode (a checksum or
+    format error), marked so and without text: a QR is there, worth more effort."""
     found = []
     for result in zxingcpp.read_barcodes(
         image,
-        formats=WITH_RETAIL if retail else formats,
+        formats=formats,
         try_rotate=rotate,
         try_downscale=downscale,
         try_invert=invert,

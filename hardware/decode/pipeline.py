@@ -39,7 +39,18 @@ import numpy as np
 import zxingcpp
 
 from hardware.decode import deblur, finders, linear
-from hardware.decode.engines import Engine, Symbol, ZxingTry, first_valid, grey, windowed, zbar, zxing, zxing_first
+from hardware.decode.engines import (
+    WITH_RETAIL,
+    Engine,
+    Symbol,
+    ZxingTry,
+    first_valid,
+    grey,
+    windowed,
+    zbar,
+    zxing,
+    zxing_first,
+)
 from hardware.decode.interface import Decoded, Image
 from hardware.decode.regions import Box, Candidate, clipped, find_candidates, holds, same_place, sensor_noise
 
@@ -482,7 +493,7 @@ def decode_frame(image: Image) -> Decoded | None:
     """The first valid MyData code in ``image`` (BGR or grey), or None."""
     started = time.perf_counter()
     frame = grey(image)
-    symbols = zxing(frame, retail=True)
+    symbols = zxing(frame, formats=WITH_RETAIL)
     hit = first_valid(symbols)
     if hit:
         return _decoded(*hit, started, "zxing")

@@ -20,7 +20,7 @@ from barcode.writer import ImageWriter
 from counter_core.datacode import damm_check_digit
 from hardware.decode import deblur, linear, optics, pipeline
 from hardware.decode.corpus import CODE128_ROWS, _place, _receipt, generate
-from hardware.decode.engines import Symbol, grey, zxing, zxing_1d
+from hardware.decode.engines import WITH_RETAIL, Symbol, grey, zxing, zxing_1d
 from hardware.decode.pipeline import decode_frame
 from hardware.decode.regions import Box, find_candidates, holds, sensor_noise
 
@@ -231,7 +231,7 @@ def test_a_product_barcode_is_read_only_to_explain_its_region(
     # a tin of tea on the counter: its barcode is no code, and the 1-D passes need not try to make it one
     label = np.asarray(barcode.get(kind, digits, writer=ImageWriter()).render({"dpi": 300}).convert("L"))
     frame = cv2.GaussianBlur(_place(random.Random(1), label, SIZE, 0.3, 0.02), (0, 0), 0.8)
-    assert [s.format for s in zxing(frame, retail=True)] == ["Retail"]
+    assert [s.format for s in zxing(frame, formats=WITH_RETAIL)] == ["Retail"]
     assert find_candidates(frame)  # the bars and digits look like a code to the candidate search
     searched: list[str] = []
     monkeypatch.setattr(pipeline, "_read_linear", lambda *args: searched.append("linear"))
@@ -433,7 +433,7 @@ def test_a_micro_qr_is_no_symbol_here_and_explains_no_region() -> None:
     # Micro QR "225641" (corpus seed 22, 720p-glare-2), which marked the QR's region as explained, unsearched
     micro = np.asarray(zxingcpp.create_barcode("225641", zxingcpp.BarcodeFormat.MicroQRCode).to_image(scale=6))
     assert [r.format for r in zxingcpp.read_barcodes(micro)] == [zxingcpp.BarcodeFormat.MicroQRCode]
-    assert zxing(micro) == [] and zxing(micro, retail=True) == []
+    assert zxing(micro) == [] and zxing(micro, formats=WITH_RETAIL) == []
     frame = _place(random.Random(3), _qr_only(), SIZE, 0.75, 0.02)
     frame[40 : 40 + micro.shape[0], 40 : 40 + micro.shape[1]] = micro
     found = decode_frame(frame)
